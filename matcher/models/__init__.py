@@ -1,14 +1,35 @@
 """The database models. Importing this package registers every table on the metadata."""
 
+from matcher.models.audit import AuditEvent
 from matcher.models.group import (
     GroupKind,
     InterestGroup,
     JoinPolicy,
     Membership,
     MembershipStatus,
+    RematchPolicy,
+)
+from matcher.models.introduction import (
+    ACTIVE_STATUSES,
+    GroupEmailTemplate,
+    Introduction,
+    IntroductionEvent,
+    IntroductionFeedback,
+    IntroStatus,
 )
 from matcher.models.mail import OutboxMessage, OutboxStatus
 from matcher.models.profile import MentorProfile, StudentInterest, StudentProfile
+from matcher.models.round import (
+    ConstraintKind,
+    DraftOutcome,
+    Round,
+    RoundConstraint,
+    RoundDraft,
+    RoundLike,
+    RoundPreference,
+    RoundStatus,
+    RoundStudent,
+)
 from matcher.models.user import Role, User
 from matcher.models.vocab import (
     ContactPreference,
@@ -22,12 +43,21 @@ from matcher.models.vocab import (
 )
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "AuditEvent",
+    "ConstraintKind",
     "ContactPreference",
+    "DraftOutcome",
     "FacultyRank",
     "FocusArea",
     "Goal",
+    "GroupEmailTemplate",
     "GroupKind",
     "InterestGroup",
+    "IntroStatus",
+    "Introduction",
+    "IntroductionEvent",
+    "IntroductionFeedback",
     "JoinPolicy",
     "Membership",
     "MembershipStatus",
@@ -35,7 +65,15 @@ __all__ = [
     "MentorType",
     "OutboxMessage",
     "OutboxStatus",
+    "RematchPolicy",
     "Role",
+    "Round",
+    "RoundConstraint",
+    "RoundDraft",
+    "RoundLike",
+    "RoundPreference",
+    "RoundStatus",
+    "RoundStudent",
     "Specialty",
     "Stage",
     "StudentInterest",

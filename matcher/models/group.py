@@ -34,6 +34,18 @@ class JoinPolicy(StrEnum):
         }[self.value]
 
 
+class RematchPolicy(StrEnum):
+    AUTO = "auto"
+    COORDINATOR = "coordinator"
+
+    @property
+    def label(self) -> str:
+        return {
+            "auto": "Offer the next best mentor with a free place automatically",
+            "coordinator": "Put the student on the coordinators' list",
+        }[self.value]
+
+
 class MembershipStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"
@@ -71,6 +83,14 @@ class InterestGroup(db.Model):
         str_enum(JoinPolicy, "join_policy"), default=JoinPolicy.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    response_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    rematch_policy: Mapped[RematchPolicy] = mapped_column(
+        str_enum(RematchPolicy, "rematch_policy"),
+        default=RematchPolicy.AUTO,
+        server_default=RematchPolicy.AUTO.value,
+    )
+    checkin_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    cycle_days: Mapped[int] = mapped_column(default=120, server_default="120")
 
     specialties: Mapped[list[Specialty]] = relationship(
         secondary=group_specialties, order_by=Specialty.name

@@ -1,0 +1,1 @@
+"""Introductions: from a published pair to a working mentorship."""
