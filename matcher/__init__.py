@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from matcher.main import bp as main_bp
     from matcher.profiles import bp as profiles_bp
     from matcher.rosters import bp as rosters_bp
+    from matcher.rounds import bp as rounds_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(rosters_bp, url_prefix="/groups/<int:group_id>/roster")
+    app.register_blueprint(rounds_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app
