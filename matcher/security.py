@@ -2,7 +2,7 @@
 
 import hmac
 
-from flask import Flask
+from flask import Flask, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matcher.extensions import db, login_manager
@@ -34,14 +34,30 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+PRIVATE_BLUEPRINTS = frozenset({"auth"})
+
+
+def _private() -> bool:
+    """Whether the response may hold personal data: anything a logged-in visitor sees (their
+    session carries a user id) and the account pages; only static files are shared."""
+    if request.endpoint == "static":
+        return False
+    return "_user_id" in session or request.blueprint in PRIVATE_BLUEPRINTS
+
+
 def _headers(response):
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    )
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    hsts = current_app.config["STRICT_TRANSPORT_SECURITY"]
+    if hsts:
+        headers.setdefault("Strict-Transport-Security", hsts)
+    if _private():
+        headers["Cache-Control"] = "no-store"
     return response

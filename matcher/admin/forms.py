@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from matcher.auth.forms import email_field
@@ -34,3 +34,21 @@ class UserFilterForm(FlaskForm):
     role = SelectField(
         "Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()]
     )
+
+
+class AuditFilterForm(FlaskForm):
+    """Filters of the audit log page, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    action = SelectField("Action", validators=[Optional()])
+    actor = StringField("Who (email or account number)", validators=[Optional(), Length(max=254)])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To (inclusive)", validators=[Optional()])
+
+    def __init__(self, actions: list[str], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.action.choices = [SelectChoice("", "Any action")] + [
+            SelectChoice(a, a) for a in actions
+        ]

@@ -1,11 +1,18 @@
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matcher import vocabulary
+from matcher import audit, vocabulary
 from matcher.admin import bp, services
-from matcher.admin.forms import ActiveForm, InviteForm, RoleForm, UserFilterForm
+from matcher.admin.forms import (
+    ActiveForm,
+    AuditFilterForm,
+    InviteForm,
+    RoleForm,
+    UserFilterForm,
+)
 from matcher.admin.vocab_forms import FocusAreaForm, SpecialtyEditForm, SpecialtyForm
 from matcher.auth import services as accounts
 from matcher.auth.decorators import admin_required
@@ -98,6 +105,35 @@ def change_active(user_id: int):
         user_id,
         lambda user: services.set_active(current_user, user, active),
         lambda user: f"{user.name}'s account is {'on' if active else 'switched off'}.",
+    )
+
+
+def _day_start(day: date | None, days_later: int = 0) -> datetime | None:
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=days_later), time(), tzinfo=UTC)
+
+
+@bp.get("/audit")
+@admin_required
+def audit_log():
+    """The audit log, newest first; refused filters are named on the page, with a 400."""
+    filters = AuditFilterForm(services.audit_actions(), request.args)
+    valid = filters.validate()
+    query = audit.search(
+        action=filters.action.data if not filters.action.errors else None,
+        actor=filters.actor.data if not filters.actor.errors else None,
+        since=_day_start(filters.since.data if not filters.since.errors else None),
+        until=_day_start(filters.until.data if not filters.until.errors else None, 1),
+    )
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+    args = {
+        name: request.args.get(name, "")
+        for name in ("action", "actor", "since", "until")
+        if request.args.get(name)
+    }
+    return render_template("admin/audit.html", page=page, filters=filters, args=args), (
+        200 if valid else 400
     )
 
 

@@ -1,9 +1,11 @@
-"""Admin rules: adding people with a role, changing roles, switching accounts off."""
+"""Admin rules: adding people with a role, changing roles, switching accounts off; the
+audit log's filter choices."""
 
 from sqlalchemy import Select, func, or_, select
 
+from matcher import audit
 from matcher.extensions import db
-from matcher.models import OutboxMessage, Role, User
+from matcher.models import AuditEvent, OutboxMessage, Role, User
 
 
 class AdminError(ValueError):
@@ -31,6 +33,10 @@ def set_role(actor: User, user: User, role: Role) -> None:
         raise AdminError("This is the last admin; make another admin first.")
     if user.id == actor.id and role != Role.ADMIN:
         raise AdminError("You cannot remove your own admin role.")
+    if role != user.role:
+        audit.record(
+            "user.role_change", actor=actor, target=user, old=user.role.value, new=role.value
+        )
     user.role = role
     user.end_sessions()
 
@@ -40,6 +46,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
         raise AdminError("You cannot switch off your own account.")
     if user.role == Role.ADMIN and not active and _active_admins() <= 1:
         raise AdminError("This is the last admin; make another admin first.")
+    if active != user.active:
+        audit.record("user.switch_on" if active else "user.switch_off", actor=actor, target=user)
     user.active = active
     user.end_sessions()
 
@@ -49,3 +57,10 @@ def outbox_query(status: str | None = None) -> Select[tuple[OutboxMessage]]:
     if status:
         query = query.where(OutboxMessage.status == status)
     return query
+
+
+def audit_actions() -> list[str]:
+    """The actions the audit log holds, for the filter."""
+    return list(
+        db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
+    )

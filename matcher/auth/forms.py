@@ -54,7 +54,6 @@ class SignupForm(FlaskForm):
         render_kw={"autocomplete": "name"},
     )
     email = email_field()
-    password, confirm = new_password_fields()
     role = RadioField(
         "I am joining as",
         choices=[
@@ -65,7 +64,12 @@ class SignupForm(FlaskForm):
         ],
         validators=[InputRequired(message="Choose student or mentor.")],
     )
-    submit = SubmitField("Create account")
+    submit = SubmitField("Email me a link to continue")
+
+
+class ConfirmSignupForm(FlaskForm):
+    password, confirm = new_password_fields("Choose a password")
+    submit = SubmitField("Create my account")
 
 
 class LoginForm(FlaskForm):

@@ -1,9 +1,13 @@
+"""Account pages: sign-up with a confirmed email, log-in, log-out, password change and reset."""
+
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from matcher import audit
 from matcher.auth import bp, services
 from matcher.auth.forms import (
     ChangePasswordForm,
+    ConfirmSignupForm,
     LoginForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -40,28 +44,55 @@ def _home():
     return redirect(url_for("main.index"))
 
 
+def _signup_email_key() -> str:
+    return "signup:" + normalize_email(request.form.get("email", ""))
+
+
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_signup_email_key)
 def signup():
+    """Ask for name, email and role; the answer is the same whether or not the email is known."""
     if current_user.is_authenticated:
         return _home()
     form = SignupForm()
     if form.validate_on_submit():
+        services.request_signup(form.email.data, form.name.data, Role(form.role.data))
+        db.session.commit()
+        return redirect(url_for("auth.signup_sent"))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.get("/signup/sent")
+def signup_sent():
+    return render_template(
+        "auth/signup_sent.html", hours=current_app.config["SIGNUP_CONFIRM_MAX_AGE"] // 3600
+    )
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    """The emailed link: the owner of the address chooses a password and the account is made."""
+    try:
+        pending = services.signup_for_token(token)
+    except services.AccountError as exc:
+        return render_template("auth/signup_invalid.html", reason=str(exc)), 400
+    form = ConfirmSignupForm()
+    if form.validate_on_submit():
         try:
-            user = services.register(
-                form.email.data, form.name.data, form.password.data, Role(form.role.data)
-            )
+            user = services.confirm_signup(pending, form.password.data)
         except services.AccountError as exc:
             form.password.errors.append(str(exc))
         else:
             db.session.commit()
-            if user is not None:
-                start_session(user)
-                flash("Welcome to matcher! Your account is ready.", "success")
-                return _home()
-            flash("Check your email to continue.", "info")
-            return redirect(url_for("auth.login"))
-    return render_template("auth/signup.html", form=form)
+            start_session(user)
+            flash(
+                "Welcome to matcher! Your account is ready. "
+                "Tell us about yourself so the right people can find you.",
+                "success",
+            )
+            return redirect(url_for("profiles.edit"))
+    return render_template("auth/confirm_signup.html", form=form, signup=pending)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -77,8 +108,8 @@ def login():
         g.login_failed = True
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()
         if user is not None:
-            db.session.commit()
             g.login_failed = False
             start_session(user)
             flash(f"Welcome back, {user.name}.", "success")
@@ -90,6 +121,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    audit.record("auth.logout", target=current_user._get_current_object())
     current_user.end_sessions()
     db.session.commit()
     logout_user()
@@ -138,7 +170,7 @@ def reset_password(token: str):
         return render_template("auth/reset_invalid.html", reason=str(exc)), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
+        services.reset_password(user, form.password.data)
         db.session.commit()
         logout_user()
         session.clear()

@@ -6,17 +6,18 @@ the mail it causes share one transaction.
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from matcher import clock
+from matcher import audit, clock
 from matcher.auth import passwords
 from matcher.extensions import db
 from matcher.mail import queue_mail
 from matcher.models import Role, User
-from matcher.models.user import normalize_email
+from matcher.models.user import SELF_SERVICE_ROLES, normalize_email
 
 RESET_SALT = "matcher.password-reset"
 
@@ -86,8 +87,15 @@ def invite_users(
     ]
     db.session.add_all(users)
     db.session.flush()
+    group = context.get("group")
     for user in users:
         queue_mail(user.email, template, user=user, token=reset_token(user), **context)
+        audit.record(
+            "user.invite",
+            target=user,
+            group_id=getattr(group, "id", None),
+            role=user.role.value,
+        )
     return users
 
 
@@ -96,33 +104,85 @@ def invite_user(email: str, name: str, role: Role) -> User:
     return invite_users([(email, name, role)])[0]
 
 
-def register(email: str, name: str, password: str, role: Role) -> User | None:
-    """Self-service sign-up that never tells whether an email is registered.
+SIGNUP_SALT = "matcher.signup"
 
-    A new email gets an account; an existing one gets a notice by mail instead, and the visitor
-    sees the same answer either way.
+
+@dataclass(frozen=True)
+class Signup:
+    """A sign-up the owner of ``email`` confirmed by opening the emailed link."""
+
+    email: str
+    name: str
+    role: Role
+
+
+def request_signup(email: str, name: str, role: Role) -> None:
+    """Start a self-service sign-up without telling whether the email is registered.
+
+    A new address is sent a link to confirm it and choose a password (the account is made
+    then, by the owner of the mailbox, so nobody can set up an account for someone else's
+    address with a password they know). A registered address is sent a reminder with a reset
+    link instead. Both branches do the same work: one look-up, one signature, one queued mail.
     """
-    existing = find_user(email)
-    if existing is not None:
-        passwords.burn_verification_time(password)
-        queue_mail(existing.email, "auth/signup_exists", user=existing)
-        return None
-    user = create_user(email, name, password, role)
-    queue_mail(user.email, "auth/welcome", user=user)
+    if role not in SELF_SERVICE_ROLES:
+        raise AccountError("Choose student or mentor.")
+    address, name = normalize_email(email), name.strip()
+    existing = find_user(address)
+    if existing is None:
+        token = _serializer(SIGNUP_SALT).dumps({"email": address, "name": name, "role": role})
+        queue_mail(address, "auth/confirm_signup", name=name, token=token)
+        return
+    token = reset_token(existing) if existing.active else None
+    queue_mail(existing.email, "auth/signup_exists", user=existing, token=token)
+
+
+def signup_for_token(token: str) -> Signup:
+    """The sign-up a valid, unexpired, unused confirmation link stands for; ``AccountError``
+    otherwise."""
+    try:
+        data = _serializer(SIGNUP_SALT).loads(
+            token, max_age=current_app.config["SIGNUP_CONFIRM_MAX_AGE"]
+        )
+        signup = Signup(email=data["email"], name=data["name"], role=Role(data["role"]))
+    except SignatureExpired:
+        raise AccountError("This confirmation link has expired. Sign up again.") from None
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise AccountError("This confirmation link is not valid. Sign up again.") from None
+    if signup.role not in SELF_SERVICE_ROLES:
+        raise AccountError("This confirmation link is not valid. Sign up again.")
+    if find_user(signup.email) is not None:
+        raise AccountError(
+            "This link has already been used: the account exists. Log in, or reset the password."
+        )
+    return signup
+
+
+def confirm_signup(signup: Signup, password: str) -> User:
+    """The account a confirmed sign-up asked for, with the password its owner chose."""
+    user = create_user(signup.email, signup.name, password, signup.role)
+    db.session.flush()
+    audit.record("auth.signup", actor=user, target=user, role=signup.role.value)
     return user
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or ``None`` (same answer for either miss)."""
-    user = find_user(email)
+    """The active user with this email and password, or ``None`` (same answer for either miss).
+
+    Either outcome is added to the audit log (never the password); the caller commits.
+    """
+    address = normalize_email(email)
+    user = find_user(address)
     if user is None:
         passwords.burn_verification_time(password)
+        audit.record("auth.login_failed", email=address)
         return None
     if not passwords.verify_password(user.password_hash, password) or not user.active:
+        audit.record("auth.login_failed", target=user, email=address)
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = clock.now()
+    audit.record("auth.login", actor=user, target=user)
     return user
 
 
@@ -140,7 +200,14 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     if not passwords.verify_password(user.password_hash, current_password):
         raise AccountError("Your current password is not right.")
     set_password(user, new_password)
+    audit.record("auth.password_change", actor=user, target=user)
     queue_mail(user.email, "auth/password_changed", user=user)
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """Set the password chosen through a reset or invitation link."""
+    set_password(user, new_password)
+    audit.record("auth.password_reset", actor=user, target=user)
 
 
 class ClockSigner(TimestampSigner):
@@ -150,10 +217,8 @@ class ClockSigner(TimestampSigner):
         return int(clock.now().timestamp())
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=RESET_SALT, signer=ClockSigner
-    )
+def _serializer(salt: str = RESET_SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=ClockSigner)
 
 
 def _password_fingerprint(user: User) -> str:

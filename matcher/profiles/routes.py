@@ -3,7 +3,7 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from matcher import vocabulary
+from matcher import audit, vocabulary
 from matcher.auth.decorators import role_required
 from matcher.extensions import db
 from matcher.groups.access import member_groups
@@ -128,6 +128,8 @@ def show(user_id: int):
         abort(404)
     if person.role not in (Role.STUDENT, Role.MENTOR):
         abort(404)
+    if person.role is Role.STUDENT and person.id != current_user.id:
+        audit.record_access("profile.view", target=person)
     return render_template(
         "profiles/show.html",
         person=person,
@@ -167,6 +169,7 @@ def directory():
 @login_required
 def download():
     payload = json.dumps(services.export_data(current_user), indent=2, ensure_ascii=False)
+    audit.record_access("profile.export", target=current_user._get_current_object())
     return Response(
         payload,
         mimetype="application/json",
@@ -179,8 +182,10 @@ def download():
 def delete():
     form = DeleteAccountForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         try:
-            services.delete_account(current_user._get_current_object(), form.password.data)
+            audit.record("account.delete", actor=user, target=user, role=user.role.value)
+            services.delete_account(user, form.password.data)
         except services.ProfileError as exc:
             db.session.rollback()
             form.password.errors.append(str(exc))

@@ -2,6 +2,7 @@
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
+from matcher import audit
 from matcher.extensions import db
 from matcher.groups.access import group_coordinator_required
 from matcher.models import InterestGroup, Role
@@ -43,6 +44,13 @@ def _export(group: InterestGroup, role: Role) -> Response:
     if not valid:
         abort(400)
     text = services.export_csv(group, role, form.filters())
+    audit.record_access(
+        "roster.export",
+        group_id=group.id,
+        target=group,
+        role=role.value,
+        filters=request.query_string.decode(),
+    )
     return _csv_response(text, services.export_filename(group, role))
 
 

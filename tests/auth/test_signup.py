@@ -1,35 +1,96 @@
+import time
+
 from matcher.extensions import db
-from matcher.models import Role, User
-from tests.conftest import PASSWORD, make_user, outbox, post_form
+from matcher.models import AuditEvent, Role, User
+from tests.conftest import PASSWORD, link_in, make_user, outbox, post_form
+
+SENT_PAGE = "/signup/sent"
 
 
 def signup(client, **fields):
-    data = {
-        "name": "Nia Okafor",
-        "email": "Nia.Okafor@Example.edu",
-        "password": PASSWORD,
-        "confirm": PASSWORD,
-        "role": "student",
-        **fields,
-    }
+    data = {"name": "Nia Okafor", "email": "Nia.Okafor@Example.edu", "role": "student", **fields}
     return post_form(client, "/signup", data)
 
 
-def test_signup_creates_a_student_logs_in_and_welcomes(app, client):
+def confirm_link(app, email="nia.okafor@example.edu") -> str:
+    [message] = outbox(app, email)
+    assert message.subject == "Confirm your email to finish signing up to matcher"
+    return link_in(message.body_text, "/signup/confirm/")
+
+
+def choose_password(client, link, password=PASSWORD, confirm=None):
+    data = {"password": password, "confirm": confirm or password}
+    return post_form(client, link, data)
+
+
+def user_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count()).select_from(User))
+
+
+def test_signup_sends_a_confirmation_link_and_makes_no_account_yet(app, client):
     response = signup(client)
     assert response.status_code == 302
-    home = client.get("/").get_data(as_text=True)
-    assert "Welcome, Nia Okafor" in home
+    assert response.headers["Location"] == SENT_PAGE
+    page = client.get(SENT_PAGE).get_data(as_text=True)
+    assert "Check your email" in page
+    assert "within 48 hours" in page
+    assert user_count(app) == 0
+    assert "Hello Nia Okafor" in outbox(app)[0].body_text
+
+
+def test_confirmation_link_creates_the_account_and_logs_in(app, client):
+    signup(client)
+    link = confirm_link(app)
+    page = client.get(link).get_data(as_text=True)
+    assert "Welcome, Nia Okafor" in page
+    assert "nia.okafor@example.edu" in page
+    response = choose_password(client, link)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/profile/edit"
+    assert "Welcome, Nia Okafor" in client.get("/").get_data(as_text=True)
     with app.app_context():
         user = db.session.scalar(db.select(User))
         assert user.email == "nia.okafor@example.edu"
         assert user.role is Role.STUDENT
         assert user.password_hash.startswith("$argon2id$")
-    assert [m.subject for m in outbox(app)] == ["Welcome to matcher"]
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "auth.signup"))
+        assert event.actor_id == user.id
+
+
+def test_confirmation_link_works_once(app, client):
+    signup(client)
+    link = confirm_link(app)
+    choose_password(client, link)
+    response = app.test_client().get(link)
+    assert response.status_code == 400
+    assert "already been used" in response.get_data(as_text=True)
+    assert user_count(app) == 1
+
+
+def test_confirmation_link_expires(app, client, frozen_clock):
+    signup(client)
+    link = confirm_link(app)
+    frozen_clock.advance(hours=47)
+    assert client.get(link).status_code == 200
+    frozen_clock.advance(hours=2)
+    response = client.get(link)
+    assert response.status_code == 400
+    assert "expired" in response.get_data(as_text=True)
+
+
+def test_forged_confirmation_link_is_refused(app, client):
+    signup(client)
+    link = confirm_link(app)
+    response = client.get(link[:-4] + ("aaaa" if not link.endswith("aaaa") else "bbbb"))
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+    assert user_count(app) == 0
 
 
 def test_signup_as_mentor(app, client):
-    assert signup(client, role="mentor").status_code == 302
+    signup(client, role="mentor")
+    choose_password(client, confirm_link(app))
     with app.app_context():
         assert db.session.scalar(db.select(User.role)) is Role.MENTOR
 
@@ -39,40 +100,70 @@ def test_signup_cannot_choose_a_privileged_role(app, client):
         response = signup(client, role=role)
         assert response.status_code == 200
         assert "Not a valid choice" in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+    assert outbox(app) == []
 
 
-def test_signup_rejects_short_and_common_passwords_with_inline_errors(app, client):
-    short = signup(client, password="abc123", confirm="abc123").get_data(as_text=True)
+def test_choosing_the_password_rejects_short_and_common_ones_with_inline_errors(app, client):
+    signup(client)
+    link = confirm_link(app)
+    short = choose_password(client, link, "abc123").get_data(as_text=True)
     assert "Use at least 8 characters." in short
-    common = signup(client, password="password1", confirm="password1").get_data(as_text=True)
+    common = choose_password(client, link, "password1").get_data(as_text=True)
     assert "That password is too common" in common
-    mismatch = signup(client, confirm=PASSWORD + "x").get_data(as_text=True)
+    mismatch = choose_password(client, link, PASSWORD, PASSWORD + "x").get_data(as_text=True)
     assert "The passwords do not match." in mismatch
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 0
+    assert user_count(app) == 0
 
 
 def test_long_passwords_and_no_composition_rules(app, client):
     long_password = "all lower case words are fine " * 3
     assert len(long_password) > 64
-    assert signup(client, password=long_password, confirm=long_password).status_code == 302
+    signup(client)
+    assert choose_password(client, confirm_link(app), long_password).status_code == 302
 
 
 def test_signup_with_a_registered_email_reveals_nothing(app, client):
     make_user(app, Role.MENTOR, "nia.okafor@example.edu", "Existing")
+    fresh = signup(app.test_client(), email="someone.new@example.edu")
     response = signup(client, email="NIA.OKAFOR@example.edu")
-    assert response.status_code == 302
-    assert response.headers["Location"] == "/login"
-    with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
-    [notice] = outbox(app)
-    assert notice.to_addr == "nia.okafor@example.edu"
+    assert response.status_code == fresh.status_code == 302
+    assert response.headers["Location"] == fresh.headers["Location"] == SENT_PAGE
+    assert user_count(app) == 1
+    [notice] = outbox(app, "nia.okafor@example.edu")
+    assert notice.subject == "You already have a matcher account"
     assert "already have one" in notice.body_text
+    reset = link_in(notice.body_text, "/reset/")
+    assert client.get(reset).status_code == 200
+
+
+def test_signup_takes_about_as_long_for_a_registered_email(app):
+    """No timing oracle: both branches do the same work (look-up, signature, one mail)."""
+    make_user(app, Role.MENTOR, "known@example.edu", "Known")
+
+    def median_seconds(email_for) -> float:
+        client = app.test_client()
+        times = []
+        for n in range(9):
+            started = time.perf_counter()
+            signup(client, email=email_for(n))
+            times.append(time.perf_counter() - started)
+        return sorted(times)[len(times) // 2]
+
+    known = median_seconds(lambda n: "known@example.edu")
+    unknown = median_seconds(lambda n: f"new{n}@example.edu")
+    assert 0.5 < known / unknown < 2
 
 
 def test_signup_rejects_a_bad_email(client):
     response = signup(client, email="not-an-email")
     assert response.status_code == 200
     assert "Enter a valid email address." in response.get_data(as_text=True)
+
+
+def test_signup_mails_one_address_at_most_three_times_an_hour(app):
+    for attempt in range(3):
+        environ = {"REMOTE_ADDR": f"10.1.0.{attempt + 1}"}
+        assert signup(app.test_client(), environ_base=environ).status_code == 302
+    blocked = signup(app.test_client(), environ_base={"REMOTE_ADDR": "10.1.0.9"})
+    assert blocked.status_code == 429
+    assert len(outbox(app)) == 3
