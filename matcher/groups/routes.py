@@ -7,7 +7,8 @@ from matcher.extensions import db
 from matcher.groups import access, bp, services
 from matcher.groups.forms import ActionForm, CoordinatorForm, GroupForm
 from matcher.mail import external_url
-from matcher.models import InterestGroup, MembershipStatus, Role
+from matcher.models import InterestGroup, MembershipStatus, Role, Round, RoundStatus
+from matcher.rounds import services as round_services
 from matcher.urls import safe_next
 
 
@@ -63,6 +64,7 @@ def _coordinator_page(group: InterestGroup, status: int = 200, coordinator_form=
         pending=services.pending_requests(group),
         invite_url=external_url("groups.join", code=group.invite_code),
         coordinator_form=coordinator_form or CoordinatorForm(),
+        rounds=_rounds(group),
     ), status
 
 
@@ -74,7 +76,14 @@ def show(group_id: int):
         return _coordinator_page(group)
     if not access.is_member(current_user, group.id):
         abort(404)
-    return render_template("groups/member.html", group=group)
+    return render_template("groups/member.html", group=group, rounds=_rounds(group, open_only=True))
+
+
+def _rounds(group: InterestGroup, *, open_only: bool = False) -> list:
+    query = round_services.group_rounds(group.id)
+    if open_only:
+        query = query.where(Round.status == RoundStatus.OPEN)
+    return list(db.session.scalars(query))
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])

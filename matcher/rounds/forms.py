@@ -1,0 +1,180 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from matcher.forms import MultiCheckboxField, optional_int, strip
+from matcher.matching import CRITERIA, Weights
+from matcher.models import WantedMentor
+from matcher.rounds.problem import MAX_PREFERENCES
+from matcher.rounds.settings import CRITERION_HELP, INSTITUTION_POLICIES, RoundSettings
+
+MAX_WEIGHT = 100
+
+
+class RoundForm(FlaskForm):
+    name = StringField(
+        "Round name",
+        validators=[InputRequired(), Length(max=120)],
+        filters=[strip],
+        description="e.g. Autumn 2026 faculty and resident round",
+    )
+    slots = MultiCheckboxField(
+        "Mentors each student gets",
+        choices=WantedMentor.choices(),
+        validators=[InputRequired(message="Choose at least one kind of mentor.")],
+        description="One mentor of each kind, never two of the same kind. External faculty "
+        "are faculty at another institution.",
+    )
+    preference_deadline = DateTimeLocalField(
+        "Preference deadline (UTC)",
+        validators=[Optional()],
+        description="Students rank mentors and mentors mark students until then. Leave empty "
+        "to keep preferences open until you publish.",
+    )
+    shared_specialty = BooleanField(
+        "Require a shared specialty",
+        default=True,
+        description="Only pair a student with mentors in a specialty on the student's list.",
+    )
+    peer_min = IntegerField(
+        "Peer mentors at least this many years ahead",
+        default=1,
+        validators=[InputRequired(), NumberRange(min=1, max=4)],
+    )
+    peer_max = IntegerField(
+        "…and at most this many years ahead",
+        default=2,
+        validators=[InputRequired(), NumberRange(min=1, max=4)],
+    )
+    same_institution = RadioField(
+        "Same-institution pairs",
+        choices=[SelectChoice(k, v) for k, v in INSTITUTION_POLICIES.items()],
+        default="preferred",
+    )
+    external_for_no_home = BooleanField(
+        "Students without a home department get external mentors first",
+        default=True,
+        description="For a student whose school has no department in their first-choice "
+        "specialty, mentors at other institutions score higher on institution.",
+    )
+    min_score = DecimalField(
+        "Minimum score",
+        validators=[
+            Optional(),
+            NumberRange(min=0, message="The minimum score cannot be negative."),
+        ],
+        description="Pairs scoring below this are never made. Leave empty for no minimum.",
+    )
+    submit = SubmitField("Save round")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.weight_fields = [getattr(self, f"w_{name}") for name in CRITERIA]
+
+    def settings(self) -> dict:
+        return {
+            "weights": {name: float(getattr(self, f"w_{name}").data) for name in CRITERIA},
+            "shared_specialty": self.shared_specialty.data,
+            "peer_min": self.peer_min.data,
+            "peer_max": self.peer_max.data,
+            "same_institution": self.same_institution.data,
+            "external_for_no_home": self.external_for_no_home.data,
+            "min_score": float(self.min_score.data) if self.min_score.data is not None else None,
+        }
+
+    def load(self, stored: RoundSettings) -> None:
+        for name in CRITERIA:
+            getattr(self, f"w_{name}").data = getattr(stored.weights, name)
+        self.shared_specialty.data = stored.shared_specialty
+        self.peer_min.data = stored.peer_min
+        self.peer_max.data = stored.peer_max
+        self.same_institution.data = stored.same_institution
+        self.external_for_no_home.data = stored.external_for_no_home
+        self.min_score.data = stored.min_score
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        if self.peer_min.data and self.peer_max.data and self.peer_min.data > self.peer_max.data:
+            self.peer_max.errors.append("Must be at least the lower bound.")
+            ok = False
+        return ok
+
+
+_default_weights = Weights()
+for _name in CRITERIA:
+    _label, _help = CRITERION_HELP[_name]
+    setattr(
+        RoundForm,
+        f"w_{_name}",
+        DecimalField(
+            f"Weight: {_label}",
+            default=getattr(_default_weights, _name),
+            places=None,
+            validators=[
+                InputRequired(),
+                NumberRange(min=0, max=MAX_WEIGHT, message=f"Use a weight from 0 to {MAX_WEIGHT}."),
+            ],
+            description=_help,
+        ),
+    )
+
+
+class PreferencesForm(FlaskForm):
+    submit = SubmitField("Save my ranking")
+
+    def __init__(self, mentors: list[SelectChoice], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.choice_fields = [getattr(self, f"choice_{k}") for k in range(1, MAX_PREFERENCES + 1)]
+        for f in self.choice_fields:
+            f.choices = [SelectChoice("", "— none —"), *mentors]
+
+    def ranked(self) -> list[int]:
+        return [f.data for f in self.choice_fields if f.data]
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        seen: set[int] = set()
+        for f in self.choice_fields:
+            if f.data in seen:
+                f.errors.append("You already ranked this mentor above.")
+                ok = False
+            elif f.data:
+                seen.add(f.data)
+        return ok
+
+
+_ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth"]
+for _k in range(1, MAX_PREFERENCES + 1):
+    setattr(
+        PreferencesForm,
+        f"choice_{_k}",
+        SelectField(f"{_ORDINALS[_k - 1]} choice", coerce=optional_int, validate_choice=True),
+    )
+
+
+class LikesForm(FlaskForm):
+    students = MultiCheckboxField(
+        "Students you would like to mentor", coerce=int, validate_choice=True
+    )
+    submit = SubmitField("Save")
+
+
+class ConstraintForm(FlaskForm):
+    student_id = IntegerField(validators=[InputRequired()])
+    mentor_id = IntegerField(validators=[InputRequired()])
+    kind = HiddenField(validators=[InputRequired()])
+
+
+class PublishForm(FlaskForm):
+    draft = IntegerField(validators=[InputRequired(), NumberRange(min=1)])

@@ -1,0 +1,577 @@
+from collections.abc import Callable
+from datetime import UTC
+from functools import wraps
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+from wtforms import SelectChoice
+
+from matcher import audit
+from matcher.extensions import db
+from matcher.groups import access
+from matcher.groups.access import group_coordinator_required
+from matcher.matching import CRITERIA
+from matcher.models import (
+    ConstraintKind,
+    DraftOutcome,
+    InterestGroup,
+    Role,
+    Round,
+    RoundDraft,
+    RoundPreference,
+    Specialty,
+    User,
+    WantedMentor,
+)
+from matcher.rounds import bp, services
+from matcher.rounds import settings as round_settings
+from matcher.rounds.forms import (
+    ConstraintForm,
+    LikesForm,
+    PreferencesForm,
+    PublishForm,
+    RoundForm,
+)
+from matcher.rounds.solve import CHOICE_WHY, REASONS
+
+PAGE_SIZE = 50
+SLOT_LABELS = {w.value: w.label for w in WantedMentor}
+
+
+def round_view(*, coordinator: bool) -> Callable:
+    """Load ``/rounds/<round_id>`` and pass it as ``round_``.
+
+    Coordinators of the group (and admins) see everything; with ``coordinator=False``
+    active members may also enter. Anyone else gets a 404, so round ids reveal nothing.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(round_id: int, *args, **kwargs):
+            round_ = db.session.get(Round, round_id)
+            if round_ is None:
+                abort(404)
+            runs = access.coordinates(current_user, round_.group_id)
+            if coordinator and not runs:
+                abort(403 if current_user.role is Role.COORDINATOR else 404)
+            if not runs and not access.is_member(current_user, round_.group_id):
+                abort(404)
+            return view(*args, round_=round_, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def _utc(value):
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _refused(exc: services.RoundError, target: str, round_: Round, **values):
+    db.session.rollback()
+    flash(str(exc), "error")
+    return redirect(url_for(target, round_id=round_.id, **values), code=303)
+
+
+# --- coordinators: creating and configuring --------------------------------------------------
+
+
+@bp.get("/groups/<int:group_id>/rounds")
+@group_coordinator_required
+def index(group: InterestGroup):
+    rounds = list(db.session.scalars(services.group_rounds(group.id)))
+    return render_template("rounds/index.html", group=group, rounds=rounds)
+
+
+@bp.route("/groups/<int:group_id>/rounds/new", methods=["GET", "POST"])
+@group_coordinator_required
+def new(group: InterestGroup):
+    form = RoundForm()
+    if form.validate_on_submit():
+        try:
+            round_ = services.create_round(
+                group,
+                current_user,
+                name=form.name.data,
+                slots=form.slots.data,
+                preference_deadline=_utc(form.preference_deadline.data),
+                settings=form.settings(),
+            )
+        except services.RoundError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{round_.name} is open. Add students, then solve.", "success")
+            return redirect(url_for("rounds.show", round_id=round_.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("rounds/form.html", form=form, group=group, round_=None), status
+
+
+@bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
+@round_view(coordinator=True)
+def settings(round_: Round):
+    form = RoundForm()
+    if request.method == "GET":
+        form.name.data = round_.name
+        form.slots.data = list(round_.slots)
+        form.preference_deadline.data = round_.preference_deadline
+        form.load(round_settings.parse(round_.settings))
+    elif form.validate_on_submit():
+        try:
+            services.update_round(
+                round_,
+                current_user,
+                name=form.name.data,
+                slots=form.slots.data,
+                preference_deadline=_utc(form.preference_deadline.data),
+                settings=form.settings(),
+            )
+        except services.RoundError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Settings saved. Solve again to see their effect.", "success")
+            return redirect(url_for("rounds.show", round_id=round_.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("rounds/form.html", form=form, group=round_.group, round_=round_), status
+
+
+@bp.get("/rounds/<int:round_id>")
+@round_view(coordinator=False)
+def show(round_: Round):
+    if not access.coordinates(current_user, round_.group_id):
+        return _member_page(round_)
+    return _manage_page(round_)
+
+
+def _manage_page(round_: Round, status: int = 200):
+    people = services.round_mentor_rows(round_)
+    counts = {
+        "students": db.session.scalar(
+            select(db.func.count()).select_from(services.participants(round_.id).subquery())
+        ),
+        "eligible": db.session.scalar(
+            select(db.func.count()).select_from(
+                services.eligible_students(round_.group_id).subquery()
+            )
+        ),
+        "ranked": db.session.scalar(
+            select(db.func.count(db.distinct(RoundPreference.student_id))).where(
+                RoundPreference.round_id == round_.id
+            )
+        ),
+        "mentors": len(people),
+        "places": sum(free for _, _, free in people),
+    }
+    constraints = services.constraints(round_.id)
+    names = _names({c.student_id for c in constraints} | {c.mentor_id for c in constraints})
+    return render_template(
+        "rounds/manage.html",
+        round_=round_,
+        group=round_.group,
+        counts=counts,
+        drafts=list(reversed(round_.drafts)),
+        constraints=constraints,
+        names=names,
+        settings=round_settings.parse(round_.settings),
+        criterion_help=round_settings.CRITERION_HELP,
+        slot_labels=SLOT_LABELS,
+    ), status
+
+
+@bp.post("/rounds/<int:round_id>/students/add-all")
+@round_view(coordinator=True)
+def add_all(round_: Round):
+    try:
+        added = services.add_all_students(round_, current_user)
+    except services.RoundError as exc:
+        return _refused(exc, "rounds.show", round_)
+    db.session.commit()
+    flash(f"Added {added} students with complete profiles.", "success")
+    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+@bp.get("/rounds/<int:round_id>/people")
+@round_view(coordinator=True)
+def people(round_: Round):
+    students = list(db.session.scalars(services.round_students(round_.id)))
+    ranked = dict(
+        db.session.execute(
+            select(RoundPreference.student_id, db.func.count())
+            .where(RoundPreference.round_id == round_.id)
+            .group_by(RoundPreference.student_id)
+        ).all()
+    )
+    return render_template(
+        "rounds/people.html",
+        round_=round_,
+        group=round_.group,
+        students=students,
+        ranked=ranked,
+        mentors=services.round_mentor_rows(round_),
+    )
+
+
+# --- students and mentors: taking part and stating preferences -------------------------------
+
+
+def _member_page(round_: Round, status: int = 200):
+    ranked = []
+    liked = 0
+    if current_user.role is Role.STUDENT:
+        chosen = services.preferences(round_.id, current_user.id)
+        names = _names(chosen)
+        ranked = [names[m] for m in chosen]
+    elif current_user.role is Role.MENTOR:
+        liked = len(services.likes(round_.id, current_user.id))
+    return render_template(
+        "rounds/member.html",
+        round_=round_,
+        group=round_.group,
+        taking_part=services.is_participant(round_, current_user),
+        ranked=ranked,
+        liked=liked,
+        slot_labels=SLOT_LABELS,
+    ), status
+
+
+def _student_only() -> None:
+    if current_user.role is not Role.STUDENT:
+        abort(403)
+
+
+def _mentor_only() -> None:
+    if current_user.role is not Role.MENTOR:
+        abort(403)
+
+
+@bp.post("/rounds/<int:round_id>/join")
+@round_view(coordinator=False)
+def join(round_: Round):
+    _student_only()
+    try:
+        services.opt_in(round_, current_user)
+    except services.RoundError as exc:
+        return _refused(exc, "rounds.show", round_)
+    db.session.commit()
+    flash(f"You are taking part in {round_.name}. Rank the mentors you would like.", "success")
+    return redirect(url_for("rounds.preferences", round_id=round_.id), code=303)
+
+
+@bp.post("/rounds/<int:round_id>/leave")
+@round_view(coordinator=False)
+def leave(round_: Round):
+    _student_only()
+    try:
+        services.opt_out(round_, current_user)
+    except services.RoundError as exc:
+        return _refused(exc, "rounds.show", round_)
+    db.session.commit()
+    flash(f"You are no longer taking part in {round_.name}.", "info")
+    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+@bp.route("/rounds/<int:round_id>/preferences", methods=["GET", "POST"])
+@round_view(coordinator=False)
+def preferences(round_: Round):
+    _student_only()
+    rows = services.round_mentor_rows(round_)
+    choices = [
+        SelectChoice(
+            str(u.id),
+            f"{u.name} — {p.title}, {p.specialty.name if p.specialty else ''}, {p.institution}",
+        )
+        for u, p, free in rows
+    ]
+    form = PreferencesForm(choices)
+    if request.method == "GET":
+        for f, mentor_id in zip(
+            form.choice_fields, services.preferences(round_.id, current_user.id), strict=False
+        ):
+            f.data = mentor_id
+    elif form.validate_on_submit():
+        try:
+            services.set_preferences(round_, current_user, form.ranked())
+        except services.RoundError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your ranking is saved. You can change it until the deadline.", "success")
+            return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "rounds/preferences.html",
+        round_=round_,
+        group=round_.group,
+        form=form,
+        mentors=rows,
+        taking_part=services.is_participant(round_, current_user),
+    ), status
+
+
+@bp.route("/rounds/<int:round_id>/likes", methods=["GET", "POST"])
+@round_view(coordinator=False)
+def likes(round_: Round):
+    _mentor_only()
+    students = list(db.session.scalars(services.round_students(round_.id)))
+    form = LikesForm()
+    form.students.choices = [SelectChoice(s.id, s.name) for s in students]
+    if request.method == "GET":
+        form.students.data = sorted(services.likes(round_.id, current_user.id))
+    elif form.validate_on_submit():
+        try:
+            services.set_likes(round_, current_user, form.students.data or [])
+        except services.RoundError as exc:
+            db.session.rollback()
+            form.form_errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Saved. The round will favour the students you marked.", "success")
+            return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "rounds/likes.html", round_=round_, group=round_.group, form=form, students=students
+    ), status
+
+
+# --- solving, reading and adjusting drafts ---------------------------------------------------
+
+
+@bp.post("/rounds/<int:round_id>/solve")
+@round_view(coordinator=True)
+def solve(round_: Round):
+    try:
+        draft = services.solve(round_, current_user)
+    except (services.RoundError, round_settings.SettingsError) as exc:
+        return _refused(exc, "rounds.show", round_)
+    db.session.commit()
+    stats = draft.stats
+    flash(
+        f"Draft {draft.number}: {stats['pairs']} of {stats['needs']} places filled "
+        f"in {draft.seconds:.2f} s.",
+        "success",
+    )
+    return redirect(url_for("rounds.draft", round_id=round_.id, number=draft.number), code=303)
+
+
+def _names(ids) -> dict[int, str]:
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+
+
+def _draft_or_404(round_: Round, number: int) -> RoundDraft:
+    found = services.draft(round_, number)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/rounds/<int:round_id>/drafts/<int:number>")
+@round_view(coordinator=True)
+def draft(round_: Round, number: int):
+    chosen = _draft_or_404(round_, number)
+    slot = request.args.get("slot", "")
+    outcome = request.args.get("outcome", "")
+    q = request.args.get("q", "").strip()
+    query = services.outcomes(chosen.id)
+    if slot in SLOT_LABELS:
+        query = query.where(DraftOutcome.slot == slot)
+    if outcome == "matched":
+        query = query.where(DraftOutcome.mentor_id.is_not(None))
+    elif outcome == "unmatched":
+        query = query.where(DraftOutcome.mentor_id.is_(None))
+    if q:
+        like = f"%{q}%"
+        people = select(User.id).where(or_(User.name.ilike(like), User.email.ilike(like)))
+        query = query.where(
+            or_(DraftOutcome.student_id.in_(people), DraftOutcome.mentor_id.in_(people))
+        )
+    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
+
+    previous = None
+    changes = []
+    compare_to = request.args.get("compare", type=int)
+    if compare_to is None and number > 1:
+        compare_to = number - 1
+    if compare_to is not None and compare_to != number:
+        previous = services.draft(round_, compare_to)
+        if previous is not None:
+            changes = services.compare(previous, chosen)
+    specialty_names = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
+    names = _names(
+        {c.student_id for c in changes}
+        | {c.before for c in changes}
+        | {c.after for c in changes}
+        | {p["student_id"] for p in chosen.stats.get("pins", [])}
+        | {p["mentor_id"] for p in chosen.stats.get("pins", [])}
+    )
+    pins = {(c.student_id, c.mentor_id): c.kind for c in services.constraints(round_.id)}
+    return render_template(
+        "rounds/draft.html",
+        round_=round_,
+        group=round_.group,
+        draft=chosen,
+        drafts=round_.drafts,
+        page=page,
+        filters={"slot": slot, "outcome": outcome, "q": q},
+        previous=previous,
+        changes=changes,
+        settings_changes=services.settings_changes(previous, chosen) if previous else [],
+        names=names,
+        specialty_names=specialty_names,
+        pins=pins,
+        criteria=CRITERIA,
+        criterion_help=round_settings.CRITERION_HELP,
+        slot_labels=SLOT_LABELS,
+        reasons=REASONS,
+        publish_form=PublishForm(draft=chosen.number),
+    )
+
+
+@bp.get("/rounds/<int:round_id>/drafts/<int:number>/students/<int:student_id>")
+@round_view(coordinator=True)
+def explain(round_: Round, number: int, student_id: int):
+    chosen = _draft_or_404(round_, number)
+    rows = list(
+        db.session.scalars(
+            services.outcomes(chosen.id).where(DraftOutcome.student_id == student_id)
+        )
+    )
+    if not rows:
+        abort(404)
+    student = rows[0].student
+    ids = set()
+    for o in rows:
+        ids |= {o.best_mentor_id, o.detail.get("choice"), *o.took_place}
+        ids |= set(o.detail.get("holders", []))
+    ranked = services.preferences(round_.id, student_id)
+    pins = {(c.student_id, c.mentor_id): c.kind for c in services.constraints(round_.id)}
+    return render_template(
+        "rounds/explain.html",
+        round_=round_,
+        group=round_.group,
+        draft=chosen,
+        student=student,
+        outcomes=rows,
+        names=_names(ids | set(ranked)),
+        ranked=ranked,
+        pins=pins,
+        criteria=CRITERIA,
+        criterion_help=round_settings.CRITERION_HELP,
+        weights=chosen.settings.get("weights", {}),
+        slot_labels=SLOT_LABELS,
+        reasons=REASONS,
+        choice_why=CHOICE_WHY,
+    )
+
+
+@bp.post("/rounds/<int:round_id>/constraints")
+@round_view(coordinator=True)
+def constrain(round_: Round):
+    form = ConstraintForm()
+    back = request.form.get("back", "")
+    if not form.validate_on_submit() or form.kind.data not in ("pin", "bar", "remove"):
+        flash("That pin or bar request was incomplete.", "error")
+        return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    try:
+        if form.kind.data == "remove":
+            services.remove_constraint(
+                round_, current_user, form.student_id.data, form.mentor_id.data
+            )
+        else:
+            services.add_constraint(
+                round_,
+                current_user,
+                form.student_id.data,
+                form.mentor_id.data,
+                ConstraintKind(form.kind.data),
+            )
+    except services.RoundError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        message = {
+            "pin": "Pinned. Solve again to place the pair first.",
+            "bar": "Barred. Solve again; that pair will not be made.",
+            "remove": "Removed. Solve again to see the effect.",
+        }
+        flash(message[form.kind.data], "success")
+    if back.startswith("/rounds/"):
+        return redirect(back, code=303)
+    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+@bp.post("/rounds/<int:round_id>/publish")
+@round_view(coordinator=True)
+def publish(round_: Round):
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash("Choose a draft to publish.", "error")
+        return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    try:
+        intros = services.publish(round_, form.draft.data, current_user)
+    except services.AlreadyPublishedError as exc:
+        db.session.rollback()
+        flash(f"{exc} Nothing was sent twice.", "error")
+        db.session.refresh(round_)
+        return _manage_page(round_, 409)
+    except services.RoundError as exc:
+        return _refused(exc, "rounds.show", round_)
+    db.session.commit()
+    flash(
+        f"Published. {len(intros)} introductions were made and each mentor has been asked.",
+        "success",
+    )
+    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+@bp.get("/rounds/<int:round_id>/drafts/<int:number>.csv")
+@round_view(coordinator=True)
+def export(round_: Round, number: int):
+    chosen = _draft_or_404(round_, number)
+    body = services.export_csv(round_, chosen)
+    audit.record("round.export", group_id=round_.group_id, target=round_, draft=number)
+    db.session.commit()
+    filename = f"round-{round_.id}-draft-{number}.csv"
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/rounds/<int:round_id>/follow-up")
+@round_view(coordinator=True)
+def follow_up(round_: Round):
+    try:
+        new_round = services.follow_up(round_, current_user)
+    except services.RoundError as exc:
+        return _refused(exc, "rounds.show", round_)
+    db.session.commit()
+    flash(f"{new_round.name} is open with the students still waiting.", "success")
+    return redirect(url_for("rounds.show", round_id=new_round.id), code=303)
+
+
+@bp.get("/groups/<int:group_id>/audit")
+@group_coordinator_required
+def group_audit(group: InterestGroup):
+    page = db.paginate(audit.group_log(group.id), per_page=PAGE_SIZE, error_out=False)
+    return render_template("rounds/audit.html", group=group, page=page)
+
+
+@bp.app_template_filter("slot_label")
+def slot_label(value: str) -> str:
+    return SLOT_LABELS.get(value, value)
+
+
+@bp.app_template_filter("name_of")
+def name_of(user_id: int, names: dict[int, str]) -> str:
+    return names.get(user_id, "someone no longer here")
