@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from matcher.admin import bp as admin_bp
     from matcher.auth import bp as auth_bp
     from matcher.groups import bp as groups_bp
+    from matcher.introductions import bp as introductions_bp
     from matcher.main import bp as main_bp
     from matcher.profiles import bp as profiles_bp
     from matcher.rosters import bp as rosters_bp
@@ -50,6 +51,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(introductions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(rosters_bp, url_prefix="/groups/<int:group_id>/roster")
     app.register_blueprint(rounds_bp)

@@ -1,10 +1,67 @@
-"""The introduction life cycle."""
+"""The introduction life cycle: proposed → accepted → met → completed, or declined, expired or
+withdrawn.
+
+Functions change the session and leave committing to the caller, so a change, its timeline
+event, its audit record and the mail it causes share one transaction. Every status change is a
+compare-and-set ``UPDATE`` on the expected status, so two requests answering the same
+introduction (a double click, the email link and the dashboard) change it once.
+
+Capacity: every introduction in ``ACTIVE_STATUSES`` holds one of the mentor's places for
+matching (a proposal is a place the round set aside), but a mentor commits to a student only by
+accepting. A mentor may accept while fewer than ``MentorProfile.capacity`` of their
+introductions are accepted or met. The check runs with the mentor's profile row locked
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite write transactions begin ``IMMEDIATE``), so two
+accepts racing for the last place are serialized and exactly one wins.
+"""
 
 import secrets
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy.orm import aliased
+
+from matcher import audit, clock
+from matcher.auth.services import ClockSigner
 from matcher.extensions import db
-from matcher.models import Introduction, IntroductionEvent, IntroStatus, Round, User
+from matcher.introductions import emails
+from matcher.mail import external_url
+from matcher.models import (
+    ACTIVE_STATUSES,
+    InterestGroup,
+    Introduction,
+    IntroductionEvent,
+    IntroductionFeedback,
+    IntroStatus,
+    Membership,
+    MembershipStatus,
+    MentorProfile,
+    RematchPolicy,
+    Role,
+    Round,
+    User,
+)
+
+COMMITTED_STATUSES = (IntroStatus.ACCEPTED, IntroStatus.MET)
+NEEDS_STATUSES = (IntroStatus.DECLINED, IntroStatus.EXPIRED)
+LINK_SALT = "matcher.introduction-answer"
+ANSWERS = ("accept", "decline")
+
+
+class IntroductionError(ValueError):
+    """A change the life-cycle rules refuse; the message is safe to show."""
+
+    status_code = 409
+
+
+class LinkError(IntroductionError):
+    """An answer link that cannot be used: forged (400), or used, replaced or expired (410)."""
+
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
 
 
 @dataclass(frozen=True)
@@ -15,27 +72,590 @@ class ProposedPair:
     score: float | None = None
 
 
-def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> list[Introduction]:
-    """Create one proposed introduction per published pair; the caller commits."""
-    intros = []
-    for pair in pairs:
-        intro = Introduction(
-            group_id=round_.group_id,
-            round_id=round_.id,
-            student_id=pair.student_id,
-            mentor_id=pair.mentor_id,
-            slot=pair.slot,
-            score=pair.score,
-            status=IntroStatus.PROPOSED,
-            link_nonce=secrets.token_urlsafe(16),
+# --- proposing ----------------------------------------------------------------------------
+
+
+def _create(
+    group_id: int, round_id: int | None, pair: ProposedPair, actor: User | None, note: str
+) -> Introduction:
+    intro = Introduction(
+        group_id=group_id,
+        round_id=round_id,
+        student_id=pair.student_id,
+        mentor_id=pair.mentor_id,
+        slot=pair.slot,
+        score=pair.score,
+        status=IntroStatus.PROPOSED,
+        link_nonce=secrets.token_urlsafe(16),
+        asked_at=clock.now(),
+    )
+    intro.events.append(
+        IntroductionEvent(
+            status=IntroStatus.PROPOSED, actor_id=actor.id if actor else None, note=note
         )
-        intro.events.append(
-            IntroductionEvent(
-                status=IntroStatus.PROPOSED,
-                actor_id=actor.id if actor else None,
-                note=f"Proposed by {round_.name}",
+    )
+    db.session.add(intro)
+    return intro
+
+
+def _ask(intros: list[Introduction], reminder: bool = False) -> None:
+    db.session.flush()
+    for intro in intros:
+        emails.send(
+            "reminder" if reminder else "ask",
+            intro,
+            intro.mentor,
+            accept_link=answer_link(intro, "accept"),
+            decline_link=answer_link(intro, "decline"),
+            respond_by=emails.day(respond_by(intro)),
+        )
+
+
+def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> list[Introduction]:
+    """One proposed introduction per published pair, each mentor asked by email; the caller
+    commits."""
+    intros = [
+        _create(round_.group_id, round_.id, pair, actor, f"Proposed by {round_.name}")
+        for pair in pairs
+    ]
+    _ask(intros)
+    return intros
+
+
+def respond_by(intro: Introduction) -> datetime:
+    """When an unanswered request expires: after the ask and its one reminder."""
+    return intro.asked_at + 2 * timedelta(days=intro.group.response_days)
+
+
+# --- signed answer links ------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=LINK_SALT, signer=ClockSigner
+    )
+
+
+def answer_token(intro: Introduction, answer: str) -> str:
+    """A signed token for one answer; it dies on first use (the nonce rotates) or expiry."""
+    return _serializer().dumps({"i": intro.id, "n": intro.link_nonce, "a": answer})
+
+
+def answer_link(intro: Introduction, answer: str) -> str:
+    return external_url("introductions.answer", token=answer_token(intro, answer))
+
+
+def link_lifetime(group: InterestGroup) -> timedelta:
+    """A link lives as long as a request may be answered: two response periods."""
+    return 2 * timedelta(days=group.response_days)
+
+
+def introduction_for_token(token: str) -> tuple[Introduction, str]:
+    """The introduction and answer a usable link is for; ``LinkError`` otherwise."""
+    try:
+        data, signed_at = _serializer().loads(token, return_timestamp=True)
+    except BadSignature:
+        raise LinkError(
+            "This link is not valid. Open it straight from the email, or answer from your "
+            "dashboard.",
+            400,
+        ) from None
+    valid = isinstance(data, dict) and data.get("a") in ANSWERS and isinstance(data.get("i"), int)
+    intro = db.session.get(Introduction, data["i"]) if valid else None
+    if intro is None:
+        raise LinkError("This link is not valid, or its introduction no longer exists.", 400)
+    if intro.status is not IntroStatus.PROPOSED:
+        raise LinkError(
+            f"This link has already been used: the introduction is {intro.status.label.lower()}.",
+            410,
+        )
+    if data.get("n") != intro.link_nonce:
+        raise LinkError("This link has been replaced. Answer from your dashboard.", 410)
+    if clock.now() - signed_at > link_lifetime(intro.group):
+        raise LinkError("This link has expired. Answer from your dashboard if you still can.", 410)
+    return intro, data["a"]
+
+
+# --- changes ------------------------------------------------------------------------------
+
+
+def _move(
+    intro: Introduction,
+    expected: tuple[IntroStatus, ...],
+    new: IntroStatus,
+    actor: User | None,
+    note: str = "",
+    **values,
+) -> None:
+    """Compare-and-set the status; refuse when someone else changed it first."""
+    result = db.session.execute(
+        update(Introduction)
+        .where(Introduction.id == intro.id, Introduction.status.in_(expected))
+        .values(status=new, updated_at=clock.now(), **values)
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount != 1:
+        db.session.refresh(intro)
+        raise IntroductionError(f"This introduction is already {intro.status.label.lower()}.")
+    intro.events.append(
+        IntroductionEvent(status=new, actor_id=actor.id if actor else None, note=note)
+    )
+
+
+def note_event(intro: Introduction, note: str, actor: User | None = None) -> None:
+    """A timeline entry that does not change the status (a reminder, a re-match offer)."""
+    intro.events.append(
+        IntroductionEvent(status=intro.status, actor_id=actor.id if actor else None, note=note)
+    )
+
+
+def committed_count(mentor_id: int, *, excluding: int | None = None) -> int:
+    query = select(func.count(Introduction.id)).where(
+        Introduction.mentor_id == mentor_id, Introduction.status.in_(COMMITTED_STATUSES)
+    )
+    if excluding is not None:
+        query = query.where(Introduction.id != excluding)
+    return db.session.scalar(query) or 0
+
+
+def accept(intro: Introduction, actor: User) -> None:
+    """The mentor says yes: both get a warm introduction email."""
+    capacity = db.session.scalar(
+        select(MentorProfile.capacity)
+        .where(MentorProfile.user_id == intro.mentor_id)
+        .with_for_update()
+    )
+    taken = committed_count(intro.mentor_id, excluding=intro.id)
+    if intro.status is IntroStatus.PROPOSED and taken >= (capacity or 0):
+        raise IntroductionError(
+            f"No free place: {intro.mentor.name} already mentors {taken} "
+            f"student{'s' if taken != 1 else ''}, the capacity set on the profile. Raise the "
+            "capacity on the profile to accept, or decline."
+        )
+    _move(
+        intro,
+        (IntroStatus.PROPOSED,),
+        IntroStatus.ACCEPTED,
+        actor,
+        responded_at=clock.now(),
+        link_nonce=secrets.token_urlsafe(16),
+    )
+    emails.send("introduction_student", intro, intro.student)
+    emails.send("introduction_mentor", intro, intro.mentor)
+    audit.record("introduction.accept", actor=actor, group_id=intro.group_id, target=intro)
+
+
+def decline(intro: Introduction, actor: User, reason: str = "") -> None:
+    """The mentor says no; the student is told and waits for a re-match."""
+    reason = reason.strip()
+    _move(
+        intro,
+        (IntroStatus.PROPOSED,),
+        IntroStatus.DECLINED,
+        actor,
+        responded_at=clock.now(),
+        decline_reason=reason,
+        link_nonce=secrets.token_urlsafe(16),
+    )
+    emails.send("declined", intro, intro.student)
+    audit.record("introduction.decline", actor=actor, group_id=intro.group_id, target=intro)
+
+
+def expire(intro: Introduction) -> None:
+    """No answer to the request and its reminder."""
+    _move(
+        intro,
+        (IntroStatus.PROPOSED,),
+        IntroStatus.EXPIRED,
+        None,
+        note="No answer after the request and one reminder",
+        link_nonce=secrets.token_urlsafe(16),
+    )
+    emails.send("expired", intro, intro.student)
+    audit.record("introduction.expire", group_id=intro.group_id, target=intro)
+
+
+def meeting_moment(met_on: date) -> datetime:
+    """A meeting day as a moment: now for today, midday UTC for an earlier day."""
+    now = clock.now()
+    if met_on >= now.date():
+        return now
+    return datetime.combine(met_on, time(12), tzinfo=now.tzinfo)
+
+
+def mark_met(intro: Introduction, actor: User, met_on: date) -> None:
+    """The first meeting happened (the student says so)."""
+    if met_on > clock.now().date():
+        raise IntroductionError("The meeting date cannot be in the future.")
+    if intro.responded_at is not None and met_on < intro.responded_at.date():
+        raise IntroductionError("The meeting date cannot be before the mentor accepted.")
+    _move(intro, (IntroStatus.ACCEPTED,), IntroStatus.MET, actor, met_at=meeting_moment(met_on))
+    audit.record("introduction.met", actor=actor, group_id=intro.group_id, target=intro)
+
+
+def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
+    """The student or a coordinator ends the introduction; the other side(s) are told."""
+    was = intro.status
+    _move(
+        intro,
+        ACTIVE_STATUSES,
+        IntroStatus.WITHDRAWN,
+        actor,
+        note=reason.strip(),
+        closed_at=clock.now(),
+        link_nonce=secrets.token_urlsafe(16),
+    )
+    told = [intro.mentor] if actor.id == intro.student_id else [intro.student, intro.mentor]
+    for person in told:
+        emails.send("withdrawn", intro, person)
+    audit.record(
+        "introduction.withdraw", actor=actor, group_id=intro.group_id, target=intro, was=was.value
+    )
+
+
+def close(intro: Introduction) -> None:
+    """The cycle is over: both sides are asked for a rating and a comment."""
+    now = clock.now()
+    _move(
+        intro,
+        COMMITTED_STATUSES,
+        IntroStatus.COMPLETED,
+        None,
+        note="End of the mentorship cycle",
+        closed_at=now,
+        closing_sent_at=now,
+    )
+    link = external_url("introductions.feedback", intro_id=intro.id)
+    for person in (intro.student, intro.mentor):
+        emails.send("closing", intro, person, feedback_link=link)
+    audit.record("introduction.complete", group_id=intro.group_id, target=intro)
+
+
+def feedback_of(intro: Introduction, user: User) -> IntroductionFeedback | None:
+    return db.session.scalar(
+        select(IntroductionFeedback).where(
+            IntroductionFeedback.introduction_id == intro.id,
+            IntroductionFeedback.user_id == user.id,
+        )
+    )
+
+
+def give_feedback(intro: Introduction, user: User, rating: int, comment: str) -> None:
+    """One side's closing rating (1 to 5) and comment; giving it again replaces it."""
+    if intro.status is not IntroStatus.COMPLETED:
+        raise IntroductionError("Ratings open when the mentorship cycle ends.")
+    if not 1 <= rating <= 5:
+        raise IntroductionError("Choose a rating from 1 to 5.")
+    given = feedback_of(intro, user)
+    if given is None:
+        db.session.add(
+            IntroductionFeedback(
+                introduction_id=intro.id, user_id=user.id, rating=rating, comment=comment.strip()
             )
         )
-        intros.append(intro)
-    db.session.add_all(intros)
-    return intros
+    else:
+        given.rating, given.comment, given.at = rating, comment.strip(), clock.now()
+    audit.record("introduction.feedback", actor=user, group_id=intro.group_id, target=intro)
+
+
+# --- who sees what ------------------------------------------------------------------------
+
+
+def side(intro: Introduction, user: User) -> str | None:
+    """How ``user`` takes part: "student", "mentor", "coordinator", or ``None``."""
+    from matcher.groups.access import coordinates
+
+    if user.id == intro.student_id:
+        return "student"
+    if user.id == intro.mentor_id:
+        return "mentor"
+    if user.role in (Role.COORDINATOR, Role.ADMIN) and coordinates(user, intro.group_id):
+        return "coordinator"
+    return None
+
+
+def for_student(student: User) -> list[Introduction]:
+    return list(
+        db.session.scalars(
+            select(Introduction)
+            .where(Introduction.student_id == student.id)
+            .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        )
+    )
+
+
+def for_mentor(mentor: User) -> list[Introduction]:
+    return list(
+        db.session.scalars(
+            select(Introduction)
+            .where(Introduction.mentor_id == mentor.id)
+            .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        )
+    )
+
+
+# --- coordinators -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntroFilters:
+    status: str = ""
+    slot: str = ""
+    q: str = ""
+    attention: str = ""
+
+
+def stalled_since(group: InterestGroup, now: datetime) -> datetime:
+    """Accepted before this moment and still not met: stalled (a check-in period went by
+    after the check-in)."""
+    return now - 2 * timedelta(days=group.checkin_days)
+
+
+def group_introductions(group: InterestGroup, filters: IntroFilters) -> Select[tuple[Introduction]]:
+    """The group's introductions, newest first, narrowed by the coordinator's filters."""
+    student, mentor = aliased(User), aliased(User)
+    query = (
+        select(Introduction)
+        .join(student, Introduction.student_id == student.id)
+        .join(mentor, Introduction.mentor_id == mentor.id)
+        .where(Introduction.group_id == group.id)
+        .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+    )
+    if filters.status:
+        query = query.where(Introduction.status == IntroStatus(filters.status))
+    if filters.slot:
+        query = query.where(Introduction.slot == filters.slot)
+    if filters.q:
+        pattern = f"%{filters.q.lower()}%"
+        query = query.where(
+            or_(func.lower(student.name).like(pattern), func.lower(mentor.name).like(pattern))
+        )
+    if filters.attention == "stalled":
+        query = query.where(*stalled_conditions(group))
+    elif filters.attention == "rematch":
+        query = query.where(*need_conditions(group))
+    return query
+
+
+def stalled_conditions(group: InterestGroup) -> tuple:
+    return (
+        Introduction.status == IntroStatus.ACCEPTED,
+        Introduction.responded_at <= stalled_since(group, clock.now()),
+    )
+
+
+def need_conditions(group: InterestGroup) -> tuple:
+    """A declined or expired introduction whose student still waits for another mentor."""
+    return (
+        Introduction.group_id == group.id,
+        Introduction.status.in_(NEEDS_STATUSES),
+        Introduction.rematched.is_(False),
+    )
+
+
+def stalled(group: InterestGroup) -> list[Introduction]:
+    return list(
+        db.session.scalars(
+            select(Introduction)
+            .where(Introduction.group_id == group.id, *stalled_conditions(group))
+            .order_by(Introduction.responded_at)
+        )
+    )
+
+
+def open_needs(group: InterestGroup) -> list[Introduction]:
+    """The coordinator's list: students waiting for another mentor, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Introduction).where(*need_conditions(group)).order_by(Introduction.updated_at)
+        )
+    )
+
+
+def group_intro(group: InterestGroup, intro_id: int) -> Introduction:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or intro.group_id != group.id:
+        raise IntroductionError("That introduction is not in this group.")
+    return intro
+
+
+def free_places(mentor_id: int) -> int:
+    """Places not held by an active introduction (proposals hold theirs)."""
+    capacity = db.session.scalar(
+        select(MentorProfile.capacity).where(MentorProfile.user_id == mentor_id)
+    )
+    held = db.session.scalar(
+        select(func.count(Introduction.id)).where(
+            Introduction.mentor_id == mentor_id, Introduction.status.in_(ACTIVE_STATUSES)
+        )
+    )
+    return (capacity or 0) - (held or 0)
+
+
+def offerable_mentors(group: InterestGroup, need: Introduction) -> list[User]:
+    """The group's accepting mentors with a free place not yet paired with this student."""
+    paired = select(Introduction.mentor_id).where(
+        Introduction.group_id == group.id, Introduction.student_id == need.student_id
+    )
+    held = (
+        select(func.count(Introduction.id))
+        .where(Introduction.mentor_id == User.id, Introduction.status.in_(ACTIVE_STATUSES))
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .join(MentorProfile, MentorProfile.user_id == User.id)
+            .where(
+                Membership.group_id == group.id,
+                Membership.status == MembershipStatus.ACTIVE,
+                User.role == Role.MENTOR,
+                User.active,
+                MentorProfile.accepting,
+                MentorProfile.capacity > held,
+                User.id.not_in(paired),
+            )
+            .order_by(func.lower(User.name))
+        )
+    )
+
+
+def _settle(need: Introduction, note: str, actor: User | None) -> None:
+    need.rematched = True
+    note_event(need, note, actor)
+
+
+def offer(group: InterestGroup, need: Introduction, mentor_id: int, actor: User) -> Introduction:
+    """A coordinator hand-picks the next mentor for a student on the list."""
+    if need.rematched or need.status not in NEEDS_STATUSES:
+        raise IntroductionError("That student is no longer waiting for a mentor.")
+    if mentor_id not in {m.id for m in offerable_mentors(group, need)}:
+        raise IntroductionError(
+            "That mentor cannot take this student: not in the group, no free place, not "
+            "accepting, or already introduced to the student."
+        )
+    intro = _create(
+        group.id,
+        need.round_id,
+        ProposedPair(need.student_id, mentor_id, need.slot),
+        actor,
+        "Offered by a coordinator",
+    )
+    _settle(need, f"Offered to another mentor by {actor.name}", actor)
+    _ask([intro])
+    audit.record(
+        "introduction.offer", actor=actor, group_id=group.id, target=intro, replaces=need.id
+    )
+    return intro
+
+
+def dismiss(group: InterestGroup, need: Introduction, actor: User) -> None:
+    """Take a student off the list without another introduction."""
+    if need.rematched:
+        raise IntroductionError("That student is no longer on the list.")
+    _settle(need, f"Taken off the re-match list by {actor.name}", actor)
+    audit.record("introduction.dismiss", actor=actor, group_id=group.id, target=need)
+
+
+@dataclass(frozen=True)
+class RematchResult:
+    proposed: list[Introduction]
+    waiting: int
+
+
+def rematch(
+    group: InterestGroup, actor: User | None, only: set[int] | None = None
+) -> RematchResult:
+    """Offer the students on the group's list the next best mentors with free places, in one
+    joint re-solve with the waiting bonus; ``only`` narrows it to some listed introductions.
+
+    The group's row is locked first, so two re-matches of a group (two ticks, or a tick and a
+    coordinator) never offer the same need twice.
+    """
+    from matcher.rounds.services import rematch as solve
+
+    db.session.execute(
+        select(InterestGroup.id).where(InterestGroup.id == group.id).with_for_update()
+    )
+    needs = [n for n in open_needs(group) if only is None or n.id in only]
+    by_want: dict[tuple[int, str], list[Introduction]] = {}
+    for need in needs:
+        if _still_needed(group, need):
+            by_want.setdefault((need.student_id, need.slot), []).append(need)
+        else:
+            _settle(need, "No longer needed", actor)
+    if not by_want:
+        return RematchResult([], 0)
+    exclude = {
+        (s, m)
+        for s, m in db.session.execute(
+            select(Introduction.student_id, Introduction.mentor_id).where(
+                Introduction.group_id == group.id
+            )
+        )
+    }
+    pairs = solve(group, list(by_want), exclude)
+    proposed = []
+    for pair in pairs:
+        sources = by_want.pop((pair.student_id, pair.slot), None)
+        if not sources or (pair.student_id, pair.mentor_id) in exclude:
+            continue
+        intro = _create(group.id, sources[0].round_id, pair, actor, "Re-matched")
+        proposed.append(intro)
+        db.session.flush()
+        for source in sources:
+            _settle(source, f"Re-matched: offered to {intro.mentor.name}", actor)
+        audit.record(
+            "introduction.rematch",
+            actor=actor,
+            group_id=group.id,
+            target=intro,
+            replaces=[s.id for s in sources],
+        )
+    _ask(proposed)
+    return RematchResult(proposed, len(by_want))
+
+
+def _still_needed(group: InterestGroup, need: Introduction) -> bool:
+    """The student is still an active member and has no active introduction for the slot."""
+    member = db.session.scalar(
+        select(Membership.status).where(
+            Membership.group_id == group.id, Membership.user_id == need.student_id
+        )
+    )
+    if member is not MembershipStatus.ACTIVE or not need.student.active:
+        return False
+    return not db.session.scalar(
+        select(func.count(Introduction.id)).where(
+            Introduction.group_id == group.id,
+            Introduction.student_id == need.student_id,
+            Introduction.slot == need.slot,
+            Introduction.status.in_((*ACTIVE_STATUSES, IntroStatus.COMPLETED)),
+        )
+    )
+
+
+def update_settings(
+    group: InterestGroup,
+    *,
+    response_days: int,
+    rematch_policy: str,
+    checkin_days: int,
+    cycle_days: int,
+) -> None:
+    group.response_days, group.checkin_days, group.cycle_days = (
+        response_days,
+        checkin_days,
+        cycle_days,
+    )
+    group.rematch_policy = RematchPolicy(rematch_policy)
+    audit.record(
+        "introduction.settings",
+        group_id=group.id,
+        target=group,
+        response_days=response_days,
+        rematch_policy=rematch_policy,
+        checkin_days=checkin_days,
+        cycle_days=cycle_days,
+    )

@@ -24,6 +24,7 @@ from matcher.models import (
     FacultyRank,
     FocusArea,
     InterestGroup,
+    Introduction,
     Membership,
     MembershipStatus,
     MentorProfile,
@@ -223,17 +224,27 @@ def can_view(viewer: User, person: User) -> bool:
     """Whether ``viewer`` may see ``person``'s profile.
 
     Everyone sees their own; admins see all; coordinators see the members (and join requests)
-    of the groups they run; students see the mentors of their own groups, never other
-    students; mentors see a student only once introduced to them (introductions come with
-    the match rounds), never other mentors.
+    of the groups they run; students see the mentors of their own groups and any mentor they
+    have an introduction with, never other students; mentors see a student only once
+    introduced to them, never other mentors.
     """
     if viewer.id == person.id or viewer.role is Role.ADMIN:
         return True
     if viewer.role is Role.COORDINATOR:
         return bool(db.session.scalar(select(_coordinates_a_group_of(viewer.id, person.id))))
     if viewer.role is Role.STUDENT and person.role is Role.MENTOR:
-        return bool(db.session.scalar(select(_shares_group(viewer.id, person.id))))
+        shared = or_(_shares_group(viewer.id, person.id), _introduced(viewer.id, person.id))
+        return bool(db.session.scalar(select(shared)))
+    if viewer.role is Role.MENTOR and person.role is Role.STUDENT:
+        return bool(db.session.scalar(select(_introduced(person.id, viewer.id))))
     return False
+
+
+def _introduced(student_id: int, mentor_id: int):
+    """SQL: the student and the mentor have (or had) an introduction."""
+    return exists().where(
+        Introduction.student_id == student_id, Introduction.mentor_id == mentor_id
+    )
 
 
 def directory(

@@ -1,0 +1,304 @@
+"""The introduction emails: default texts, each group's own wording, placeholders and sending.
+
+Coordinators write plain text with ``{placeholder}`` fields from a fixed list per email; the
+text is never run as a template, so a coordinator can insert data but not run code. The default
+texts live in ``templates/email/introductions/<key>.txt`` in the same format (first line
+``Subject: ...``) and apply wherever a group has not written its own.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from matcher.extensions import db
+from matcher.mail import external_url, queue_mail
+from matcher.models import (
+    Goal,
+    GroupEmailTemplate,
+    InterestGroup,
+    Introduction,
+    OutboxMessage,
+    User,
+    WantedMentor,
+)
+
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+PROFILE_FIELDS = {
+    "recipient_name": "the name of the person the email goes to",
+    "student_name": "the student's name",
+    "student_school": "the student's school",
+    "student_stage": "the student's stage (MS1–MS4, research year)",
+    "student_interests": "the student's specialty interests, in order",
+    "student_goals": "what the student wants from a mentor",
+    "student_statement": "the student's own statement",
+    "mentor_name": "the mentor's name",
+    "mentor_title": "the mentor's role, e.g. PGY-3 resident",
+    "mentor_specialty": "the mentor's specialty",
+    "mentor_institution": "the mentor's institution",
+    "mentor_kind": "the kind of advisor this introduction is for, e.g. Faculty mentor",
+    "group_name": "the interest group's name",
+    "introduction_link": "the introduction's page on the site",
+}
+ANSWER_FIELDS = {
+    "accept_link": "the one-click accept link",
+    "decline_link": "the one-click decline link",
+    "respond_by": "the date the request expires without an answer",
+}
+CONTACT_FIELDS = {
+    "student_email": "the student's email",
+    "student_contact_preference": "how the student prefers to meet",
+    "mentor_email": "the mentor's email",
+    "agenda": "a suggested first-meeting agenda built from the student's goals",
+}
+FEEDBACK_FIELDS = {"feedback_link": "the page where they rate the mentorship"}
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    key: str
+    title: str
+    when: str
+    fields: dict[str, str]
+
+
+def _kind(key: str, title: str, when: str, *extra: dict[str, str]) -> EmailKind:
+    fields = dict(PROFILE_FIELDS)
+    for more in extra:
+        fields.update(more)
+    return EmailKind(key, title, when, fields)
+
+
+EMAILS: dict[str, EmailKind] = {
+    kind.key: kind
+    for kind in (
+        _kind("ask", "Request to the mentor", "When a pair is proposed.", ANSWER_FIELDS),
+        _kind(
+            "reminder",
+            "Reminder to the mentor",
+            "When the mentor has not answered after the response time.",
+            ANSWER_FIELDS,
+        ),
+        _kind(
+            "introduction_student",
+            "Introduction to the student",
+            "When the mentor accepts.",
+            CONTACT_FIELDS,
+        ),
+        _kind(
+            "introduction_mentor",
+            "Introduction to the mentor",
+            "When the mentor accepts.",
+            CONTACT_FIELDS,
+        ),
+        _kind("declined", "Declined, to the student", "When the mentor declines."),
+        _kind(
+            "expired",
+            "Expired, to the student",
+            "When the mentor has not answered the request and its reminder.",
+        ),
+        _kind("checkin", "Check-in with the student", "Some days after the mentor accepted."),
+        _kind("thanks", "Thank-you reminder", "The day after the student records the meeting."),
+        _kind(
+            "closing",
+            "End of the cycle, to both",
+            "When the mentorship cycle ends.",
+            FEEDBACK_FIELDS,
+        ),
+        _kind(
+            "withdrawn",
+            "Withdrawn, to the other side",
+            "When the student or a coordinator withdraws the introduction.",
+        ),
+    )
+}
+
+QUESTIONS = {
+    Goal.RESEARCH.value: "Which research projects could a student join, and how to start?",
+    Goal.SHADOWING.value: "When and where could I shadow or see the specialty in practice?",
+    Goal.CV_REVIEW.value: "What would make my CV and personal statement stronger?",
+    Goal.AWAY_ROTATIONS.value: "Which away rotations fit me, and when should I apply?",
+    Goal.LETTERS.value: "How do I earn strong letters, and from whom?",
+    Goal.MOCK_INTERVIEWS.value: "Could we run a mock interview closer to the season?",
+    Goal.SPECIALTY_CHOICE.value: "What convinced you of this specialty, and what should I weigh?",
+    Goal.WELLBEING.value: "How do you keep a sustainable pace through training?",
+}
+
+
+@dataclass(frozen=True)
+class Text:
+    subject: str
+    body: str
+
+
+class TemplateError(ValueError):
+    """A template a coordinator wrote that cannot be used; the message is safe to show."""
+
+
+def unknown_placeholders(text: str, kind: EmailKind) -> list[str]:
+    return sorted({name for name in PLACEHOLDER.findall(text) if name not in kind.fields})
+
+
+def check(kind: EmailKind, subject: str, body: str) -> None:
+    """Refuse placeholders the email does not offer, naming the ones it does."""
+    unknown = unknown_placeholders(subject + "\n" + body, kind)
+    if unknown:
+        raise TemplateError(
+            "Unknown placeholder"
+            + ("s " if len(unknown) > 1 else " ")
+            + ", ".join("{" + name + "}" for name in unknown)
+            + ". This email can use: "
+            + ", ".join("{" + name + "}" for name in kind.fields)
+            + "."
+        )
+
+
+def fill(text: str, values: dict[str, str]) -> str:
+    """``text`` with each known ``{placeholder}`` replaced; anything else is left as written."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def default_text(key: str) -> Text:
+    loader = current_app.jinja_loader
+    source = loader.get_source(current_app.jinja_env, f"email/introductions/{key}.txt")[0]
+    first, _, body = source.lstrip().partition("\n")
+    return Text(first.removeprefix("Subject:").strip(), body.strip() + "\n")
+
+
+def group_template(group_id: int, key: str) -> GroupEmailTemplate | None:
+    return db.session.scalar(
+        select(GroupEmailTemplate).where(
+            GroupEmailTemplate.group_id == group_id, GroupEmailTemplate.key == key
+        )
+    )
+
+
+def text_for(group_id: int, key: str) -> Text:
+    """The group's wording of an email, or the default."""
+    own = group_template(group_id, key)
+    return Text(own.subject, own.body) if own is not None else default_text(key)
+
+
+def save_template(group: InterestGroup, key: str, subject: str, body: str) -> GroupEmailTemplate:
+    kind = EMAILS[key]
+    check(kind, subject, body)
+    own = group_template(group.id, key)
+    if own is None:
+        own = GroupEmailTemplate(group_id=group.id, key=key, subject=subject, body=body)
+        db.session.add(own)
+    else:
+        own.subject, own.body = subject, body
+    return own
+
+
+def reset_template(group: InterestGroup, key: str) -> bool:
+    """Go back to the default wording; whether the group had its own."""
+    own = group_template(group.id, key)
+    if own is not None:
+        db.session.delete(own)
+    return own is not None
+
+
+def render(text: Text, values: dict[str, str]) -> Text:
+    return Text(" ".join(fill(text.subject, values).split()), fill(text.body, values))
+
+
+# --- the values ---------------------------------------------------------------------------
+
+
+def _listing(items: list[str]) -> str:
+    return ", ".join(items) if items else "not given"
+
+
+def agenda(intro: Introduction) -> str:
+    """A first-meeting agenda: the student's goals, a CV sent ahead, questions to bring."""
+    profile = intro.student.student_profile
+    goals = profile.goals if profile else []
+    lines = [
+        f"- Five minutes each on where you are: {intro.student.name}'s path so far, "
+        f"{intro.mentor.name}'s path into the specialty.",
+        "- The student's goals: "
+        + _listing([Goal._labels().get(g, g) for g in goals])
+        + "; agree on the one or two to start with.",
+        f"- {intro.student.name} sends a CV (and any draft personal statement) a few days ahead.",
+        "- Questions to bring:",
+    ]
+    questions = [QUESTIONS[g] for g in goals if g in QUESTIONS] or [
+        "What do you wish you had known at my stage?"
+    ]
+    lines += [f"    * {q}" for q in questions]
+    lines.append("- Agree how and how often to keep in touch, and set the next date.")
+    return "\n".join(lines)
+
+
+def values_for(intro: Introduction, recipient: User, **links: str) -> dict[str, str]:
+    """Every placeholder's value for one introduction and one recipient."""
+    student, mentor = intro.student, intro.mentor
+    sp, mp = student.student_profile, mentor.mentor_profile
+    return {
+        "recipient_name": recipient.name,
+        "student_name": student.name,
+        "student_school": (sp.school if sp else "") or "not given",
+        "student_stage": sp.stage.label if sp and sp.stage else "not given",
+        "student_interests": _listing([s.name for s in sp.specialties] if sp else []),
+        "student_goals": _listing([Goal._labels().get(g, g) for g in sp.goals] if sp else []),
+        "student_statement": (sp.statement if sp else "").strip() or "(no statement yet)",
+        "student_email": student.email,
+        "student_contact_preference": sp.contact_preference.label if sp else "Email first",
+        "mentor_name": mentor.name,
+        "mentor_title": mp.title if mp else "Mentor",
+        "mentor_specialty": mp.specialty.name if mp and mp.specialty else "not given",
+        "mentor_institution": (mp.institution if mp else "") or "not given",
+        "mentor_email": mentor.email,
+        "mentor_kind": WantedMentor._labels().get(intro.slot, intro.slot),
+        "group_name": intro.group.name,
+        "introduction_link": external_url("introductions.show", intro_id=intro.id),
+        "agenda": agenda(intro),
+        **links,
+    }
+
+
+SAMPLE = {
+    "recipient_name": "Dr. Alex Example",
+    "student_name": "Jordan Sample",
+    "student_school": "Westbrook School of Medicine",
+    "student_stage": "MS2",
+    "student_interests": "Dermatology, Plastic Surgery (Integrated)",
+    "student_goals": "Research involvement, CV and personal-statement review",
+    "student_statement": "I found dermatology through a research year on melanoma screening.",
+    "student_email": "jordan.sample@example.edu",
+    "student_contact_preference": "Video call",
+    "mentor_name": "Dr. Alex Example",
+    "mentor_title": "Program director",
+    "mentor_specialty": "Dermatology",
+    "mentor_institution": "Westbrook University Hospital",
+    "mentor_email": "alex.example@example.org",
+    "mentor_kind": "Faculty mentor",
+    "introduction_link": "https://matcher.example.org/introductions/1",
+    "accept_link": "https://matcher.example.org/introductions/answer/(signed-accept-link)",
+    "decline_link": "https://matcher.example.org/introductions/answer/(signed-decline-link)",
+    "respond_by": "Tuesday 8 September 2026",
+    "feedback_link": "https://matcher.example.org/introductions/1/feedback",
+    "agenda": "- Five minutes each on where you are...\n- The student's goals: ...\n"
+    "- Jordan Sample sends a CV a few days ahead.\n- Questions to bring: ...",
+}
+
+
+def preview(group: InterestGroup, subject: str, body: str) -> Text:
+    """The email as it would read, with sample people filled in."""
+    return render(Text(subject, body), {**SAMPLE, "group_name": group.name})
+
+
+def send(key: str, intro: Introduction, recipient: User, **links: str) -> OutboxMessage:
+    """Queue the group's wording of ``key`` to ``recipient`` in the caller's transaction."""
+    text = render(text_for(intro.group_id, key), values_for(intro, recipient, **links))
+    return queue_mail(
+        recipient.email, "introductions/_message", subject=text.subject, body=text.body
+    )
+
+
+def day(moment: datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"

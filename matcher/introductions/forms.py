@@ -1,0 +1,171 @@
+"""Introduction forms: answers, meetings, withdrawals, ratings and the coordinators' settings."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from matcher import clock
+from matcher.forms import strip
+from matcher.models import IntroStatus, RematchPolicy, WantedMentor
+
+
+class ActionForm(FlaskForm):
+    """A CSRF-checked button."""
+
+    submit = SubmitField("Confirm")
+
+
+class AcceptForm(FlaskForm):
+    submit = SubmitField("Accept this student")
+
+
+class DeclineForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        validators=[Optional(), Length(max=1000)],
+        filters=[strip],
+        description="Seen by the coordinators only, to find a better match next time.",
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Decline")
+
+
+class MetForm(FlaskForm):
+    met_on = DateField(
+        "When did you meet?",
+        validators=[InputRequired(message="Give the date of your first meeting.")],
+        default=lambda: clock.now().date(),
+    )
+    submit = SubmitField("We met")
+
+
+class WithdrawForm(FlaskForm):
+    reason = TextAreaField(
+        "Why (optional)",
+        validators=[Optional(), Length(max=1000)],
+        filters=[strip],
+        description="Shown in the introduction's history.",
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField("Withdraw")
+
+
+class FeedbackForm(FlaskForm):
+    rating = RadioField(
+        "How was the mentorship?",
+        choices=[
+            SelectChoice("5", "5 — excellent"),
+            SelectChoice("4", "4 — good"),
+            SelectChoice("3", "3 — fair"),
+            SelectChoice("2", "2 — poor"),
+            SelectChoice("1", "1 — did not work"),
+        ],
+        coerce=int,
+        validators=[InputRequired(message="Choose a rating from 1 to 5.")],
+    )
+    comment = TextAreaField(
+        "Comment", validators=[Optional(), Length(max=2000)], filters=[strip], render_kw={"rows": 4}
+    )
+    submit = SubmitField("Send")
+
+
+def _days(label: str, low: int, high: int, description: str) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(message=f"Give a number of days from {low} to {high}."),
+            NumberRange(low, high, message=f"Give a number of days from {low} to {high}."),
+        ],
+        description=description,
+    )
+
+
+class SettingsForm(FlaskForm):
+    response_days = _days(
+        "Days a mentor has to answer",
+        1,
+        30,
+        "After this many days without an answer, one reminder; after as many again, the "
+        "request expires.",
+    )
+    rematch_policy = RadioField(
+        "When a mentor declines or does not answer",
+        choices=[SelectChoice(p.value, p.label) for p in RematchPolicy],
+    )
+    checkin_days = _days(
+        "Days after acceptance to ask the student whether they met",
+        1,
+        60,
+        "An accepted introduction with no meeting after twice this many days shows as stalled.",
+    )
+    cycle_days = _days(
+        "Length of a mentorship cycle (days from acceptance)",
+        14,
+        730,
+        "At the end, the introduction is completed and both sides are asked for a rating.",
+    )
+    submit = SubmitField("Save settings")
+
+
+class TemplateForm(FlaskForm):
+    subject = StringField("Subject", validators=[InputRequired(), Length(max=200)], filters=[strip])
+    body = TextAreaField(
+        "Text", validators=[InputRequired(), Length(max=10000)], render_kw={"rows": 18}
+    )
+    preview = SubmitField("Preview")
+    submit = SubmitField("Save")
+
+
+class OfferForm(FlaskForm):
+    mentor = SelectField("Mentor", coerce=int, validators=[InputRequired()])
+    submit = SubmitField("Offer")
+
+
+class FilterForm(FlaskForm):
+    """The coordinator's filters (GET, no CSRF); a refused filter is ignored with a message."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search a name", validators=[Optional(), Length(max=120)])
+    status = SelectField(
+        "Status",
+        choices=[SelectChoice("", "Any status")]
+        + [SelectChoice(s.value, s.value.capitalize()) for s in IntroStatus],
+        validators=[Optional()],
+    )
+    slot = SelectField(
+        "Mentor kind",
+        choices=[SelectChoice("", "Any kind"), *WantedMentor.choices()],
+        validators=[Optional()],
+    )
+    attention = SelectField(
+        "Needs attention",
+        choices=[
+            SelectChoice("", "All"),
+            SelectChoice("stalled", "Stalled (accepted, no meeting)"),
+            SelectChoice("rematch", "Waiting for another mentor"),
+        ],
+        validators=[Optional()],
+    )
+
+    def value(self, name: str) -> str:
+        f = self[name]
+        return "" if f.errors or not f.data else f.data
+
+    def query_args(self) -> dict[str, str]:
+        """The applied filters as query-string arguments, for the pager."""
+        return {
+            name: self.value(name)
+            for name in ("q", "status", "slot", "attention")
+            if self.value(name)
+        }

@@ -1,0 +1,426 @@
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from matcher.extensions import db
+from matcher.groups import access
+from matcher.introductions import bp, emails, report, services
+from matcher.introductions.forms import (
+    AcceptForm,
+    ActionForm,
+    DeclineForm,
+    FeedbackForm,
+    FilterForm,
+    MetForm,
+    OfferForm,
+    SettingsForm,
+    TemplateForm,
+    WithdrawForm,
+)
+from matcher.models import InterestGroup, Introduction, IntroStatus, Role
+
+PAGE_SIZE = 50
+
+
+def introduction_view(*sides: str) -> Callable:
+    """For views under ``/introductions/<intro_id>``: pass the introduction and the viewer's
+    side to the view. People with no part in it get a 404, so ids reveal nothing; people with
+    a part the view does not allow get a 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(intro_id: int, *args, **kwargs):
+            intro = db.session.get(Introduction, intro_id)
+            if intro is None:
+                abort(404)
+            side = services.side(intro, current_user)
+            if side is None:
+                abort(404)
+            if sides and side not in sides:
+                abort(403)
+            return view(*args, intro=intro, side=side, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def _back(intro: Introduction) -> str:
+    return url_for("introductions.show", intro_id=intro.id)
+
+
+def _intro_page(intro: Introduction, side: str, status: int = 200, **forms):
+    return render_template(
+        "introductions/show.html",
+        intro=intro,
+        side=side,
+        decline_form=forms.get("decline_form") or DeclineForm(),
+        met_form=forms.get("met_form") or MetForm(),
+        withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
+        given=services.feedback_of(intro, current_user),
+    ), status
+
+
+def _refused(exc: services.IntroductionError, intro: Introduction, side: str, **forms):
+    """The introduction's page again with the reason, after undoing whatever was begun."""
+    db.session.rollback()
+    db.session.refresh(intro)
+    flash(str(exc), "error")
+    return _intro_page(intro, side, exc.status_code, **forms)
+
+
+# --- dashboards ---------------------------------------------------------------------------
+
+
+@bp.get("/introductions")
+@login_required
+def index():
+    if current_user.role is Role.STUDENT:
+        intros = services.for_student(current_user)
+        return render_template("introductions/student.html", intros=intros)
+    if current_user.role is Role.MENTOR:
+        intros = services.for_mentor(current_user)
+        return render_template(
+            "introductions/mentor.html",
+            pending=[i for i in intros if i.status is IntroStatus.PROPOSED],
+            current=[i for i in intros if i.status in services.COMMITTED_STATUSES],
+            past=[i for i in intros if not i.status.active],
+            capacity=current_user.mentor_profile.capacity if current_user.mentor_profile else 0,
+        )
+    groups = list(db.session.scalars(access.coordinated_groups(current_user)))
+    return render_template("introductions/groups.html", groups=groups)
+
+
+@bp.get("/introductions/<int:intro_id>")
+@introduction_view()
+def show(intro: Introduction, side: str):
+    return _intro_page(intro, side)
+
+
+# --- the mentor's answer ------------------------------------------------------------------
+
+
+@bp.post("/introductions/<int:intro_id>/accept")
+@introduction_view("mentor")
+def accept(intro: Introduction, side: str):
+    if not AcceptForm().validate_on_submit():
+        abort(400)
+    try:
+        services.accept(intro, current_user)
+    except services.IntroductionError as exc:
+        return _refused(exc, intro, side)
+    db.session.commit()
+    flash(f"You accepted {intro.student.name}. You both have an introduction email.", "success")
+    return redirect(_back(intro))
+
+
+@bp.route("/introductions/<int:intro_id>/decline", methods=["GET", "POST"])
+@introduction_view("mentor")
+def decline(intro: Introduction, side: str):
+    form = DeclineForm()
+    if form.validate_on_submit():
+        try:
+            services.decline(intro, current_user, form.reason.data or "")
+        except services.IntroductionError as exc:
+            return _refused(exc, intro, side)
+        db.session.commit()
+        flash(f"You declined {intro.student.name}. Thank you for answering.", "info")
+        return redirect(url_for("introductions.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("introductions/decline.html", intro=intro, form=form), status
+
+
+@bp.route("/introductions/answer/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    """The one-click links of the mentor's email: a confirmation page, the change on POST."""
+    try:
+        intro, choice = services.introduction_for_token(token)
+    except services.LinkError as exc:
+        return render_template("introductions/link_invalid.html", reason=str(exc)), exc.status_code
+    form = AcceptForm() if choice == "accept" else DeclineForm()
+    if form.validate_on_submit():
+        try:
+            if choice == "accept":
+                services.accept(intro, intro.mentor)
+            else:
+                services.decline(intro, intro.mentor, form.reason.data or "")
+        except services.IntroductionError as exc:
+            db.session.rollback()
+            return render_template(
+                "introductions/answer.html", intro=intro, choice=choice, form=form, error=str(exc)
+            ), exc.status_code
+        db.session.commit()
+        return render_template("introductions/answered.html", intro=intro, choice=choice)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "introductions/answer.html", intro=intro, choice=choice, form=form, error=None
+    ), status
+
+
+# --- the student's side -------------------------------------------------------------------
+
+
+@bp.post("/introductions/<int:intro_id>/met")
+@introduction_view("student", "mentor")
+def met(intro: Introduction, side: str):
+    form = MetForm()
+    if not form.validate_on_submit():
+        return _intro_page(intro, side, 400, met_form=form)
+    try:
+        services.mark_met(intro, current_user, form.met_on.data)
+    except services.IntroductionError as exc:
+        return _refused(exc, intro, side, met_form=form)
+    db.session.commit()
+    flash(
+        "Noted: you have met. A short thank-you note within a few days goes a long way.", "success"
+    )
+    return redirect(_back(intro))
+
+
+@bp.post("/introductions/<int:intro_id>/withdraw")
+@introduction_view("student", "coordinator")
+def withdraw(intro: Introduction, side: str):
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _intro_page(intro, side, 400, withdraw_form=form)
+    try:
+        services.withdraw(intro, current_user, form.reason.data or "")
+    except services.IntroductionError as exc:
+        return _refused(exc, intro, side)
+    db.session.commit()
+    flash("The introduction was withdrawn.", "info")
+    return redirect(_back(intro))
+
+
+@bp.route("/introductions/<int:intro_id>/feedback", methods=["GET", "POST"])
+@introduction_view("student", "mentor")
+def feedback(intro: Introduction, side: str):
+    given = services.feedback_of(intro, current_user)
+    form = FeedbackForm(obj=given)
+    if intro.status is not IntroStatus.COMPLETED:
+        flash("Ratings open when the mentorship cycle ends.", "info")
+        return redirect(_back(intro))
+    if form.validate_on_submit():
+        try:
+            services.give_feedback(intro, current_user, form.rating.data, form.comment.data or "")
+        except services.IntroductionError as exc:
+            return _refused(exc, intro, side)
+        db.session.commit()
+        flash("Thank you for your rating.", "success")
+        return redirect(_back(intro))
+    status = 400 if request.method == "POST" else 200
+    return render_template("introductions/feedback.html", intro=intro, form=form), status
+
+
+# --- coordinators -------------------------------------------------------------------------
+
+
+@bp.get("/groups/<int:group_id>/introductions")
+@access.group_coordinator_required
+def group_index(group: InterestGroup):
+    return _group_page(group)
+
+
+def _group_page(group: InterestGroup, status: int = 200):
+    filters = FilterForm(request.args)
+    filters.validate()
+    chosen = services.IntroFilters(
+        status=filters.value("status"),
+        slot=filters.value("slot"),
+        q="" if filters.q.errors else (filters.q.data or "").strip(),
+        attention=filters.value("attention"),
+    )
+    page = db.paginate(
+        services.group_introductions(group, chosen), per_page=PAGE_SIZE, error_out=False
+    )
+    needs = services.open_needs(group)
+    offers = {}
+    for need in needs:
+        form = OfferForm(prefix=f"n{need.id}")
+        form.mentor.choices = [(m.id, m.name) for m in services.offerable_mentors(group, need)]
+        offers[need.id] = form
+    return render_template(
+        "introductions/group.html",
+        group=group,
+        page=page,
+        filters=filters,
+        filtered=any(vars(chosen).values()),
+        needs=needs,
+        offers=offers,
+        stalled=services.stalled(group),
+        withdraw_form=WithdrawForm(),
+    ), status
+
+
+def _group_refused(exc: services.IntroductionError, group: InterestGroup):
+    db.session.rollback()
+    flash(str(exc), "error")
+    return _group_page(group, exc.status_code)
+
+
+def _need(group: InterestGroup, intro_id: int) -> Introduction:
+    try:
+        return services.group_intro(group, intro_id)
+    except services.IntroductionError:
+        abort(404)
+
+
+def _to_list(group: InterestGroup):
+    return redirect(url_for("introductions.group_index", group_id=group.id) + "#rematch")
+
+
+@bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/offer")
+@access.group_coordinator_required
+def offer(group: InterestGroup, intro_id: int):
+    need = _need(group, intro_id)
+    form = OfferForm(prefix=f"n{need.id}")
+    form.mentor.choices = [(m.id, m.name) for m in services.offerable_mentors(group, need)]
+    if not form.validate_on_submit():
+        flash("Choose one of the listed mentors.", "error")
+        return _group_page(group, 400)
+    try:
+        intro = services.offer(group, need, form.mentor.data, current_user)
+    except services.IntroductionError as exc:
+        return _group_refused(exc, group)
+    db.session.commit()
+    flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
+    return _to_list(group)
+
+
+@bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/rematch")
+@access.group_coordinator_required
+def rematch_one(group: InterestGroup, intro_id: int):
+    need = _need(group, intro_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    result = services.rematch(group, current_user, only={need.id})
+    db.session.commit()
+    if result.proposed:
+        intro = result.proposed[0]
+        flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
+    else:
+        flash(f"No mentor with a free place suits {need.student.name} now.", "info")
+    return _to_list(group)
+
+
+@bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/dismiss")
+@access.group_coordinator_required
+def dismiss(group: InterestGroup, intro_id: int):
+    need = _need(group, intro_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.dismiss(group, need, current_user)
+    except services.IntroductionError as exc:
+        return _group_refused(exc, group)
+    db.session.commit()
+    flash(f"{need.student.name} is off the list.", "info")
+    return _to_list(group)
+
+
+@bp.route("/groups/<int:group_id>/introductions/settings", methods=["GET", "POST"])
+@access.group_coordinator_required
+def settings(group: InterestGroup):
+    form = SettingsForm(obj=group)
+    if request.method == "GET":
+        form.rematch_policy.data = group.rematch_policy.value
+    if form.validate_on_submit():
+        services.update_settings(
+            group,
+            response_days=form.response_days.data,
+            rematch_policy=form.rematch_policy.data,
+            checkin_days=form.checkin_days.data,
+            cycle_days=form.cycle_days.data,
+        )
+        db.session.commit()
+        flash("Introduction settings saved.", "success")
+        return redirect(url_for("introductions.group_index", group_id=group.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("introductions/settings.html", group=group, form=form), status
+
+
+@bp.get("/groups/<int:group_id>/introductions/emails")
+@access.group_coordinator_required
+def email_index(group: InterestGroup):
+    own = {key for key in emails.EMAILS if emails.group_template(group.id, key) is not None}
+    return render_template(
+        "introductions/emails.html", group=group, kinds=emails.EMAILS.values(), own=own
+    )
+
+
+def _kind(key: str) -> emails.EmailKind:
+    if key not in emails.EMAILS:
+        abort(404)
+    return emails.EMAILS[key]
+
+
+@bp.route("/groups/<int:group_id>/introductions/emails/<key>", methods=["GET", "POST"])
+@access.group_coordinator_required
+def email_edit(group: InterestGroup, key: str):
+    kind = _kind(key)
+    current = emails.text_for(group.id, key)
+    form = TemplateForm(data={"subject": current.subject, "body": current.body})
+    shown, status = None, 200
+    if form.validate_on_submit():
+        try:
+            emails.check(kind, form.subject.data, form.body.data)
+        except emails.TemplateError as exc:
+            form.body.errors.append(str(exc))
+            status = 400
+        else:
+            if form.preview.data:
+                shown = emails.preview(group, form.subject.data, form.body.data)
+            else:
+                emails.save_template(group, key, form.subject.data, form.body.data)
+                db.session.commit()
+                flash(f"“{kind.title}” saved for {group.name}.", "success")
+                return redirect(url_for("introductions.email_index", group_id=group.id))
+    elif request.method == "POST":
+        status = 400
+    else:
+        shown = emails.preview(group, current.subject, current.body)
+    return render_template(
+        "introductions/email_edit.html",
+        group=group,
+        kind=kind,
+        form=form,
+        shown=shown,
+        own=emails.group_template(group.id, key) is not None,
+    ), status
+
+
+@bp.post("/groups/<int:group_id>/introductions/emails/<key>/reset")
+@access.group_coordinator_required
+def email_reset(group: InterestGroup, key: str):
+    kind = _kind(key)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    emails.reset_template(group, key)
+    db.session.commit()
+    flash(f"“{kind.title}” is back to the default wording.", "info")
+    return redirect(url_for("introductions.email_index", group_id=group.id))
+
+
+@bp.get("/groups/<int:group_id>/introductions/report")
+@access.group_coordinator_required
+def group_report(group: InterestGroup):
+    return render_template("introductions/report.html", group=group, report=report.build(group))
+
+
+@bp.app_template_global()
+def introduction_summary() -> dict:
+    """What the home page shows of the viewer's introductions."""
+    if not current_user.is_authenticated:
+        return {}
+    if current_user.role is Role.STUDENT:
+        return {"intros": services.for_student(current_user)}
+    if current_user.role is Role.MENTOR:
+        intros = services.for_mentor(current_user)
+        return {
+            "pending": [i for i in intros if i.status is IntroStatus.PROPOSED],
+            "current": [i for i in intros if i.status in services.COMMITTED_STATUSES],
+        }
+    return {}

@@ -1,0 +1,177 @@
+"""Time-driven work: reminders, expiry, re-matching, check-ins, thank-you reminders, closing.
+
+``tick`` is run by ``flask --app wsgi introductions tick`` from cron or a systemd timer. Each
+step claims one introduction with a compare-and-set ``UPDATE`` (the column that records the
+step goes from empty to now, or the status moves) and queues its mail in the same transaction,
+committed per introduction. Running it again sends nothing twice, and two ticks running at once
+each claim different introductions (the loser's ``UPDATE`` matches no row).
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from matcher import clock
+from matcher.extensions import db
+from matcher.introductions import emails, services
+from matcher.models import InterestGroup, Introduction, IntroStatus, RematchPolicy
+
+THANKS_DELAY = timedelta(days=1)
+
+
+@dataclass
+class TickReport:
+    reminded: int = 0
+    expired: int = 0
+    rematched: int = 0
+    checked_in: int = 0
+    thanked: int = 0
+    closed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        counts = [f for f in fields(self) if f.name != "errors"]
+        return ", ".join(f"{f.name.replace('_', ' ')} {getattr(self, f.name)}" for f in counts)
+
+
+def _days(n: int) -> timedelta:
+    return timedelta(days=n)
+
+
+def _candidates(*conditions) -> list[int]:
+    return list(
+        db.session.scalars(select(Introduction.id).where(*conditions).order_by(Introduction.id))
+    )
+
+
+def _claim(intro_id: int, column: str, *conditions) -> Introduction | None:
+    """Set ``column`` to now where it is still empty; the introduction if this call won."""
+    claimed = db.session.execute(
+        update(Introduction)
+        .where(Introduction.id == intro_id, getattr(Introduction, column).is_(None), *conditions)
+        .values({column: clock.now()})
+    )
+    return db.session.get(Introduction, intro_id) if claimed.rowcount == 1 else None
+
+
+def _each(ids: Iterable[int], step: Callable[[int], bool]) -> int:
+    done = 0
+    for intro_id in ids:
+        try:
+            if step(intro_id):
+                done += 1
+            db.session.commit()
+        except services.IntroductionError:
+            db.session.rollback()
+        db.session.expire_all()
+    return done
+
+
+def _remind(intro_id: int) -> bool:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or clock.now() < intro.asked_at + _days(intro.group.response_days):
+        return False
+    intro = _claim(intro_id, "reminded_at", Introduction.status == IntroStatus.PROPOSED)
+    if intro is None:
+        return False
+    services.note_event(intro, "Reminder sent to the mentor")
+    services._ask([intro], reminder=True)
+    return True
+
+
+def _expire(intro_id: int) -> bool:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or clock.now() < intro.reminded_at + _days(intro.group.response_days):
+        return False
+    services.expire(intro)
+    return True
+
+
+def _check_in(intro_id: int) -> bool:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or clock.now() < intro.responded_at + _days(intro.group.checkin_days):
+        return False
+    intro = _claim(intro_id, "checkin_sent_at", Introduction.status == IntroStatus.ACCEPTED)
+    if intro is None:
+        return False
+    services.note_event(intro, "Check-in sent to the student")
+    emails.send("checkin", intro, intro.student)
+    return True
+
+
+def _thank(intro_id: int) -> bool:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or clock.now() < intro.met_at + THANKS_DELAY:
+        return False
+    intro = _claim(intro_id, "thanks_sent_at", Introduction.status == IntroStatus.MET)
+    if intro is None:
+        return False
+    services.note_event(intro, "Thank-you reminder sent to the student")
+    emails.send("thanks", intro, intro.student)
+    return True
+
+
+def _close(intro_id: int) -> bool:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or clock.now() < intro.responded_at + _days(intro.group.cycle_days):
+        return False
+    services.close(intro)
+    return True
+
+
+def _rematch(group_id: int, report: TickReport) -> None:
+    """One group's re-match; a failure is reported and leaves the other groups' work alone."""
+    group = db.session.get(InterestGroup, group_id)
+    try:
+        result = services.rematch(group, None)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        report.errors.append(f"re-match of group {group_id} failed: {exc!r}")
+        return
+    report.rematched += len(result.proposed)
+
+
+def tick() -> TickReport:
+    """Do every piece of time-driven work that is due, once."""
+    report = TickReport()
+    proposed = Introduction.status == IntroStatus.PROPOSED
+    report.reminded = _each(_candidates(proposed, Introduction.reminded_at.is_(None)), _remind)
+    report.expired = _each(_candidates(proposed, Introduction.reminded_at.is_not(None)), _expire)
+    auto_groups = db.session.scalars(
+        select(InterestGroup.id)
+        .where(InterestGroup.rematch_policy == RematchPolicy.AUTO)
+        .where(
+            select(Introduction.id)
+            .where(
+                Introduction.group_id == InterestGroup.id,
+                Introduction.status.in_(services.NEEDS_STATUSES),
+                Introduction.rematched.is_(False),
+            )
+            .exists()
+        )
+        .order_by(InterestGroup.id)
+    ).all()
+    db.session.commit()
+    for group_id in auto_groups:
+        _rematch(group_id, report)
+    report.checked_in = _each(
+        _candidates(
+            Introduction.status == IntroStatus.ACCEPTED, Introduction.checkin_sent_at.is_(None)
+        ),
+        _check_in,
+    )
+    report.thanked = _each(
+        _candidates(Introduction.status == IntroStatus.MET, Introduction.thanks_sent_at.is_(None)),
+        _thank,
+    )
+    report.closed = _each(
+        _candidates(
+            Introduction.status.in_(services.COMMITTED_STATUSES),
+            Introduction.closing_sent_at.is_(None),
+        ),
+        _close,
+    )
+    return report
