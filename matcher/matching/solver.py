@@ -629,6 +629,23 @@ def _certified(n_s, n_m, rows, cols, weights, cap, mate):
     return pi, reach
 
 
+def _violations(n_s, n_m, rows, cols, weights, keep, pi, reach) -> np.ndarray:
+    """Indices of the pairs outside the support that break the proof of optimality.
+
+    A pair breaks it if it joins a student reached by an alternating path
+    from a free student to a mentor not reached (the Konig cover misses it),
+    or if its reduced cost under the potentials ``pi`` is negative.
+    """
+    gap = np.take(pi[n_s : n_s + n_m], cols)
+    gap += weights
+    gap -= np.take(pi[:n_s], rows)
+    bad = gap > 0
+    del gap
+    bad |= np.take(reach[:n_s], rows) & ~np.take(reach[n_s : n_s + n_m], cols)
+    bad &= ~keep
+    return np.flatnonzero(bad)
+
+
 def _solve_certified(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
     """Solve on a support of the pairs, then prove optimality on all pairs or add violators.
 
@@ -656,14 +673,11 @@ def _solve_certified(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
             if proof is None:
                 return _solve_exact(n_s, n_m, rows, cols, weights, cap).mate
         pi, reach = proof
-        pi_m, reach_m = pi[n_s : n_s + n_m], reach[n_s : n_s + n_m]
-        uncovered = reach[rows] & ~reach_m[cols]
-        gap = weights + pi_m[cols] - pi[rows]
-        violated = (uncovered | (gap > 0)) & ~keep
-        if not violated.any():
+        idx = _violations(n_s, n_m, rows, cols, weights, keep, pi, reach)
+        if idx.size == 0:
             return mate
-        idx = np.flatnonzero(violated)
-        priority = np.where(uncovered[idx], np.inf, gap[idx])
+        gap = weights[idx] + pi[n_s + cols[idx]] - pi[rows[idx]]
+        priority = np.where(reach[rows[idx]] & ~reach[n_s + cols[idx]], np.inf, gap)
         idx = idx[np.lexsort((-priority, rows[idx]))]
         owner = rows[idx]
         start = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))

@@ -250,3 +250,27 @@ def test_national_round_sample_matches_expanded_baseline(seed, n_s, n_m):
     assert auto[0].size == pairs
     assert matrix[auto].sum() == best
     assert (np.bincount(mentors, minlength=capacity.size) <= capacity).all()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_violation_check_matches_the_certificate_conditions(seed):
+    """The pairs flagged outside the support are exactly those the proof does not cover."""
+    rng = np.random.default_rng(5000 + seed)
+    score, capacity, allowed = random_instance(rng, 60, 15)
+    score[rng.random(score.shape) < 0.2] = 0.0
+    edges = as_edges(score, capacity, allowed)
+    n_s, n_m = edges.n_students, edges.n_mentors
+    rows, cols, weights = edges.rows, edges.cols, edges.weights
+    live = edges.capacity[cols] > 0
+    rows, cols, weights = rows[live], cols[live], weights[live]
+    cap = np.minimum(edges.capacity, np.bincount(cols, minlength=n_m))
+    keep = rng.random(rows.size) < 0.5
+    mate = solver._solve_exact(n_s, n_m, rows[keep], cols[keep], weights[keep], cap).mate
+    proof = solver._certified(n_s, n_m, rows[keep], cols[keep], weights[keep], cap, mate)
+    assert proof is not None
+    pi, reach = proof
+    found = solver._violations(n_s, n_m, rows, cols, weights, keep, pi, reach)
+    uncovered = reach[rows] & ~reach[n_s + cols]
+    negative = weights + pi[n_s + cols] - pi[rows] > 0
+    expected = np.flatnonzero((uncovered | negative) & ~keep)
+    np.testing.assert_array_equal(found, expected)
