@@ -1,12 +1,12 @@
 """Friendly error pages. The 500 page rolls back whatever the failed request left open; a
 database with no free connection answers 503 with ``Retry-After`` instead of 500."""
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from matcher.extensions import db
+from matcher.extensions import db, login_manager
 
 MESSAGES = {
     400: "The request could not be understood. Go back, check the form and try again.",
@@ -73,7 +73,11 @@ def _server_error(error: Exception):
 
 
 def _database_busy(error: Exception):
-    """Every pooled connection stayed busy past the pool timeout: a load peak, not a fault."""
+    """Every pooled connection stayed busy past the pool timeout: a load peak, not a fault.
+
+    The page is drawn as for an anonymous visitor, so rendering it needs no connection.
+    """
     db.session.rollback()
+    g._login_user = login_manager.anonymous_user()
     page = render_template("errors/busy.html", message=BUSY_MESSAGE)
     return page, 503, {"Retry-After": str(current_app.config["DATABASE_BUSY_RETRY_AFTER"])}

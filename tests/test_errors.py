@@ -1,6 +1,8 @@
+import io
+
 from matcher.extensions import db
 from matcher.models import Role, User
-from tests.conftest import logged_in
+from tests.conftest import dispose, logged_in, make_app, make_group, make_user, post_form
 
 
 def test_unknown_page_is_a_friendly_404(client):
@@ -41,6 +43,50 @@ def test_oversized_request_is_refused_with_413(app, client):
     app.config["MAX_CONTENT_LENGTH"] = 1024
     response = client.post("/login", data={"email": "x" * 5000})
     assert response.status_code == 413
+    assert "the limit is 1 KB" in response.get_data(as_text=True)
+
+
+def test_oversized_roster_upload_gets_a_clear_413_page(app, coordinator):
+    group_id = make_group(app, coordinators=(coordinator,))
+    client = logged_in(app, coordinator)
+    app.config["MAX_CONTENT_LENGTH"] = 64 * 1024
+    big = b"first_name,last_name,email,role\r\n" + b"x" * (200 * 1024)
+    response = post_form(
+        client,
+        f"/groups/{group_id}/roster/import",
+        {"file": (io.BytesIO(big), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "the limit is 64 KB" in page
+    assert "split it into several files" in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_exhausted_connection_pool_answers_503_with_retry_after(tmp_path):
+    """One pooled connection, held elsewhere: the request waits ``pool_timeout``, then gets a
+    503 the browser may retry, never a 500."""
+    app = make_app(
+        tmp_path,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.3},
+        DATABASE_BUSY_RETRY_AFTER=7,
+    )
+    try:
+        client = logged_in(app, make_user(app, Role.STUDENT, "busy@example.edu"))
+        with app.app_context():
+            assert db.engine.pool.size() == 1
+            held = db.engine.connect()
+            try:
+                response = client.get("/account/password")
+            finally:
+                held.close()
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "7"
+        assert "try again in a few seconds" in response.get_data(as_text=True)
+        assert client.get("/account/password").status_code == 200
+    finally:
+        dispose(app)
 
 
 def test_health_check(client):
