@@ -36,6 +36,7 @@ from matcher.rounds.forms import (
 from matcher.rounds.solve import CHOICE_WHY, REASONS
 
 PAGE_SIZE = 50
+REFUSALS = (services.RoundError, round_settings.SettingsError)
 SLOT_LABELS = {w.value: w.label for w in WantedMentor}
 
 
@@ -99,7 +100,7 @@ def new(group: InterestGroup):
                 preference_deadline=_utc(form.preference_deadline.data),
                 settings=form.settings(),
             )
-        except services.RoundError as exc:
+        except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -129,7 +130,7 @@ def settings(round_: Round):
                 preference_deadline=_utc(form.preference_deadline.data),
                 settings=form.settings(),
             )
-        except services.RoundError as exc:
+        except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -296,7 +297,7 @@ def preferences(round_: Round):
     elif form.validate_on_submit():
         try:
             services.set_preferences(round_, current_user, form.ranked())
-        except services.RoundError as exc:
+        except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -326,7 +327,7 @@ def likes(round_: Round):
     elif form.validate_on_submit():
         try:
             services.set_likes(round_, current_user, form.students.data or [])
-        except services.RoundError as exc:
+        except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
@@ -347,7 +348,7 @@ def likes(round_: Round):
 def solve(round_: Round):
     try:
         draft = services.solve(round_, current_user)
-    except (services.RoundError, round_settings.SettingsError) as exc:
+    except REFUSALS as exc:
         return _refused(exc, "rounds.show", round_)
     db.session.commit()
     stats = draft.stats
