@@ -201,7 +201,10 @@ def feedback(intro: Introduction, side: str):
     given = services.feedback_of(intro, current_user)
     form = FeedbackForm(obj=given)
     if intro.status is not IntroStatus.COMPLETED:
-        flash("Ratings open when the mentorship cycle ends.", "info")
+        closed = services.IntroductionError("Ratings open when the mentorship cycle ends.")
+        if request.method == "POST":
+            return _refused(closed, intro, side)
+        flash(str(closed), "info")
         return redirect(_back(intro))
     if form.validate_on_submit():
         try:

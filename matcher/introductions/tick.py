@@ -18,8 +18,6 @@ from matcher.extensions import db
 from matcher.introductions import emails, services
 from matcher.models import InterestGroup, Introduction, IntroStatus, RematchPolicy
 
-THANKS_DELAY = timedelta(days=1)
-
 
 @dataclass
 class TickReport:
@@ -103,7 +101,7 @@ def _check_in(intro_id: int) -> bool:
 
 def _thank(intro_id: int) -> bool:
     intro = db.session.get(Introduction, intro_id)
-    if intro is None or clock.now() < intro.met_at + THANKS_DELAY:
+    if intro is None or clock.now().date() <= intro.met_at.date():
         return False
     intro = _claim(intro_id, "thanks_sent_at", Introduction.status == IntroStatus.MET)
     if intro is None:

@@ -108,3 +108,28 @@ def test_directory_filters(app, world, specialties):
 def test_unknown_people_and_groups_are_404(app, world):
     assert can_see(app, world["admin"], "/people/99999") == 404
     assert can_see(app, world["admin"], "/groups/99999") == 404
+
+
+def test_an_introduction_lets_the_mentor_and_the_student_see_each_other(app, world):
+    from matcher.extensions import db
+    from matcher.models import Introduction, IntroStatus
+
+    w = world
+    assert can_see(app, w["mentor_b"], f"/people/{w['student_a'].id}") == 404
+    assert can_see(app, w["student_a"], f"/people/{w['mentor_b'].id}") == 404
+    with app.app_context():
+        db.session.add(
+            Introduction(
+                group_id=w["group_b"],
+                student_id=w["student_a"].id,
+                mentor_id=w["mentor_b"].id,
+                slot="faculty",
+                status=IntroStatus.DECLINED,
+                link_nonce="x",
+            )
+        )
+        db.session.commit()
+    assert can_see(app, w["mentor_b"], f"/people/{w['student_a'].id}") == 200
+    assert can_see(app, w["student_a"], f"/people/{w['mentor_b'].id}") == 200
+    assert can_see(app, w["mentor_b"], f"/people/{w['student_a2'].id}") == 404
+    assert can_see(app, w["mentor_a"], f"/people/{w['student_a'].id}") == 404

@@ -1,0 +1,126 @@
+"""A mentor accepts at most ``capacity`` students, also when accepts race for the last place."""
+
+import threading
+
+from matcher.extensions import db
+from matcher.introductions.services import answer_token
+from matcher.models import Introduction, IntroStatus, Role
+from tests.conftest import csrf_token, give_mentor_profile, logged_in, make_user, post_form
+from tests.introductions.conftest import give_student_profile
+
+
+def test_mentor_answers_from_the_dashboard(world):
+    [first, second] = world.propose(
+        (world.students[0], world.mentor), (world.students[1], world.mentor)
+    )
+    client = logged_in(world.app, world.mentor)
+    home = client.get("/").get_data(as_text=True)
+    assert "Sam Student" in home
+    assert "Tess Student" in home
+    page = client.get("/introductions").get_data(as_text=True)
+    assert "Requests waiting for your answer" in page
+    accepted = post_form(client, f"/introductions/{first}/accept", page="/introductions")
+    assert accepted.status_code == 302
+    assert world.status(first) is IntroStatus.ACCEPTED
+    declined = post_form(client, f"/introductions/{second}/decline", {"reason": "Too far away"})
+    assert declined.status_code == 302
+    assert world.intro(second).decline_reason == "Too far away"
+    page = client.get("/introductions").get_data(as_text=True)
+    assert "No requests waiting." in page
+    assert "1 of your 2 places taken" in page
+
+
+def test_only_the_mentor_answers_and_only_by_post(world):
+    [intro_id] = world.propose((world.student, world.mentor))
+    other = logged_in(world.app, world.mentors[1])
+    assert other.get(f"/introductions/{intro_id}").status_code == 404
+    assert post_form(other, f"/introductions/{intro_id}/accept", page="/").status_code == 404
+    student = logged_in(world.app, world.student)
+    assert post_form(student, f"/introductions/{intro_id}/accept", page="/").status_code == 403
+    mentor = logged_in(world.app, world.mentor)
+    assert mentor.get(f"/introductions/{intro_id}/accept").status_code == 405
+    assert mentor.post(f"/introductions/{intro_id}/accept").status_code == 400
+    assert world.status(intro_id) is IntroStatus.PROPOSED
+
+
+def test_mentor_cannot_accept_beyond_capacity(world):
+    world.set_capacity(world.mentor, 1)
+    [first, second] = world.propose(
+        (world.students[0], world.mentor), (world.students[1], world.mentor)
+    )
+    client = logged_in(world.app, world.mentor)
+    post_form(client, f"/introductions/{first}/accept", page="/introductions")
+    refused = post_form(client, f"/introductions/{second}/accept", page="/introductions")
+    assert refused.status_code == 409
+    assert "No free place" in refused.get_data(as_text=True)
+    assert world.status(second) is IntroStatus.PROPOSED
+    world.set_capacity(world.mentor, 2)
+    assert (
+        post_form(client, f"/introductions/{second}/accept", page="/introductions").status_code
+        == 302
+    )
+
+
+def test_accepting_twice_changes_it_once(world):
+    [intro_id] = world.propose((world.student, world.mentor))
+    client = logged_in(world.app, world.mentor)
+    token = csrf_token(client, "/introductions")
+    assert (
+        client.post(f"/introductions/{intro_id}/accept", data={"csrf_token": token}).status_code
+        == 302
+    )
+    again = client.post(f"/introductions/{intro_id}/accept", data={"csrf_token": token})
+    assert again.status_code == 409
+    assert "already accepted" in again.get_data(as_text=True)
+    assert [e.status for e in world.intro(intro_id).events].count(IntroStatus.ACCEPTED) == 1
+
+
+def race(app, links: list[str]) -> list[int]:
+    """POST every accept link at the same moment, each from its own client and thread."""
+    clients = [app.test_client() for _ in links]
+    tokens = [csrf_token(c, link) for c, link in zip(clients, links, strict=True)]
+    start = threading.Barrier(len(links))
+    codes: list[int] = []
+    errors: list[BaseException] = []
+
+    def accept(client, link, token):
+        start.wait()
+        try:
+            codes.append(client.post(link, data={"csrf_token": token}).status_code)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=accept, args=args)
+        for args in zip(clients, links, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return codes
+
+
+def test_two_accepts_race_for_the_last_place_and_exactly_one_wins(world, smtp_server):
+    """Real threads, real database: the mentor's last place goes to exactly one student."""
+    app = world.app
+    extra = [make_user(app, Role.STUDENT, f"racer{i}@example.edu", f"Racer {i}") for i in range(4)]
+    for person in extra:
+        give_student_profile(app, person)
+    for attempt in range(3):
+        mentor = make_user(app, Role.MENTOR, f"race{attempt}@example.org", f"Dr. Race {attempt}")
+        give_mentor_profile(app, mentor, capacity=2)
+        ids = world.propose(*[(s, mentor) for s in extra])
+        world.set_capacity(mentor, 1)
+        links = []
+        with app.app_context():
+            for intro_id in ids:
+                links.append(
+                    "/introductions/answer/"
+                    + answer_token(db.session.get(Introduction, intro_id), "accept")
+                )
+        assert sorted(race(app, links)) == [200, 409, 409, 409]
+        statuses = [world.status(i) for i in ids]
+        assert statuses.count(IntroStatus.ACCEPTED) == 1
+        assert statuses.count(IntroStatus.PROPOSED) == 3
