@@ -40,9 +40,12 @@ serve:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r matcher config.py wsgi.py
 
-## make test: install the test dependencies, lint, run every test on SQLite, and again on
-## PostgreSQL when TEST_DATABASE_URL names one (CI does; see .ci/run).
+## make test: install the test dependencies, lint (ruff, bandit), run every test on SQLite, and
+## again on PostgreSQL when TEST_DATABASE_URL names one; then the log-in limit across two
+## gunicorn processes sharing a real Redis, when redis-server is installed (CI does both; see
+## .ci/run).
 test: lint
 	$(BIN)/pytest --cov --cov-report=term
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
@@ -50,6 +53,13 @@ test: lint
 		$(BIN)/pytest -p no:cacheprovider --ignore=tests/matching; \
 	else \
 		echo "PostgreSQL run skipped: set TEST_DATABASE_URL=postgresql://user:pass@host/db to run it (.ci/run does)."; \
+	fi
+	@if command -v redis-server >/dev/null 2>&1; then \
+		echo "== the log-in limit across two gunicorn processes sharing Redis ($$(command -v redis-server))"; \
+		$(BIN)/pytest -p no:cacheprovider -m redis tests/test_ratelimit_redis.py; \
+	else \
+		echo "Redis check NOT run: redis-server is not installed. Install it (apt-get install redis-server;"; \
+		echo "  .ci/run does) and run make test again, or: $(BIN)/pytest -m redis tests/test_ratelimit_redis.py"; \
 	fi
 
 clean:
