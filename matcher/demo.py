@@ -2,6 +2,7 @@
 
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,11 +21,13 @@ from matcher.models import (
     MentorProfile,
     MentorType,
     Role,
+    RoundPreference,
     Stage,
     StudentInterest,
     StudentProfile,
     User,
 )
+from matcher.rounds import services as rounds
 
 DEMO_PASSWORD = "mentor-match-demo"  # noqa: S105
 DEMO_SEED = 20261122
@@ -282,7 +285,35 @@ def seed() -> bool:
                 Membership(group=groups[index], user=user, status=MembershipStatus.PENDING)
             )
     db.session.commit()
-    return bool(added or missing or new_groups)
+    new_round = _round(groups[0])
+    db.session.commit()
+    return bool(added or missing or new_groups or new_round)
+
+
+def _round(group: InterestGroup) -> bool:
+    """An open round in the first group, with its students enrolled and some rankings, so
+    a coordinator can solve, adjust and publish straight away."""
+    if db.session.scalar(rounds.group_rounds(group.id).limit(1)) is not None:
+        return False
+    coordinator = group.coordinators[0]
+    round_ = rounds.create_round(
+        group,
+        coordinator,
+        name="Autumn 2026: faculty and resident mentors",
+        slots=["faculty", "resident"],
+        preference_deadline=clock.now() + timedelta(days=14),
+    )
+    rounds.add_all_students(round_, coordinator)
+    rng = random.Random(DEMO_SEED)  # noqa: S311
+    mentors = [u.id for u, _, free in rounds.round_mentor_rows(round_) if free]
+    students = list(db.session.scalars(rounds.participants(round_.id)))
+    for student_id in rng.sample(students, len(students) // 3):
+        ranked = rng.sample(mentors, min(3, len(mentors)))
+        db.session.add_all(
+            RoundPreference(round_id=round_.id, student_id=student_id, mentor_id=m, rank=r)
+            for r, m in enumerate(ranked, start=1)
+        )
+    return True
 
 
 def logins_text() -> str:

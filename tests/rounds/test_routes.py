@@ -8,9 +8,22 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from matcher import demo
 from matcher.extensions import db
-from matcher.models import AuditEvent, Introduction, IntroStatus, Role, Round, RoundStatus, User
-from tests.conftest import csrf_token, logged_in, make_group, make_user, post_form
+from matcher.models import (
+    AuditEvent,
+    InterestGroup,
+    Introduction,
+    IntroStatus,
+    Membership,
+    Role,
+    Round,
+    RoundStatus,
+    RoundStudent,
+    User,
+)
+from matcher.rounds import services
+from tests.conftest import csrf_token, logged_in, login, make_group, make_user, post_form
 
 WEIGHTS = {
     "w_specialty": "4",
@@ -113,8 +126,6 @@ def test_a_student_without_a_complete_profile_cannot_join(app, world):
     round_id = world.round()
     bare = make_user(app, Role.STUDENT, "bare@example.edu", "Bare Profile")
     with app.app_context():
-        from matcher.models import Membership
-
         db.session.add(Membership(group_id=world.group_id, user_id=bare.id))
         db.session.commit()
     client = logged_in(app, bare)
@@ -124,8 +135,6 @@ def test_a_student_without_a_complete_profile_cannot_join(app, world):
     assert "Complete your profile first" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Round, round_id) is not None
-        from matcher.models import RoundStudent
-
         assert db.session.scalar(select(func.count()).select_from(RoundStudent)) == 0
 
 
@@ -137,8 +146,6 @@ def test_mentors_mark_students_they_would_like(app, world):
     url = f"/rounds/{round_id}/likes"
     assert "Student 2" in client.get(url).get_data(as_text=True)
     assert post_form(client, url, {"students": [str(people[2].id)]}).status_code == 303
-    from matcher.rounds import services
-
     with app.app_context():
         assert services.likes(round_id, tutors[0].id) == {people[2].id}
 
@@ -229,8 +236,6 @@ def test_two_coordinators_publishing_at_once_make_one_set_of_introductions(app, 
     people, _ = small_world(world, students=4, mentors=4)
     second = make_user(app, Role.COORDINATOR, "second@example.edu", "Second Coordinator")
     with app.app_context():
-        from matcher.models import InterestGroup
-
         group = db.session.get(InterestGroup, world.group_id)
         group.coordinators.append(db.session.get(User, second.id))
         db.session.commit()
@@ -285,8 +290,6 @@ def test_follow_up_round_takes_the_waiting_and_keeps_accepted_pairs(app, world):
     assert response.status_code == 303
     new_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
-        from matcher.rounds import services
-
         taking_part = set(db.session.scalars(services.participants(new_id)))
     assert taking_part == unmatched | {declined}
 
@@ -364,3 +367,24 @@ def test_every_round_action_is_in_the_groups_audit_log(app, world):
     assert {"round.create", "round.opt_in", "round.solve", "round.publish"} <= actions
     page = client.get(f"/groups/{world.group_id}/audit").get_data(as_text=True)
     assert re.search(r"round\.publish", page)
+
+
+def test_the_demo_round_is_ready_to_solve_and_publish(app):
+    with app.app_context():
+        demo.seed()
+        round_ = db.session.scalar(select(Round))
+        coordinator = round_.group.coordinators[0]
+        round_id, email = round_.id, coordinator.email
+    client = app.test_client()
+    login(client, email, demo.DEMO_PASSWORD)
+    page = client.get(solve_in_browser(client, round_id)).get_data(as_text=True)
+    assert "Every student" in page
+    with app.app_context():
+        stats = services.draft(db.session.get(Round, round_id), 1).stats
+    assert stats["students"] > 20
+    assert stats["pairs"] > 10
+    assert stats["stated_preferences"] > 5
+    response = post_form(
+        client, f"/rounds/{round_id}/publish", {"draft": "1"}, page=f"/rounds/{round_id}"
+    )
+    assert response.status_code == 303
