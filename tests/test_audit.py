@@ -251,3 +251,15 @@ def test_record_keeps_its_signature_for_group_events(app, coordinator):
             coordinator.email,
             {"round": 3},
         )
+
+
+def test_an_event_names_its_actor_while_the_account_exists(app, student):
+    logged_in(app, student)
+    with app.app_context():
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "auth.login"))
+        assert event.actor.name == student.name
+        db.session.delete(db.session.get(User, student.id))
+        db.session.commit()
+        event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "auth.login"))
+        assert event.actor is None
+        assert event.actor_email == student.email

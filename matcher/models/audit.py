@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import DDL, JSON, Index, String, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
 from matcher.extensions import db
@@ -61,6 +61,11 @@ class AuditEvent(db.Model):
     target_label: Mapped[str] = mapped_column(String(254), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ip: Mapped[str] = mapped_column(String(45), default="")
+
+    actor: Mapped["User | None"] = relationship(  # noqa: F821
+        primaryjoin="foreign(AuditEvent.actor_id) == User.id", viewonly=True, lazy="selectin"
+    )
+    """The acting account while it exists (``None`` once deleted; ``actor_email`` remains)."""
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.id} {self.action}>"
