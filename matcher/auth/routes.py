@@ -44,13 +44,17 @@ def _home():
     return redirect(url_for("main.index"))
 
 
+def _mail_sent(response) -> bool:
+    return response.status_code == 302
+
+
 def _signup_email_key() -> str:
     return "signup:" + normalize_email(request.form.get("email", ""))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_signup_email_key)
+@limiter.limit("3 per hour", methods=["POST"], key_func=_signup_email_key, deduct_when=_mail_sent)
 def signup():
     """Ask for name, email and role; the answer is the same whether or not the email is known."""
     if current_user.is_authenticated:

@@ -167,3 +167,9 @@ def test_signup_mails_one_address_at_most_three_times_an_hour(app):
     blocked = signup(app.test_client(), environ_base={"REMOTE_ADDR": "10.1.0.9"})
     assert blocked.status_code == 429
     assert len(outbox(app)) == 3
+
+
+def test_a_refused_signup_form_does_not_count_against_the_address(app):
+    for _ in range(4):
+        assert signup(app.test_client(), role="admin").status_code == 200
+    assert signup(app.test_client()).status_code == 302
