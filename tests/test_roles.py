@@ -8,7 +8,7 @@ from tests.conftest import logged_in, make_user
 ADMIN_PAGES = ["/admin/users", "/admin/outbox", "/admin/users/1"]
 HOME_HEADINGS = {
     Role.STUDENT: "Your board of advisors",
-    Role.MENTOR: "Keep your capacity current",
+    Role.MENTOR: "Requests waiting for your answer",
     Role.COORDINATOR: "Create a group",
     Role.ADMIN: "Manage people",
 }

@@ -539,8 +539,7 @@ def publish(round_: Round):
 def export(round_: Round, number: int):
     chosen = _draft_or_404(round_, number)
     body = services.export_csv(round_, chosen)
-    audit.record("round.export", group_id=round_.group_id, target=round_, draft=number)
-    db.session.commit()
+    audit.record_access("round.export", group_id=round_.group_id, target=round_, draft=number)
     filename = f"round-{round_.id}-draft-{number}.csv"
     return Response(
         body,

@@ -316,6 +316,9 @@ def test_the_csv_export_lists_pairs_and_unmatched_safely(app, world):
     assert sum(r["outcome"] == "matched" for r in rows) == 2
     assert sum(r["outcome"] == "all_full" for r in rows) == 1
     assert "'=HYPERLINK(evil)" in {r["student_name"] for r in rows}
+    with app.app_context():
+        exports = select(AuditEvent).where(AuditEvent.action == "round.export")
+        assert db.session.scalar(exports).actor_id == world.coordinator.id
 
 
 def test_round_pages_are_for_the_groups_coordinators_only(app, world):
