@@ -70,10 +70,22 @@ def _utc(value):
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _refused(exc: services.RoundError, target: str, round_: Round, **values):
+def _refused(exc: Exception, round_: Round):
     db.session.rollback()
     flash(str(exc), "error")
-    return redirect(url_for(target, round_id=round_.id, **values), code=303)
+    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+def _perform(round_: Round, action: Callable, success: Callable[[object], str], then: Callable):
+    """Run a round action: commit and flash ``success(result)``, then redirect to
+    ``then(result)``; a refusal rolls back and is flashed on the round's page."""
+    try:
+        result = action()
+    except REFUSALS as exc:
+        return _refused(exc, round_)
+    db.session.commit()
+    flash(success(result), "success")
+    return redirect(then(result), code=303)
 
 
 # --- coordinators: creating and configuring --------------------------------------------------
@@ -187,13 +199,12 @@ def _manage_page(round_: Round, status: int = 200):
 @bp.post("/rounds/<int:round_id>/students/add-all")
 @round_view(coordinator=True)
 def add_all(round_: Round):
-    try:
-        added = services.add_all_students(round_, current_user)
-    except services.RoundError as exc:
-        return _refused(exc, "rounds.show", round_)
-    db.session.commit()
-    flash(f"Added {added} students with complete profiles.", "success")
-    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    return _perform(
+        round_,
+        lambda: services.add_all_students(round_, current_user),
+        lambda added: f"Added {added} students with complete profiles.",
+        lambda _: url_for("rounds.show", round_id=round_.id),
+    )
 
 
 @bp.get("/rounds/<int:round_id>/people")
@@ -254,26 +265,24 @@ def _mentor_only() -> None:
 @round_view(coordinator=False)
 def join(round_: Round):
     _student_only()
-    try:
-        services.opt_in(round_, current_user)
-    except services.RoundError as exc:
-        return _refused(exc, "rounds.show", round_)
-    db.session.commit()
-    flash(f"You are taking part in {round_.name}. Rank the mentors you would like.", "success")
-    return redirect(url_for("rounds.preferences", round_id=round_.id), code=303)
+    return _perform(
+        round_,
+        lambda: services.opt_in(round_, current_user),
+        lambda _: f"You are taking part in {round_.name}. Rank the mentors you would like.",
+        lambda _: url_for("rounds.preferences", round_id=round_.id),
+    )
 
 
 @bp.post("/rounds/<int:round_id>/leave")
 @round_view(coordinator=False)
 def leave(round_: Round):
     _student_only()
-    try:
-        services.opt_out(round_, current_user)
-    except services.RoundError as exc:
-        return _refused(exc, "rounds.show", round_)
-    db.session.commit()
-    flash(f"You are no longer taking part in {round_.name}.", "info")
-    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    return _perform(
+        round_,
+        lambda: services.opt_out(round_, current_user),
+        lambda _: f"You are no longer taking part in {round_.name}.",
+        lambda _: url_for("rounds.show", round_id=round_.id),
+    )
 
 
 @bp.route("/rounds/<int:round_id>/preferences", methods=["GET", "POST"])
@@ -346,18 +355,15 @@ def likes(round_: Round):
 @bp.post("/rounds/<int:round_id>/solve")
 @round_view(coordinator=True)
 def solve(round_: Round):
-    try:
-        draft = services.solve(round_, current_user)
-    except REFUSALS as exc:
-        return _refused(exc, "rounds.show", round_)
-    db.session.commit()
-    stats = draft.stats
-    flash(
-        f"Draft {draft.number}: {stats['pairs']} of {stats['needs']} places filled "
-        f"in {draft.seconds:.2f} s.",
-        "success",
+    return _perform(
+        round_,
+        lambda: services.solve(round_, current_user),
+        lambda d: (
+            f"Draft {d.number}: {d.stats['pairs']} of {d.stats['needs']} places filled "
+            f"in {d.seconds:.2f} s."
+        ),
+        lambda d: url_for("rounds.draft", round_id=round_.id, number=d.number),
     )
-    return redirect(url_for("rounds.draft", round_id=round_.id, number=draft.number), code=303)
 
 
 def _names(ids) -> dict[int, str]:
@@ -525,7 +531,7 @@ def publish(round_: Round):
         db.session.refresh(round_)
         return _manage_page(round_, 409)
     except services.RoundError as exc:
-        return _refused(exc, "rounds.show", round_)
+        return _refused(exc, round_)
     db.session.commit()
     flash(
         f"Published. {len(intros)} introductions were made and each mentor has been asked.",
@@ -551,13 +557,12 @@ def export(round_: Round, number: int):
 @bp.post("/rounds/<int:round_id>/follow-up")
 @round_view(coordinator=True)
 def follow_up(round_: Round):
-    try:
-        new_round = services.follow_up(round_, current_user)
-    except services.RoundError as exc:
-        return _refused(exc, "rounds.show", round_)
-    db.session.commit()
-    flash(f"{new_round.name} is open with the students still waiting.", "success")
-    return redirect(url_for("rounds.show", round_id=new_round.id), code=303)
+    return _perform(
+        round_,
+        lambda: services.follow_up(round_, current_user),
+        lambda new: f"{new.name} is open with the students still waiting.",
+        lambda new: url_for("rounds.show", round_id=new.id),
+    )
 
 
 @bp.get("/groups/<int:group_id>/audit")
