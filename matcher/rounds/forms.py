@@ -1,3 +1,5 @@
+from datetime import UTC
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -81,6 +83,18 @@ class RoundForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.weight_fields = [getattr(self, f"w_{name}") for name in CRITERIA]
+
+    def round_fields(self) -> dict:
+        """Keyword arguments for ``services.create_round`` and ``services.update_round``."""
+        deadline = self.preference_deadline.data
+        if deadline is not None and deadline.tzinfo is None:
+            deadline = deadline.replace(tzinfo=UTC)
+        return {
+            "name": self.name.data,
+            "slots": self.slots.data,
+            "preference_deadline": deadline,
+            "settings": self.settings(),
+        }
 
     def settings(self) -> dict:
         return {

@@ -76,7 +76,11 @@ class Population:
     mentor_type: list[MentorType]
     wanted_types: list[frozenset[str]]
     held: dict[int, set[str]]
-    first_choice: np.ndarray
+
+    @property
+    def first_choice(self) -> np.ndarray:
+        """Each student's first-choice specialty id (-1 if none)."""
+        return self.students.specialties[:, 0]
 
     def student_index(self) -> dict[int, int]:
         return {int(u): i for i, u in enumerate(self.student_ids)}
@@ -317,5 +321,4 @@ def load(
         mentor_type=mentor_types,
         wanted_types=[frozenset(r.wanted_types or []) for r in s_rows],
         held=dict(held),
-        first_choice=specialties[:, 0].copy(),
     )

@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from datetime import UTC
 from functools import wraps
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -66,10 +65,6 @@ def round_view(*, coordinator: bool) -> Callable:
     return decorate
 
 
-def _utc(value):
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _refused(exc: Exception, round_: Round):
     db.session.rollback()
     flash(str(exc), "error")
@@ -104,14 +99,7 @@ def new(group: InterestGroup):
     form = RoundForm()
     if form.validate_on_submit():
         try:
-            round_ = services.create_round(
-                group,
-                current_user,
-                name=form.name.data,
-                slots=form.slots.data,
-                preference_deadline=_utc(form.preference_deadline.data),
-                settings=form.settings(),
-            )
+            round_ = services.create_round(group, current_user, **form.round_fields())
         except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -134,14 +122,7 @@ def settings(round_: Round):
         form.load(round_settings.parse(round_.settings))
     elif form.validate_on_submit():
         try:
-            services.update_round(
-                round_,
-                current_user,
-                name=form.name.data,
-                slots=form.slots.data,
-                preference_deadline=_utc(form.preference_deadline.data),
-                settings=form.settings(),
-            )
+            services.update_round(round_, current_user, **form.round_fields())
         except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))

@@ -3,7 +3,7 @@
 import csv
 import io
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from matcher import audit, clock
 from matcher.extensions import db
+from matcher.groups.access import is_member
 from matcher.introductions.services import ProposedPair, propose
 from matcher.matching import CRITERIA
 from matcher.models import (
@@ -33,7 +34,8 @@ from matcher.models import (
     User,
     WantedMentor,
 )
-from matcher.profiles.services import student_complete
+from matcher.profiles.services import missing, student_complete
+from matcher.rosters.columns import escape_formula
 from matcher.rounds import problem
 from matcher.rounds import settings as round_settings
 from matcher.rounds.solve import plan
@@ -52,11 +54,17 @@ class AlreadyPublishedError(RoundError):
 # --- rounds ----------------------------------------------------------------------------------
 
 
-def _check_slots(slots: list[str]) -> list[str]:
+def _checked(
+    name: str, slots: list[str], settings: dict | None
+) -> tuple[str, list[str], round_settings.RoundSettings]:
+    """The round's name, its slots in board order, and its parsed settings, or a refusal."""
+    name = name.strip()
+    if not name:
+        raise RoundError("Give the round a name.")
     chosen = [s for s in SLOTS if s in slots]
     if not chosen or len(chosen) != len(set(slots)):
         raise RoundError("Choose at least one kind of mentor for the round to fill.")
-    return chosen
+    return name, chosen, round_settings.parse(settings)
 
 
 def create_round(
@@ -69,16 +77,13 @@ def create_round(
     follow_up_of: Round | None = None,
     settings: dict | None = None,
 ) -> Round:
-    name = name.strip()
-    if not name:
-        raise RoundError("Give the round a name.")
     if preference_deadline is not None and preference_deadline <= clock.now():
         raise RoundError("The preference deadline must be in the future.")
-    chosen = round_settings.parse(settings)
+    name, slots, chosen = _checked(name, slots, settings)
     round_ = Round(
         group_id=group.id,
         name=name,
-        slots=_check_slots(slots),
+        slots=slots,
         preference_deadline=preference_deadline,
         settings=chosen.to_json(),
         follow_up_of=follow_up_of,
@@ -105,11 +110,7 @@ def update_round(
     settings: dict,
 ) -> None:
     _require_open(round_)
-    if not name.strip():
-        raise RoundError("Give the round a name.")
-    parsed = round_settings.parse(settings)
-    round_.name = name.strip()
-    round_.slots = _check_slots(slots)
+    round_.name, round_.slots, parsed = _checked(name, slots, settings)
     round_.preference_deadline = preference_deadline
     round_.settings = parsed.to_json()
     audit.record(
@@ -147,25 +148,11 @@ def is_participant(round_: Round, user: User) -> bool:
     return db.session.get(RoundStudent, (round_.id, user.id)) is not None
 
 
-def _is_active_member(group_id: int, user_id: int) -> bool:
-    return (
-        db.session.scalar(
-            select(Membership.id).where(
-                Membership.group_id == group_id,
-                Membership.user_id == user_id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        is not None
-    )
-
-
 def opt_in(round_: Round, student: User) -> None:
     _require_open(round_)
-    if student.role is not Role.STUDENT or not _is_active_member(round_.group_id, student.id):
+    if student.role is not Role.STUDENT or not is_member(student, round_.group_id):
         raise RoundError("Only students of this group can take part.")
-    profile = student.student_profile
-    gaps = profile.missing() if profile is not None else ["your profile"]
+    gaps = missing(student)
     if gaps:
         raise RoundError("Complete your profile first: " + ", ".join(gaps) + ".")
     if not is_participant(round_, student):
@@ -219,12 +206,19 @@ def add_all_students(round_: Round, actor: User) -> int:
     return len(ids)
 
 
+def _mentor_ids(round_: Round) -> set[int]:
+    return set(db.session.scalars(problem.round_mentors(round_.group_id)))
+
+
 def round_mentor_rows(round_: Round) -> list[tuple[User, MentorProfile, int]]:
     """The round's mentors with their free places, for the directory and the coordinator."""
-    taken = dict(db.session.execute(problem.places_taken()).all())
+    mentors = problem.round_mentors(round_.group_id).scalar_subquery()
+    taken = dict(
+        db.session.execute(problem.places_taken().where(Introduction.mentor_id.in_(mentors))).all()
+    )
     users = db.session.scalars(
         select(User)
-        .where(User.id.in_(problem.round_mentors(round_.group_id).scalar_subquery()))
+        .where(User.id.in_(mentors))
         .options(selectinload(User.mentor_profile).selectinload(MentorProfile.specialty))
         .order_by(User.name)
     )
@@ -270,8 +264,7 @@ def set_preferences(round_: Round, student: User, mentor_ids: list[int]) -> None
         raise RoundError(f"Rank at most {problem.MAX_PREFERENCES} mentors.")
     if len(set(ranked)) != len(ranked):
         raise RoundError("Each mentor can appear only once in your ranking.")
-    allowed = set(db.session.scalars(problem.round_mentors(round_.group_id)))
-    if not set(ranked) <= allowed:
+    if not set(ranked) <= _mentor_ids(round_):
         raise RoundError("Rank only mentors taking part in this round.")
     db.session.execute(
         delete(RoundPreference).where(
@@ -299,7 +292,7 @@ def likes(round_id: int, mentor_id: int) -> set[int]:
 
 def set_likes(round_: Round, mentor: User, student_ids: list[int]) -> None:
     _require_preferences_open(round_)
-    if mentor.id not in set(db.session.scalars(problem.round_mentors(round_.group_id))):
+    if mentor.id not in _mentor_ids(round_):
         raise RoundError("Only mentors taking part in this round can mark students.")
     wanted = set(student_ids)
     if not wanted <= set(db.session.scalars(participants(round_.id))):
@@ -336,9 +329,7 @@ def add_constraint(
     if db.session.get(RoundStudent, (round_.id, student_id)) is None:
         raise RoundError("That student is not taking part in this round.")
     profile = db.session.get(MentorProfile, mentor_id)
-    if profile is None or mentor_id not in set(
-        db.session.scalars(problem.round_mentors(round_.group_id))
-    ):
+    if profile is None or mentor_id not in _mentor_ids(round_):
         raise RoundError("That mentor is not taking part in this round.")
     if kind is ConstraintKind.PIN:
         kinds = next(
@@ -421,7 +412,8 @@ def solve(round_: Round, actor: User) -> RoundDraft:
     pop = problem.load(round_.group_id, participants(round_.id), round_id=round_.id)
     s_at, m_at = pop.student_index(), pop.mentor_index()
     pins, bars = [], []
-    for c in constraints(round_.id):
+    chosen_pairs = constraints(round_.id)
+    for c in chosen_pairs:
         if c.student_id in s_at and c.mentor_id in m_at:
             pair = (s_at[c.student_id], m_at[c.mentor_id])
             (pins if c.kind is ConstraintKind.PIN else bars).append(pair)
@@ -439,7 +431,10 @@ def solve(round_: Round, actor: User) -> RoundDraft:
         or 0
     ) + 1
     draft = RoundDraft(
-        round_id=round_.id, number=number, created_by_id=actor.id, settings=_snapshot(round_)
+        round_id=round_.id,
+        number=number,
+        created_by_id=actor.id,
+        settings=_snapshot(round_, chosen_pairs),
     )
     db.session.add(draft)
     db.session.flush()
@@ -491,13 +486,13 @@ def _detail_ids(detail: dict, sid: np.ndarray, mid: np.ndarray) -> dict:
     return out
 
 
-def _snapshot(round_: Round) -> dict:
+def _snapshot(round_: Round, pairs: list[RoundConstraint]) -> dict:
     return {
         **round_.settings,
         "slots": list(round_.slots),
         "constraints": [
             {"student_id": c.student_id, "mentor_id": c.mentor_id, "kind": c.kind.value}
-            for c in constraints(round_.id)
+            for c in pairs
         ],
     }
 
@@ -532,7 +527,7 @@ def _stats(pop: problem.Population, slots: list[str], chosen, result) -> dict:
     supply: dict[int, int] = {}
     for m, spec in enumerate(pop.mentors.specialty.tolist()):
         supply[spec] = supply.get(spec, 0) + int(pop.capacity[m])
-    specialties = sorted(set(demand) | set(supply) - {-1})
+    specialties = sorted(s for s in set(demand) | set(supply) if s >= 0)
     students_matched = len({o.student_index for o in matched})
     return {
         "students": int(pop.student_ids.size),
@@ -552,7 +547,6 @@ def _stats(pop: problem.Population, slots: list[str], chosen, result) -> dict:
         "supply_demand": [
             {"specialty_id": s, "demand": demand.get(s, 0), "supply": supply.get(s, 0)}
             for s in specialties
-            if s >= 0
         ],
         "blocking_pairs": result.blocking,
         "unmatched_reasons": {
@@ -734,14 +728,11 @@ def rematch(
     bars = [(s_at[s], m_at[m]) for s, m in exclude if s in s_at and m in m_at]
     slots = [s for s in SLOTS if any(slot == s for _, slot in wants)]
     asked = {(s, slot) for s, slot in wants}
-    pop = problem.Population(
-        **{
-            **pop.__dict__,
-            "wanted_types": [
-                frozenset(slot for slot in slots if (int(u), slot) in asked)
-                for u in pop.student_ids
-            ],
-        }
+    pop = replace(
+        pop,
+        wanted_types=[
+            frozenset(slot for slot in slots if (int(u), slot) in asked) for u in pop.student_ids
+        ],
     )
     result = plan(pop, slots, chosen, bars=bars)
     return [
@@ -774,23 +765,15 @@ def export_csv(round_: Round, chosen: RoundDraft) -> str:
     )
     for o in db.session.scalars(outcomes(chosen.id)):
         mentor = o.mentor
-        writer.writerow(
-            _safe(
-                [
-                    o.student.email,
-                    o.student.name,
-                    o.slot,
-                    mentor.email if mentor else "",
-                    mentor.name if mentor else "",
-                    f"{o.score:.3f}" if o.score is not None else "",
-                    "matched" if o.mentor_id else o.reason,
-                    *(f"{x:.3f}" for x in (o.breakdown or [0.0] * len(CRITERIA))),
-                ]
-            )
-        )
+        cells = [
+            o.student.email,
+            o.student.name,
+            o.slot,
+            mentor.email if mentor else "",
+            mentor.name if mentor else "",
+            f"{o.score:.3f}" if o.score is not None else "",
+            "matched" if o.mentor_id else o.reason,
+            *(f"{x:.3f}" for x in (o.breakdown or [0.0] * len(CRITERIA))),
+        ]
+        writer.writerow([escape_formula(c) for c in cells])
     return buffer.getvalue()
-
-
-def _safe(cells: list[str]) -> list[str]:
-    """Neutralise spreadsheet formulas in user-supplied text."""
-    return ["'" + c if c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in cells]

@@ -100,10 +100,18 @@ def parse(data: dict[str, Any] | None) -> RoundSettings:
     return settings
 
 
+_RULES = (
+    "shared_specialty",
+    "peer_min",
+    "peer_max",
+    "same_institution",
+    "external_for_no_home",
+    "min_score",
+)
+
+
 def _known(data: dict[str, Any]) -> dict[str, Any]:
-    names = ("shared_specialty", "peer_min", "peer_max", "same_institution")
-    extra = ("external_for_no_home", "min_score")
-    return {k: data[k] for k in (*names, *extra) if k in data}
+    return {k: data[k] for k in _RULES if k in data}
 
 
 def check(settings: RoundSettings) -> None:

@@ -156,13 +156,12 @@ def plan(
         sub_m = _take_mentors(pop.mentors, cols, rows)
         slot_capacity = capacity[cols].copy()
         result = match(sub_s, sub_m, slot_capacity, settings.weights, rules)
+        placed_pins = set()
         for (ps, pm), status in zip(rules.pinned, result.pin_status, strict=True):
-            pin_report.append((int(rows[ps]), int(cols[pm]), slot, PIN_STATUS[int(status)]))
-        placed_pins = {
-            (int(rows[ps]), int(cols[pm]))
-            for (ps, pm), st in zip(rules.pinned, result.pin_status, strict=True)
-            if st == PIN_PLACED
-        }
+            pair = (int(rows[ps]), int(cols[pm]))
+            pin_report.append((*pair, slot, PIN_STATUS[int(status)]))
+            if status == PIN_PLACED:
+                placed_pins.add(pair)
         np.subtract.at(capacity, cols[result.mentors], 1)
         taken.extend(
             zip(rows[result.students].tolist(), cols[result.mentors].tolist(), strict=True)
