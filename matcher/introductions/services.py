@@ -98,7 +98,7 @@ def _create(
     return intro
 
 
-def _ask(intros: list[Introduction], reminder: bool = False) -> None:
+def ask(intros: list[Introduction], reminder: bool = False) -> None:
     db.session.flush()
     for intro in intros:
         emails.send(
@@ -118,7 +118,7 @@ def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> lis
         _create(round_.group_id, round_.id, pair, actor, f"Proposed by {round_.name}")
         for pair in pairs
     ]
-    _ask(intros)
+    ask(intros)
     return intros
 
 
@@ -543,7 +543,7 @@ def offer(group: InterestGroup, need: Introduction, mentor_id: int, actor: User)
         "Offered by a coordinator",
     )
     _settle(need, f"Offered to another mentor by {actor.name}", actor)
-    _ask([intro])
+    ask([intro])
     audit.record(
         "introduction.offer", actor=actor, group_id=group.id, target=intro, replaces=need.id
     )
@@ -613,7 +613,7 @@ def rematch(
             target=intro,
             replaces=[s.id for s in sources],
         )
-    _ask(proposed)
+    ask(proposed)
     return RematchResult(proposed, len(by_want))
 
 

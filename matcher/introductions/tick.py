@@ -67,16 +67,38 @@ def _each(ids: Iterable[int], step: Callable[[int], bool]) -> int:
     return done
 
 
-def _remind(intro_id: int) -> bool:
+def _nudge(
+    intro_id: int,
+    due: Callable[[Introduction], bool],
+    column: str,
+    status: IntroStatus,
+    note: str,
+    send: Callable[[Introduction], None],
+) -> bool:
+    """Once ``due``, claim ``column`` while the introduction is in ``status``, then note and send.
+
+    The claim is a conditional update, so two ticks never send the same message twice.
+    """
     intro = db.session.get(Introduction, intro_id)
-    if intro is None or clock.now() < intro.asked_at + _days(intro.group.response_days):
+    if intro is None or not due(intro):
         return False
-    intro = _claim(intro_id, "reminded_at", Introduction.status == IntroStatus.PROPOSED)
+    intro = _claim(intro_id, column, Introduction.status == status)
     if intro is None:
         return False
-    services.note_event(intro, "Reminder sent to the mentor")
-    services._ask([intro], reminder=True)
+    services.note_event(intro, note)
+    send(intro)
     return True
+
+
+def _remind(intro_id: int) -> bool:
+    return _nudge(
+        intro_id,
+        lambda intro: clock.now() >= intro.asked_at + _days(intro.group.response_days),
+        "reminded_at",
+        IntroStatus.PROPOSED,
+        "Reminder sent to the mentor",
+        lambda intro: services.ask([intro], reminder=True),
+    )
 
 
 def _expire(intro_id: int) -> bool:
@@ -88,27 +110,25 @@ def _expire(intro_id: int) -> bool:
 
 
 def _check_in(intro_id: int) -> bool:
-    intro = db.session.get(Introduction, intro_id)
-    if intro is None or clock.now() < intro.responded_at + _days(intro.group.checkin_days):
-        return False
-    intro = _claim(intro_id, "checkin_sent_at", Introduction.status == IntroStatus.ACCEPTED)
-    if intro is None:
-        return False
-    services.note_event(intro, "Check-in sent to the student")
-    emails.send("checkin", intro, intro.student)
-    return True
+    return _nudge(
+        intro_id,
+        lambda intro: clock.now() >= intro.responded_at + _days(intro.group.checkin_days),
+        "checkin_sent_at",
+        IntroStatus.ACCEPTED,
+        "Check-in sent to the student",
+        lambda intro: emails.send("checkin", intro, intro.student),
+    )
 
 
 def _thank(intro_id: int) -> bool:
-    intro = db.session.get(Introduction, intro_id)
-    if intro is None or clock.now().date() <= intro.met_at.date():
-        return False
-    intro = _claim(intro_id, "thanks_sent_at", Introduction.status == IntroStatus.MET)
-    if intro is None:
-        return False
-    services.note_event(intro, "Thank-you reminder sent to the student")
-    emails.send("thanks", intro, intro.student)
-    return True
+    return _nudge(
+        intro_id,
+        lambda intro: clock.now().date() > intro.met_at.date(),
+        "thanks_sent_at",
+        IntroStatus.MET,
+        "Thank-you reminder sent to the student",
+        lambda intro: emails.send("thanks", intro, intro.student),
+    )
 
 
 def _close(intro_id: int) -> bool:
