@@ -106,21 +106,27 @@ class Population:
         return out
 
 
-def round_mentors(group_id: int) -> Select[tuple[int]]:
-    """Ids of the group's mentors who can take part: active members with a complete
-    profile, accepting mentees."""
+def active_members(group_id: int, role: Role) -> Select[tuple[int]]:
+    """Ids of the group's active members with ``role`` whose accounts are switched on."""
     return (
         select(User.id)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.group_id == group_id,
             Membership.status == MembershipStatus.ACTIVE,
-            User.role == Role.MENTOR,
+            User.role == role,
             User.active,
-            exists().where(MentorProfile.user_id == User.id, MentorProfile.accepting),
-            mentor_complete(),
         )
         .correlate(None)
+    )
+
+
+def round_mentors(group_id: int) -> Select[tuple[int]]:
+    """Ids of the group's mentors who can take part: active members with a complete
+    profile, accepting mentees."""
+    return active_members(group_id, Role.MENTOR).where(
+        exists().where(MentorProfile.user_id == User.id, MentorProfile.accepting),
+        mentor_complete(),
     )
 
 

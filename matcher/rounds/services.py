@@ -177,18 +177,7 @@ def opt_out(round_: Round, student: User) -> None:
 
 def eligible_students(group_id: int) -> Select[tuple[int]]:
     """Ids of the group's active student members with a complete profile."""
-    return (
-        select(User.id)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.group_id == group_id,
-            Membership.status == MembershipStatus.ACTIVE,
-            User.role == Role.STUDENT,
-            User.active,
-            student_complete(),
-        )
-        .correlate(None)
-    )
+    return problem.active_members(group_id, Role.STUDENT).where(student_complete())
 
 
 def add_all_students(round_: Round, actor: User) -> int:
