@@ -99,6 +99,7 @@ def _create(
 
 
 def ask(intros: list[Introduction], reminder: bool = False) -> None:
+    """Email each mentor the request (or the one reminder) with signed answer links."""
     db.session.flush()
     for intro in intros:
         emails.send(
