@@ -134,19 +134,27 @@ CSRF_RE = re.compile(
 )
 
 
+ONCE_RE = re.compile(r'name="((?:[\w-]+-)?once_token)" type="hidden" value="([^"]+)"')
+
+
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:
+    return hidden_fields(client, page)["csrf_token"]
+
+
+def hidden_fields(client: FlaskClient, page: str) -> dict[str, str]:
+    """The page's CSRF token and the one-time tokens of its create-style forms."""
     html = client.get(page).get_data(as_text=True)
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {page}"
-    return match.group(1) or match.group(2)
+    return {**dict(ONCE_RE.findall(html)), "csrf_token": match.group(1) or match.group(2)}
 
 
 def post_form(
     client: FlaskClient, url: str, data: dict | None = None, page: str | None = None, **kwargs
 ):
-    """POST like a browser: with the CSRF token of the page the form is on."""
-    token = csrf_token(client, page or url)
-    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+    """POST like a browser: with the CSRF token (and one-time tokens) of the page the form is
+    on."""
+    return client.post(url, data={**hidden_fields(client, page or url), **(data or {})}, **kwargs)
 
 
 def login(client: FlaskClient, email: str, password: str = PASSWORD, **kwargs):

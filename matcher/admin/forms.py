@@ -3,12 +3,13 @@ from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitFie
 from wtforms.validators import InputRequired, Length, Optional
 
 from matcher.auth.forms import email_field
+from matcher.forms import OnceForm
 from matcher.models import Role
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceForm):
     """An admin adds a person (typically a coordinator); they choose their password by email."""
 
     name = StringField("Full name", validators=[InputRequired(), Length(max=120)])

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matcher import audit, vocabulary
+from matcher import audit, submissions, vocabulary
 from matcher.admin import bp, services
 from matcher.admin.forms import (
     ActiveForm,
@@ -40,14 +40,18 @@ def users():
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
+        if (earlier := submissions.claim(form)) is not None:
+            return earlier
         try:
             user = accounts.invite_user(form.email.data, form.name.data, Role(form.role.data))
         except accounts.AccountError as exc:
+            db.session.rollback()
             form.email.errors.append(str(exc))
         else:
+            url = submissions.done(form, url_for("admin.users"))
             db.session.commit()
             flash(f"{user.name} was added as {user.role.label} and emailed an invitation.", "info")
-            return redirect(url_for("admin.users"))
+            return redirect(url)
     page = db.paginate(services.user_query(), per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "admin/users.html", page=page, filters=UserFilterForm(), invite_form=form

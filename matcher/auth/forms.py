@@ -5,7 +5,7 @@ from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringF
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from matcher.auth.passwords import MAX_LENGTH, password_problem
-from matcher.forms import strip
+from matcher.forms import OnceForm, strip
 from matcher.models.user import SELF_SERVICE_ROLES
 
 
@@ -46,7 +46,7 @@ def new_password_fields(label: str = "Password") -> tuple[PasswordField, Passwor
     return password, confirm
 
 
-class SignupForm(FlaskForm):
+class SignupForm(OnceForm):
     name = StringField(
         "Full name",
         validators=[InputRequired(), Length(max=120)],
@@ -67,7 +67,7 @@ class SignupForm(FlaskForm):
     submit = SubmitField("Email me a link to continue")
 
 
-class ConfirmSignupForm(FlaskForm):
+class ConfirmSignupForm(OnceForm):
     password, confirm = new_password_fields("Choose a password")
     submit = SubmitField("Create my account")
 

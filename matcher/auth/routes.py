@@ -3,7 +3,7 @@
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from matcher import audit
+from matcher import audit, submissions
 from matcher.auth import bp, services
 from matcher.auth.forms import (
     ChangePasswordForm,
@@ -61,9 +61,12 @@ def signup():
         return _home()
     form = SignupForm()
     if form.validate_on_submit():
+        if (earlier := submissions.claim(form)) is not None:
+            return earlier
         services.request_signup(form.email.data, form.name.data, Role(form.role.data))
+        url = submissions.done(form, url_for("auth.signup_sent"))
         db.session.commit()
-        return redirect(url_for("auth.signup_sent"))
+        return redirect(url)
     return render_template("auth/signup.html", form=form)
 
 
@@ -77,17 +80,23 @@ def signup_sent():
 @bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
 def confirm_signup(token: str):
     """The emailed link: the owner of the address chooses a password and the account is made."""
+    form = ConfirmSignupForm()
+    if form.is_submitted() and (earlier := submissions.repeat(form)) is not None:
+        return earlier
     try:
         pending = services.signup_for_token(token)
     except services.AccountError as exc:
         return render_template("auth/signup_invalid.html", reason=str(exc)), 400
-    form = ConfirmSignupForm()
     if form.validate_on_submit():
+        if (earlier := submissions.claim(form)) is not None:
+            return earlier
         try:
             user = services.confirm_signup(pending, form.password.data)
         except services.AccountError as exc:
+            db.session.rollback()
             form.password.errors.append(str(exc))
         else:
+            submissions.done(form, url_for("profiles.edit"))
             db.session.commit()
             start_session(user)
             flash(

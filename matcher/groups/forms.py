@@ -10,11 +10,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from matcher.auth.forms import email_field
-from matcher.forms import strip
+from matcher.forms import OnceForm, strip
 from matcher.models import GroupKind, JoinPolicy, Specialty
 
 
-class GroupForm(FlaskForm):
+class GroupForm(OnceForm):
     name = StringField(
         "Group name",
         validators=[InputRequired(), Length(max=160)],

@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from matcher import vocabulary
+from matcher import submissions, vocabulary
 from matcher.auth.decorators import role_required
 from matcher.extensions import db
 from matcher.groups import access, bp, services
@@ -44,14 +44,19 @@ def index():
 def new():
     form = GroupForm(vocabulary.specialties())
     if form.validate_on_submit():
+        if (earlier := submissions.claim(form)) is not None:
+            return earlier
         try:
             group = services.create_group(current_user, **_group_fields(form))
         except services.GroupError as exc:
+            db.session.rollback()
             form.specialties.errors.append(str(exc))
         else:
+            db.session.flush()
+            url = submissions.done(form, url_for("groups.show", group_id=group.id))
             db.session.commit()
             flash(f"{group.name} is ready. Share its invite link with your members.", "success")
-            return redirect(url_for("groups.show", group_id=group.id))
+            return redirect(url)
     status = 400 if request.method == "POST" else 200
     return render_template("groups/form.html", form=form, group=None), status
 

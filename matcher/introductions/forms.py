@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from matcher import clock
-from matcher.forms import strip
+from matcher.forms import OnceForm, strip
 from matcher.models import IntroStatus, RematchPolicy, WantedMentor
 
 
@@ -59,7 +59,7 @@ class WithdrawForm(FlaskForm):
     submit = SubmitField("Withdraw")
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(OnceForm):
     rating = RadioField(
         "How was the mentorship?",
         choices=[
@@ -125,7 +125,7 @@ class TemplateForm(FlaskForm):
     submit = SubmitField("Save")
 
 
-class OfferForm(FlaskForm):
+class OfferForm(OnceForm):
     mentor = SelectField("Mentor", coerce=int, validators=[InputRequired()])
     submit = SubmitField("Offer")
 

@@ -4,6 +4,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from matcher import submissions
 from matcher.extensions import db
 from matcher.groups import access
 from matcher.introductions import bp, emails, report, services
@@ -207,13 +208,16 @@ def feedback(intro: Introduction, side: str):
         flash(str(closed), "info")
         return redirect(_back(intro))
     if form.validate_on_submit():
+        if (earlier := submissions.claim(form)) is not None:
+            return earlier
         try:
             services.give_feedback(intro, current_user, form.rating.data, form.comment.data or "")
         except services.IntroductionError as exc:
             return _refused(exc, intro, side)
+        url = submissions.done(form, _back(intro))
         db.session.commit()
         flash("Thank you for your rating.", "success")
-        return redirect(_back(intro))
+        return redirect(url)
     status = 400 if request.method == "POST" else 200
     return render_template("introductions/feedback.html", intro=intro, form=form), status
 
@@ -282,15 +286,21 @@ def offer(group: InterestGroup, intro_id: int):
     form = OfferForm(prefix=f"n{need.id}")
     form.mentor.choices = [(m.id, m.name) for m in services.offerable_mentors(group, need)]
     if not form.validate_on_submit():
+        if (earlier := submissions.repeat(form)) is not None:
+            return earlier
         flash("Choose one of the listed mentors.", "error")
         return _group_page(group, 400)
+    if (earlier := submissions.claim(form)) is not None:
+        return earlier
     try:
         intro = services.offer(group, need, form.mentor.data, current_user)
     except services.IntroductionError as exc:
         return _group_refused(exc, group)
+    response = _to_list(group)
+    submissions.done(form, response.location)
     db.session.commit()
     flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
-    return _to_list(group)
+    return response
 
 
 @bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/rematch")

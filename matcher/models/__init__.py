@@ -30,6 +30,7 @@ from matcher.models.round import (
     RoundStatus,
     RoundStudent,
 )
+from matcher.models.submission import FormSubmission
 from matcher.models.user import Role, User
 from matcher.models.vocab import (
     ContactPreference,
@@ -50,6 +51,7 @@ __all__ = [
     "DraftOutcome",
     "FacultyRank",
     "FocusArea",
+    "FormSubmission",
     "Goal",
     "GroupEmailTemplate",
     "GroupKind",

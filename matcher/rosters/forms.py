@@ -7,6 +7,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
+from matcher.forms import OnceForm
 from matcher.models import MentorType, Specialty, Stage
 from matcher.rosters.services import RosterFilters
 
@@ -117,7 +118,7 @@ class MentorFilterForm(_RosterFilterForm):
         )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(OnceForm):
     file = FileField(
         "Roster file (CSV)",
         validators=[

@@ -2,7 +2,7 @@
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 
-from matcher import audit
+from matcher import audit, submissions
 from matcher.extensions import db
 from matcher.groups.access import group_coordinator_required
 from matcher.models import InterestGroup, Role
@@ -118,6 +118,8 @@ def import_roster(group: InterestGroup):
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(group, form, status=400 if form.is_submitted() else 200)
+    if (earlier := submissions.claim(form)) is not None:
+        return earlier
     try:
         summary = csv_import.import_roster(group, form.file.data.read())
     except csv_import.RosterImportError as exc:
@@ -126,6 +128,7 @@ def import_roster(group: InterestGroup):
     except csv_import.RosterConflictError as exc:
         db.session.rollback()
         return _import_page(group, form, [str(exc)], status=409)
+    url = submissions.done(form, url_for("rosters.students", group_id=group.id))
     db.session.commit()
     flash(summary.message(), "success")
-    return redirect(url_for("rosters.students", group_id=group.id))
+    return redirect(url)

@@ -15,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from matcher.forms import MultiCheckboxField, optional_int, strip
+from matcher.forms import MultiCheckboxField, OnceForm, optional_int, strip
 from matcher.matching import CRITERIA, Weights
 from matcher.models import WantedMentor
 from matcher.rounds.problem import MAX_PREFERENCES
@@ -24,7 +24,7 @@ from matcher.rounds.settings import CRITERION_HELP, INSTITUTION_POLICIES, RoundS
 MAX_WEIGHT = 100
 
 
-class RoundForm(FlaskForm):
+class RoundForm(OnceForm):
     name = StringField(
         "Round name",
         validators=[InputRequired(), Length(max=120)],

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
-from matcher import audit
+from matcher import audit, submissions
 from matcher.extensions import db
 from matcher.groups import access
 from matcher.groups.access import group_coordinator_required
@@ -98,15 +98,19 @@ def index(group: InterestGroup):
 def new(group: InterestGroup):
     form = RoundForm()
     if form.validate_on_submit():
+        if (earlier := submissions.claim(form)) is not None:
+            return earlier
         try:
             round_ = services.create_round(group, current_user, **form.round_fields())
         except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
+            db.session.flush()
+            url = submissions.done(form, url_for("rounds.show", round_id=round_.id))
             db.session.commit()
             flash(f"{round_.name} is open. Add students, then solve.", "success")
-            return redirect(url_for("rounds.show", round_id=round_.id))
+            return redirect(url)
     status = 400 if request.method == "POST" else 200
     return render_template("rounds/form.html", form=form, group=group, round_=None), status
 
