@@ -5,6 +5,7 @@ from matcher import submissions, vocabulary
 from matcher.auth.decorators import role_required
 from matcher.extensions import db
 from matcher.groups import access, bp, services
+from matcher.groups import dashboard as group_dashboard
 from matcher.groups.forms import ActionForm, CoordinatorForm, GroupForm
 from matcher.mail import external_url
 from matcher.models import InterestGroup, MembershipStatus, Role, Round, RoundStatus
@@ -243,3 +244,14 @@ def leave(group_id: int):
     db.session.commit()
     flash(f"You left {group.name}.", "info")
     return redirect(url_for("groups.index"))
+
+
+@bp.get("/groups/<int:group_id>/dashboard")
+@access.group_coordinator_required
+def dashboard(group: InterestGroup):
+    return render_template(
+        "groups/dashboard.html",
+        group=group,
+        board=group_dashboard.build(group),
+        invite_url=external_url("groups.join", code=group.invite_code),
+    )

@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit, clock
 from matcher.auth.services import ClockSigner
@@ -455,10 +455,12 @@ def need_conditions(group: InterestGroup) -> tuple:
 
 
 def stalled(group: InterestGroup) -> list[Introduction]:
+    """The group's stalled introductions, longest waiting first, with both people loaded."""
     return list(
         db.session.scalars(
             select(Introduction)
             .where(Introduction.group_id == group.id, *stalled_conditions(group))
+            .options(selectinload(Introduction.student), selectinload(Introduction.mentor))
             .order_by(Introduction.responded_at)
         )
     )
