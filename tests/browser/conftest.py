@@ -140,6 +140,7 @@ class Journey:
     checked: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.page.set_default_timeout(10_000)
         self.page.on("load", lambda page: self.loaded.append(page.url))
         self.page.on("dialog", lambda dialog: dialog.accept())
         self.errors: list[str] = []
@@ -189,11 +190,16 @@ class Journey:
             self.page.screenshot(path=str(path), full_page=True)
             self.shots.append(path)
 
-    def click(self, selector: str, step: str) -> None:
-        """Click something that loads a page, then check that page."""
+    def click(self, target, step: str) -> None:
+        """Click a selector or locator that loads a page, then check that page."""
+        locator = self.page.locator(target) if isinstance(target, str) else target
         with self.page.expect_navigation():
-            self.page.click(selector)
+            locator.click()
         self.arrived(step)
+
+    def button(self, name: str):
+        """The one button (``<button>`` or submit input) in the main content named ``name``."""
+        return self.page.locator("main").get_by_role("button", name=name)
 
     def tab_to(self, selector: str, limit: int = 80) -> None:
         """Move the keyboard focus with Tab until ``selector`` has it, as a keyboard user
