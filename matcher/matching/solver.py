@@ -264,7 +264,7 @@ def _max_matching(n_s, n_m, rows, cols, cap) -> np.ndarray:
     return mate
 
 
-def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False) -> _Exact:
+def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False, warm=None) -> _Exact:
     """Solve the given pairs through their Dulmage-Mendelsohn parts.
 
     ``base`` is a maximum-cardinality matching of these pairs (found by
@@ -273,7 +273,8 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False) -
     students and the perfect part; every maximum-cardinality matching keeps to
     them, so each is a plain maximum-score full matching. With ``fast`` the
     first part is solved by :func:`_solve_big_m`, which is exact for integer
-    scores only and so must be certified by the caller.
+    scores only and so must be certified by the caller; ``warm`` (an earlier
+    answer and its potentials) is passed on to it.
     """
     mate = _max_matching(n_s, n_m, rows, cols, cap) if base is None else base
     matched = mate[rows] == cols
@@ -315,7 +316,8 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False) -
         else:
             part_slots = slots[mentors]
         if big_m:
-            sub = _solve_big_m(students.size, mentors.size, r_local, c_local, w, part_slots)
+            hint = None if warm is None else _warm_hint(warm, n_s, students, mentors, w)
+            sub = _solve_big_m(students.size, mentors.size, r_local, c_local, w, part_slots, hint)
             pl = np.flatnonzero(sub >= 0)
             pr = sub[pl]
         else:
@@ -449,11 +451,35 @@ def _seed_matching(n_s, n_m, rows, cols, cap) -> np.ndarray:
     return mate
 
 
-def _solve_big_m(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
+def _warm_hint(warm, n_s, students, mentors, weights):
+    """Local earlier answer and potentials of a part, or None if they are not small integers."""
+    previous, pi = warm
+    pi_s, pi_m = pi[students], pi[n_s + mentors]
+    spread = np.ptp(weights) + np.ptp(pi_s) + np.ptp(pi_m) + 1.0
+    if (
+        (np.floor(weights) != weights).any()
+        or (np.floor(pi_s) != pi_s).any()
+        or (np.floor(pi_m) != pi_m).any()
+        or 8.0 * (students.size + 2.0) ** 3 * spread > 2.0**52
+    ):
+        return None
+    mentor = previous[students]
+    position = np.minimum(np.searchsorted(mentors, mentor), mentors.size - 1)
+    local = np.where((mentor >= 0) & (mentors[position] == mentor), position, -1)
+    return local, pi_s, pi_m
+
+
+def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     """Fast heuristic solve: slot-expanded graph plus a private "unmatched" column per student.
 
     The unmatched column costs more than any change of score, which is exact
     for integer scores but not in general; callers certify the answer.
+
+    ``warm`` is ``(previous, pi_s, pi_m)``: an earlier answer (mentor or -1 per
+    student) and integer potentials that were optimal for a subset of these
+    pairs. Costs then become reduced costs, scaled so that a unit preference
+    for the earlier pairs only breaks ties; LAPJV then re-finds the earlier
+    answer at once and searches only where the new pairs pay.
     """
     slots = cap.astype(np.int64)
     reps = slots[cols]
@@ -462,16 +488,29 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
     row_len = np.bincount(rows, weights=reps, minlength=n_s).astype(np.int64)
     indptr = np.concatenate([[0], np.cumsum(row_len + 1)])
     e_slot = np.repeat(first[cols] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
-    top, bottom = weights.max(), weights.min()
     own = indptr[1:] - 1
     real = np.ones(indptr[-1], dtype=bool)
     real[own] = False
     indices = np.empty(indptr[-1], dtype=np.int64)
     data = np.empty(indptr[-1])
     indices[real] = e_slot
-    data[real] = np.repeat(top - weights + 1.0, reps)
     indices[own] = n_slots + np.arange(n_s)
-    data[own] = (n_s + 1) * (top - bottom + 1.0) + 1.0
+    if warm is None:
+        top, bottom = weights.max(), weights.min()
+        data[real] = np.repeat(top - weights + 1.0, reps)
+        data[own] = (n_s + 1) * (top - bottom + 1.0) + 1.0
+    else:
+        previous, pi_s, pi_m = warm
+        kept = previous[rows] == cols
+        pi_s = pi_s.copy()
+        pi_s[rows[kept]] = pi_m[cols[kept]] + weights[kept]
+        reduced = pi_s[rows] - pi_m[cols] - weights
+        reduced -= reduced.min()
+        pi_s -= pi_s.min()
+        scale = n_s + 2.0
+        unmatched = (n_s + 1) * (reduced.max() + pi_s.max() + 1.0) + pi_s
+        data[real] = np.repeat(reduced * scale + 2.0 - kept, reps)
+        data[own] = unmatched * scale + 2.0 - (previous < 0)
     graph = sparse.csr_array((data, indices, indptr), shape=(n_s, n_slots + n_s))
     li, si = min_weight_full_bipartite_matching(graph)
     keep = si < n_slots
@@ -663,9 +702,10 @@ def _solve_certified(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
         seed = _max_matching(n_s, n_m, rows, cols, cap)
     keep = _support(n_s, n_m, rows, cols, weights, cap)
     keep |= seed[rows] == cols
+    warm = None
     while True:
         r, c, w = rows[keep], cols[keep], weights[keep]
-        mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed, fast=True).mate
+        mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed, fast=True, warm=warm).mate
         proof = _certified(n_s, n_m, r, c, w, cap, mate)
         if proof is None:
             mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed).mate
@@ -673,6 +713,7 @@ def _solve_certified(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
             if proof is None:
                 return _solve_exact(n_s, n_m, rows, cols, weights, cap).mate
         pi, reach = proof
+        warm = (mate, pi)
         idx = _violations(n_s, n_m, rows, cols, weights, keep, pi, reach)
         if idx.size == 0:
             return mate

@@ -82,7 +82,7 @@ def test_certificate_rejects_a_suboptimal_support_answer(monkeypatch):
 
     fast = solver._solve_big_m
 
-    def worst(n_s, n_m, rows, cols, weights, cap):
+    def worst(n_s, n_m, rows, cols, weights, cap, warm=None):
         return fast(n_s, n_m, rows, cols, -weights, cap)
 
     monkeypatch.setattr(solver, "_solve_big_m", worst)
@@ -274,3 +274,51 @@ def test_violation_check_matches_the_certificate_conditions(seed):
     negative = weights + pi[n_s + cols] - pi[rows] > 0
     expected = np.flatnonzero((uncovered | negative) & ~keep)
     np.testing.assert_array_equal(found, expected)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_warm_big_m_reaches_the_optimum_from_any_hint(seed):
+    """Reduced costs from arbitrary integer potentials and any earlier answer keep the optimum.
+
+    Places are scarce and every one can be filled, as in the part the warm solve serves.
+    """
+    rng = np.random.default_rng(6000 + seed)
+    n_s, n_m = 30, 8
+    capacity = rng.integers(1, 3, n_m)
+    score = rng.integers(-3, 4, (n_s, n_m)).astype(float)
+    allowed = rng.random((n_s, n_m)) < 0.5
+    allowed[: capacity.sum()] |= np.repeat(np.eye(n_m, dtype=bool), capacity, axis=0)
+    pairs, best = milp_optimum(score, capacity, allowed)
+    assert pairs == capacity.sum()
+    rows, cols = np.nonzero(allowed)
+    weights = score[rows, cols]
+    previous = np.where(rng.random(n_s) < 0.7, rng.integers(0, n_m, n_s), -1)
+    pi_s = rng.integers(-20, 5, n_s).astype(float)
+    pi_m = rng.integers(-20, 5, n_m).astype(float)
+    mate = solver._solve_big_m(n_s, n_m, rows, cols, weights, capacity, (previous, pi_s, pi_m))
+    students = np.flatnonzero(mate >= 0)
+    assert students.size == pairs
+    assert check_valid(score, capacity, allowed, students, mate[students]) == best
+
+
+def test_certified_rounds_after_the_first_start_warm(monkeypatch):
+    """Later rounds of the pruned solve pass a hint, and the answer stays optimal."""
+    hints = []
+    fast = solver._solve_big_m
+
+    def spy(n_s, n_m, rows, cols, weights, cap, warm=None):
+        hints.append(warm is not None)
+        return fast(n_s, n_m, rows, cols, weights, cap, warm)
+
+    monkeypatch.setattr(solver, "_solve_big_m", spy)
+    monkeypatch.setattr(solver, "PRUNE_STUDENT_EDGES", 1)
+    monkeypatch.setattr(solver, "PRUNE_MENTOR_FACTOR", 0)
+    monkeypatch.setattr(solver, "PRUNE_ADD_PER_STUDENT", 1)
+    rng = np.random.default_rng(41)
+    matrix, capacity = national_round(rng, 600, 150)
+    students, mentors = _solve(matrix, capacity, None, True)
+    pairs, best = expanded_lapjv_optimum(matrix, capacity)
+    assert students.size == pairs
+    assert matrix[students, mentors].sum() == best
+    assert hints[0] is False
+    assert any(hints[1:])
