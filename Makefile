@@ -7,6 +7,9 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+AXE := node_modules/axe-core/axe.min.js
+
 .PHONY: run test lint install install-test serve clean
 
 $(VENV)/.installed: pyproject.toml
@@ -19,6 +22,10 @@ $(VENV)/.installed: pyproject.toml
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
+
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm is not installed: the browser journeys need it for axe-core (apt-get install npm)."; fi
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
@@ -42,15 +49,24 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -q -c pyproject.toml --severity-level medium -r matcher config.py wsgi.py
 
-## make test: install the test dependencies, lint (ruff, bandit), run every test on SQLite, and
-## again on PostgreSQL when TEST_DATABASE_URL names one; then the log-in limit across two
-## gunicorn processes sharing a real Redis, when redis-server is installed (CI does both; see
-## .ci/run).
-test: lint
-	$(BIN)/pytest --cov --cov-report=term
+## make test: install the test dependencies, lint (ruff, bandit), run every test on SQLite
+## (the browser journeys in Chromium included), and again on PostgreSQL when TEST_DATABASE_URL
+## names one; then the log-in limit across two gunicorn processes sharing a real Redis, when
+## redis-server is installed (CI does all of it; see .ci/run).
+test: lint $(AXE)
+	@if [ -n "$(CHROMIUM)" ] && [ -f $(AXE) ]; then \
+		$(BIN)/pytest --cov --cov-report=term -m "not redis"; \
+	elif [ -n "$$CI" ]; then \
+		echo "CI needs Chromium and axe-core for the browser journeys (.ci/run installs them)."; exit 1; \
+	else \
+		echo "== Browser journeys NOT run: they need Debian's Chromium and axe-core from npm."; \
+		echo "   Install them with: sudo apt-get install chromium npm && npm ci"; \
+		echo "   (or set CHROMIUM=/path/to/chromium), then run make test again."; \
+		$(BIN)/pytest --cov --cov-report=term -m "not redis and not browser"; \
+	fi
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL ($${TEST_DATABASE_URL%%@*}@...)"; \
-		$(BIN)/pytest -p no:cacheprovider --ignore=tests/matching; \
+		$(BIN)/pytest -p no:cacheprovider --ignore=tests/matching -m "not redis and not browser"; \
 	else \
 		echo "PostgreSQL run skipped: set TEST_DATABASE_URL=postgresql://user:pass@host/db to run it (.ci/run does)."; \
 	fi
@@ -63,4 +79,4 @@ test: lint
 	fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov node_modules test-artifacts

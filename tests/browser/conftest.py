@@ -46,7 +46,7 @@ def chromium_path() -> str:
     if not Path(path).exists():
         pytest.fail(
             "The browser journeys need Debian's Chromium: apt-get install chromium "
-            "(or set CHROMIUM=/path/to/chromium). Run `make test-fast` to leave them out.",
+            "(or set CHROMIUM=/path/to/chromium), or leave them out with -m 'not browser'.",
             pytrace=False,
         )
     return path
