@@ -58,6 +58,12 @@ class Config:
     MAIL_MAX_ATTEMPTS = 8
     MAIL_CONSOLE = False
 
+    JOBS_IMPORT_MIN_ROWS = 500
+    JOBS_SOLVE_MIN_PAIRS = 250_000
+    JOBS_STALE_SECONDS = 180
+    JOBS_HEARTBEAT_SECONDS = 20
+    JOBS_INLINE = False
+
 
 class DevelopmentConfig(Config):
     """``make run``: plain http on loopback, mail printed to the console when no SMTP is set."""

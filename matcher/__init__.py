@@ -42,6 +42,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from matcher.auth import bp as auth_bp
     from matcher.groups import bp as groups_bp
     from matcher.introductions import bp as introductions_bp
+    from matcher.jobs import bp as jobs_bp
     from matcher.main import bp as main_bp
     from matcher.profiles import bp as profiles_bp
     from matcher.rosters import bp as rosters_bp
@@ -55,6 +56,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(rosters_bp, url_prefix="/groups/<int:group_id>/roster")
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(jobs_bp)
     errors.init_app(app)
     cli.init_app(app)
     return app

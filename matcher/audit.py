@@ -6,6 +6,9 @@ event at once, in a short transaction of its own, before the data is shown; a re
 transaction never has to turn into a write (on SQLite that upgrade fails under concurrency).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +20,26 @@ from sqlalchemy.orm import Session
 from matcher.extensions import db
 from matcher.models import AuditEvent, User
 
+_acting: ContextVar[tuple[User, str] | None] = ContextVar("matcher_audit_acting", default=None)
+
+
+@contextmanager
+def acting_as(actor: User, ip: str = "") -> Iterator[None]:
+    """Outside a request (a background job), record events as done by ``actor`` from ``ip``."""
+    token = _acting.set((actor, ip))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
 
 def _event(
     action: str, actor: User | None, group_id: int | None, target: Any, detail: dict[str, Any]
 ) -> AuditEvent:
+    acting = None if has_request_context() else _acting.get()
+    ip = acting[1] if acting is not None else ""
+    if actor is None and acting is not None:
+        actor = acting[0]
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user._get_current_object()
     label = ""
@@ -35,7 +54,7 @@ def _event(
         target_id=getattr(target, "id", None),
         target_label=label,
         detail=detail,
-        ip=(request.remote_addr or "")[:45] if has_request_context() else "",
+        ip=(request.remote_addr or "")[:45] if has_request_context() else ip,
     )
 
 

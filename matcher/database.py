@@ -1,5 +1,8 @@
 """Declarative base, column types, and engine set-up shared by every model."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -17,6 +20,19 @@ NAMING_CONVENTION = {
 }
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_reading: ContextVar[bool] = ContextVar("matcher_reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside begin deferred on SQLite, as a read request's do: a long
+    check that only reads does not hold the write lock (background jobs report progress
+    meanwhile). End the transaction before writing, or SQLite may refuse the upgrade."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -64,7 +80,9 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        read_only = has_request_context() and request.method in READ_ONLY_METHODS
+        read_only = _reading.get() or (
+            has_request_context() and request.method in READ_ONLY_METHODS
+        )
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 

@@ -6,6 +6,7 @@ the mail it causes share one transaction.
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -63,13 +64,17 @@ LOOKUP_CHUNK = 500
 
 
 def invite_users(
-    people: list[tuple[str, str, Role]], template: str = "auth/invitation", **context
+    people: list[tuple[str, str, Role]],
+    template: str = "auth/invitation",
+    on_progress: Callable[[int, int], None] | None = None,
+    **context,
 ) -> list[User]:
     """Accounts with no usable password, each with an email inviting them to choose one.
 
     The stored hash is a random marker that no password verifies against, so inviting many
     people (roster imports) costs no password hashing; the emails are checked in chunks and
-    the accounts written in one flush. ``template`` and ``context`` shape the invitation.
+    the accounts written in one flush. ``template`` and ``context`` shape the invitation;
+    ``on_progress(done, total)`` follows the invitations.
     """
     emails = [normalize_email(email) for email, _, _ in people]
     for start in range(0, len(emails), LOOKUP_CHUNK):
@@ -88,7 +93,7 @@ def invite_users(
     db.session.add_all(users)
     db.session.flush()
     group = context.get("group")
-    for user in users:
+    for k, user in enumerate(users, 1):
         queue_mail(user.email, template, user=user, token=reset_token(user), **context)
         audit.record(
             "user.invite",
@@ -96,6 +101,8 @@ def invite_users(
             group_id=getattr(group, "id", None),
             role=user.role.value,
         )
+        if on_progress is not None:
+            on_progress(k, len(users))
     return users
 
 

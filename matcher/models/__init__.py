@@ -17,6 +17,7 @@ from matcher.models.introduction import (
     IntroductionFeedback,
     IntroStatus,
 )
+from matcher.models.job import Job, JobStatus
 from matcher.models.mail import OutboxMessage, OutboxStatus
 from matcher.models.profile import MentorProfile, StudentInterest, StudentProfile
 from matcher.models.round import (
@@ -60,6 +61,8 @@ __all__ = [
     "Introduction",
     "IntroductionEvent",
     "IntroductionFeedback",
+    "Job",
+    "JobStatus",
     "JoinPolicy",
     "Membership",
     "MembershipStatus",

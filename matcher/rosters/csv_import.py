@@ -9,6 +9,7 @@ makes a second import of the same file change nothing.
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from matcher import clock
 from matcher.auth.services import AccountError, invite_users
@@ -42,6 +44,16 @@ MAX_ROWS = 10_000
 LOOKUP_CHUNK = 500
 MAX_LENGTHS = {"email": 254, "name": 120, "school": 160, "institution": 160, "region": 80}
 ROLES = {Role.STUDENT.value: Role.STUDENT, Role.MENTOR.value: Role.MENTOR}
+
+
+CHECKING = "Checking rows"
+INVITING = "Creating accounts and invitations"
+SAVING = "Saving profiles and memberships"
+UPDATING = "Updating people already here"
+
+
+def _no_progress(done: int, total: int, stage: str) -> None:
+    pass
 
 
 class RosterImportError(ValueError):
@@ -110,9 +122,25 @@ class Vocabulary:
         self.areas = {area.id: area for s in self.specialties for area in s.focus_areas}
 
 
-def import_roster(group: InterestGroup, data: bytes) -> ImportSummary:
-    """Validate the whole file, then apply it; ``RosterImportError`` if any row is wrong."""
-    return apply(validate(group, data))
+OnProgress = Callable[[int, int, str], None]
+
+
+def import_roster(
+    group: InterestGroup, data: bytes, on_progress: OnProgress | None = None
+) -> ImportSummary:
+    """Validate the whole file, then apply it; ``RosterImportError`` if any row is wrong.
+
+    ``on_progress(done, total, stage)`` is called as rows are checked and again as they are
+    written (each phase counts its own rows).
+    """
+    return apply(validate(group, data, on_progress), on_progress)
+
+
+def import_roster_rows(
+    group: InterestGroup, rows: list[tuple[int, dict[str, str]]]
+) -> ImportSummary:
+    """``import_roster`` for rows already read by ``read_rows``."""
+    return apply(check_rows(group, rows))
 
 
 # --- reading the file ------------------------------------------------------------------------
@@ -203,15 +231,25 @@ def _row_cells(names: list[str], cells: list[str]) -> dict[str, str] | None:
 # --- checking every row ----------------------------------------------------------------------
 
 
-def validate(group: InterestGroup, data: bytes) -> Plan:
+def validate(group: InterestGroup, data: bytes, on_progress: OnProgress | None = None) -> Plan:
     """Check every row; ``RosterImportError`` listing each problem, or the plan to apply."""
-    rows = read_rows(data)
+    return check_rows(group, read_rows(data), on_progress)
+
+
+def check_rows(
+    group: InterestGroup,
+    rows: list[tuple[int, dict[str, str]]],
+    on_progress: OnProgress | None = None,
+) -> Plan:
+    """``validate`` for rows already read by ``read_rows``."""
+    report = on_progress or _no_progress
+    report(0, len(rows), CHECKING)
     vocabulary = Vocabulary()
     users = _users_by_email({normalize_email(cells["email"]) for _, cells in rows})
     errors: list[str] = []
     entries: list[Entry] = []
     seen: dict[str, int] = {}
-    for number, cells in rows:
+    for k, (number, cells) in enumerate(rows, 1):
         problems: list[str] = []
         entry = _check_row(number, cells, users, vocabulary, seen, problems)
         label = cells["email"][:80]
@@ -219,6 +257,7 @@ def validate(group: InterestGroup, data: bytes) -> Plan:
         errors.extend(f"{prefix}: {problem}" for problem in problems)
         if entry is not None and not problems:
             entries.append(entry)
+        report(k, len(rows), CHECKING)
     if errors:
         raise RosterImportError(errors)
     plan = Plan(group=group, entries=entries, vocabulary=vocabulary)
@@ -480,7 +519,7 @@ def _find_area(name: str, specialties: list[Specialty], problems: list[str]) -> 
 # --- writing ---------------------------------------------------------------------------------
 
 
-def apply(plan: Plan) -> ImportSummary:
+def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
     """Write the plan: invite new people, update profiles, make everyone an active member.
 
     New people's profiles and memberships go in as bulk inserts; existing people are compared
@@ -491,31 +530,38 @@ def apply(plan: Plan) -> ImportSummary:
     interest_changes: list[tuple[StudentProfile, list[int]]] = []
     new = [entry for entry in plan.entries if entry.user is None]
     existing = [entry for entry in plan.entries if entry.user is not None]
+    report = on_progress or _no_progress
+    total = len(plan.entries)
     try:
+        report(0, total, INVITING)
         with db.session.no_autoflush:
             invited = invite_users(
                 [(entry.email, entry.name, entry.role) for entry in new],
                 template="groups/invitation",
+                on_progress=lambda done, _: report(done, total, INVITING),
                 group=plan.group,
             )
         for entry, user in zip(new, invited, strict=True):
             entry.user = user
         _insert_new_people(plan, new)
-        for entry in existing:
+        report(len(new), total, SAVING if not existing else UPDATING)
+        for k, entry in enumerate(existing, len(new) + 1):
             summary.updated += _apply_entry(plan, entry, interest_changes)
+            report(k, total, UPDATING)
         for profile, _ in interest_changes:
             profile.interests = []
         db.session.flush()
         for profile, ids in interest_changes:
             profile.interests = _interests(ids)
         db.session.flush()
-    except (AccountError, IntegrityError):
+    except (AccountError, IntegrityError, StaleDataError):
         raise RosterConflictError(
             "Some of these people got accounts while the file was being imported. "
             "Nothing was saved; upload the file again."
         ) from None
     summary.created = summary.invited = len(new)
     summary.unchanged = len(existing) - summary.updated
+    report(total, total, SAVING)
     return summary
 
 

@@ -1,13 +1,23 @@
 """Roster pages for a group's coordinators: member tables, CSV export and CSV import."""
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from matcher import audit, submissions
 from matcher.extensions import db
 from matcher.groups.access import group_coordinator_required
+from matcher.jobs import services as jobs
 from matcher.models import InterestGroup, Role
 from matcher.profiles import services as profiles
-from matcher.rosters import bp, columns, csv_import, services
+from matcher.rosters import bp, columns, csv_import, import_job, services
 from matcher.rosters.forms import ImportForm, MentorFilterForm, StudentFilterForm
 
 PAGE_SIZE = 50
@@ -121,7 +131,10 @@ def import_roster(group: InterestGroup):
     if (earlier := submissions.claim(form)) is not None:
         return earlier
     try:
-        summary = csv_import.import_roster(group, form.file.data.read())
+        rows = csv_import.read_rows(form.file.data.read())
+        if import_job.wanted(rows, current_app.config):
+            return _import_in_background(group, form, rows)
+        summary = csv_import.import_roster_rows(group, rows)
     except csv_import.RosterImportError as exc:
         db.session.rollback()
         return _import_page(group, form, exc.errors, status=400)
@@ -132,3 +145,15 @@ def import_roster(group: InterestGroup):
     db.session.commit()
     flash(summary.message(), "success")
     return redirect(url)
+
+
+def _import_in_background(group: InterestGroup, form: ImportForm, rows):
+    job, work = import_job.queue(
+        group, rows, retry_url=url_for("rosters.import_roster", group_id=group.id)
+    )
+    db.session.flush()
+    job_id = job.id
+    url = submissions.done(form, url_for("jobs.show", job_id=job_id))
+    db.session.commit()
+    jobs.start(job_id, work)
+    return redirect(url, code=303)

@@ -1,7 +1,16 @@
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from wtforms import SelectChoice
@@ -10,6 +19,7 @@ from matcher import audit, submissions
 from matcher.extensions import db
 from matcher.groups import access
 from matcher.groups.access import group_coordinator_required
+from matcher.jobs import services as jobs
 from matcher.matching import CRITERIA
 from matcher.models import (
     ConstraintKind,
@@ -23,7 +33,7 @@ from matcher.models import (
     User,
     WantedMentor,
 )
-from matcher.rounds import bp, services
+from matcher.rounds import bp, services, solve_job
 from matcher.rounds import settings as round_settings
 from matcher.rounds.forms import (
     ConstraintForm,
@@ -340,13 +350,17 @@ def likes(round_: Round):
 @bp.post("/rounds/<int:round_id>/solve")
 @round_view(coordinator=True)
 def solve(round_: Round):
+    if round_.is_open and solve_job.wanted(round_, current_app.config):
+        job, work = solve_job.queue(round_, retry_url=url_for("rounds.show", round_id=round_.id))
+        db.session.flush()
+        job_id = job.id
+        db.session.commit()
+        jobs.start(job_id, work)
+        return redirect(url_for("jobs.show", job_id=job_id), code=303)
     return _perform(
         round_,
         lambda: services.solve(round_, current_user),
-        lambda d: (
-            f"Draft {d.number}: {d.stats['pairs']} of {d.stats['needs']} places filled "
-            f"in {d.seconds:.2f} s."
-        ),
+        solve_job.message,
         lambda d: url_for("rounds.draft", round_id=round_.id, number=d.number),
     )
 

@@ -3,11 +3,12 @@
 import csv
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import ScalarSelect, Select, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from matcher import audit, clock
@@ -38,7 +39,7 @@ from matcher.profiles.services import missing, student_complete
 from matcher.rosters.columns import escape_formula
 from matcher.rounds import problem
 from matcher.rounds import settings as round_settings
-from matcher.rounds.solve import plan
+from matcher.rounds.solve import Plan, plan
 
 SLOTS = [w.value for w in WantedMentor]
 
@@ -393,10 +394,55 @@ def _histogram(values: list[float], top: float, bins: int = 10) -> list[dict]:
     ]
 
 
-def solve(round_: Round, actor: User) -> RoundDraft:
-    """Score and solve the round as it stands and store the answer as the next draft."""
+OnProgress = Callable[[int, int, str], None]
+LOADING = "Loading the round's people"
+SAVING = "Saving the draft"
+
+
+@dataclass
+class Solved:
+    """A solved round not yet stored (see ``solve``)."""
+
+    settings: round_settings.RoundSettings
+    population: problem.Population
+    constraints: list[RoundConstraint]
+    plan: Plan
+    started: float
+
+
+def solve_size(round_: Round) -> int:
+    """Students taking part times the mentors who can: the size of the problem to solve."""
+
+    def count(query: Select) -> ScalarSelect[int]:
+        return select(func.count()).select_from(query.subquery()).scalar_subquery()
+
+    students, mentors = db.session.execute(
+        select(count(participants(round_.id)), count(problem.round_mentors(round_.group_id)))
+    ).one()
+    return students * mentors
+
+
+def solve_steps(round_: Round) -> int:
+    """The steps ``solve`` reports: loading, one per kind of mentor, saving."""
+    return len(round_.slots) + 2
+
+
+def solve(round_: Round, actor: User, on_progress: OnProgress | None = None) -> RoundDraft:
+    """Score and solve the round as it stands and store the answer as the next draft.
+
+    ``on_progress(done, total, stage)`` is called as people are loaded, as each kind of
+    mentor is matched, and before the draft is saved.
+    """
+    return record_solve(round_, actor, prepare_solve(round_, on_progress), on_progress)
+
+
+def prepare_solve(round_: Round, on_progress: OnProgress | None = None) -> Solved:
+    """Load and solve the round (reads only)."""
     _require_open(round_)
     started = time.perf_counter()
+    total = solve_steps(round_)
+    report = on_progress or (lambda done, total, stage: None)
+    report(0, total, LOADING)
     chosen = round_settings.parse(round_.settings)
     pop = problem.load(round_.group_id, participants(round_.id), round_id=round_.id)
     s_at, m_at = pop.student_index(), pop.mentor_index()
@@ -406,8 +452,30 @@ def solve(round_: Round, actor: User) -> RoundDraft:
         if c.student_id in s_at and c.mentor_id in m_at:
             pair = (s_at[c.student_id], m_at[c.mentor_id])
             (pins if c.kind is ConstraintKind.PIN else bars).append(pair)
-    result = plan(pop, round_.slots, chosen, pins, bars)
 
+    def slot_progress(done: int, slots: int, slot: str) -> None:
+        label = WantedMentor(slot).label
+        report(1 + done, total, f"Matching: {label} ({min(done + 1, slots)} of {slots})")
+
+    result = plan(pop, round_.slots, chosen, pins, bars, on_progress=slot_progress)
+    return Solved(chosen, pop, chosen_pairs, result, started)
+
+
+def record_solve(
+    round_: Round, actor: User, solved: Solved, on_progress: OnProgress | None = None
+) -> RoundDraft:
+    """Store a prepared solve as the round's next draft."""
+    _require_open(round_)
+    total = solve_steps(round_)
+    if on_progress is not None:
+        on_progress(total - 1, total, SAVING)
+    chosen, pop, chosen_pairs, result = (
+        solved.settings,
+        solved.population,
+        solved.constraints,
+        solved.plan,
+    )
+    started = solved.started
     sid, mid = pop.student_ids, pop.mentor_ids
 
     def user(index):
@@ -462,6 +530,8 @@ def solve(round_: Round, actor: User) -> RoundDraft:
         matched=draft.stats["pairs"],
         needs=draft.stats["needs"],
     )
+    if on_progress is not None:
+        on_progress(total, total, SAVING)
     return draft
 
 

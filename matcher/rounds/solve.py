@@ -5,6 +5,7 @@ solve over the mentors who can fill it; places used by an earlier slot are gone 
 later ones, and a student never gets the same mentor twice.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,10 +121,12 @@ def plan(
     settings: RoundSettings,
     pins: list[tuple[int, int]] = (),
     bars: list[tuple[int, int]] = (),
+    on_progress: Callable[[int, int, str], None] | None = None,
 ) -> Plan:
     """Solve every slot in order; ``pins`` and ``bars`` are (student, mentor) indices of ``pop``.
 
     A pin goes to the first slot its mentor can fill and its student wants.
+    ``on_progress(done, total, slot)`` is called as each slot starts and once all are done.
     """
     wants = pop.wants(slots)
     capacity = pop.capacity.copy()
@@ -135,6 +138,8 @@ def plan(
     supply: dict[str, int] = {}
 
     for k, slot in enumerate(slots):
+        if on_progress is not None:
+            on_progress(k, len(slots), slot)
         rows = np.flatnonzero(wants[:, k])
         cols = pop.eligible(slot)
         supply[slot] = int(capacity[cols].sum()) if cols.size else 0
@@ -212,6 +217,8 @@ def plan(
 
     for s, m in pending_pins:
         pin_report.append((s, m, "", "no_slot"))
+    if on_progress is not None and slots:
+        on_progress(len(slots), len(slots), slots[-1])
     return Plan(outcomes, pin_report, blocking_total, supply)
 
 

@@ -1,0 +1,59 @@
+"""A large round's solve as a background job: the round is loaded and solved in a read-only
+transaction, then the draft is stored in one transaction, with progress by kind of mentor."""
+
+from flask import request
+from flask_login import current_user
+
+from matcher import audit
+from matcher.database import reading
+from matcher.extensions import db
+from matcher.jobs import services as jobs
+from matcher.models import Job, Round, RoundDraft, User
+from matcher.rounds import services
+
+KIND = "round.solve"
+
+
+def message(draft: RoundDraft) -> str:
+    """What the coordinator is told once a draft is stored."""
+    return (
+        f"Draft {draft.number}: {draft.stats['pairs']} of {draft.stats['needs']} places filled "
+        f"in {draft.seconds:.2f} s."
+    )
+
+
+def wanted(round_: Round, config) -> bool:
+    return services.solve_size(round_) >= config["JOBS_SOLVE_MIN_PAIRS"]
+
+
+def queue(round_: Round, retry_url: str) -> tuple[Job, jobs.Work]:
+    """A queued job solving ``round_`` for the current user, and its work; the caller commits,
+    then hands both to ``jobs.start``."""
+    job = jobs.create(
+        kind=KIND,
+        title=f"Solving {round_.name}",
+        owner=current_user,
+        group_id=round_.group_id,
+        retry_url=retry_url,
+        total=services.solve_steps(round_),
+    )
+    round_id, actor_id, ip = round_.id, current_user.id, (request.remote_addr or "")[:45]
+    return job, lambda progress: work(progress, round_id, actor_id, ip)
+
+
+def work(progress: jobs.Progress, round_id: int, actor_id: int, ip: str) -> jobs.Outcome:
+    try:
+        with reading():
+            round_ = db.session.get(Round, round_id)
+            actor = db.session.get(User, actor_id)
+            solved = services.prepare_solve(round_, progress)
+        db.session.commit()
+        db.session.refresh(round_)
+        with audit.acting_as(actor, ip):
+            draft = services.record_solve(round_, actor, solved, progress)
+    except services.RoundError as exc:
+        raise jobs.JobRefusedError(str(exc), status=409) from None
+    return jobs.Outcome(
+        url=jobs.site_path("rounds.draft", round_id=round_id, number=draft.number),
+        message=message(draft),
+    )

@@ -1,0 +1,387 @@
+"""Background jobs for large roster imports and solves: the same result as the synchronous
+path, monotonic progress, refusals as 4xx pages, access, the no-script page, stale jobs, and
+a real background thread polled to the end."""
+
+import io
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from matcher import clock, vocabulary
+from matcher.extensions import db
+from matcher.jobs import services as jobs
+from matcher.models import Job, JobStatus, Role, Round, User
+from matcher.rosters import csv_import
+from matcher.rounds import services as rounds
+from tests.conftest import dispose, logged_in, make_app, make_user, post_form
+from tests.rosters.conftest import Group, csv_bytes
+from tests.rosters.conftest import make_group as make_roster_group
+from tests.rounds.conftest import World
+
+RANDOM_COLUMNS = {"password_hash", "session_token", "message_id", "body_text"}
+SNAPSHOT_TABLES = (
+    "users",
+    "student_profiles",
+    "student_interests",
+    "student_focus",
+    "mentor_profiles",
+    "mentor_focus",
+    "memberships",
+    "outbox",
+    "audit_events",
+)
+
+
+def roster(n: int, start: int = 0) -> bytes:
+    rows = []
+    for i in range(start, start + n):
+        if i % 4:
+            rows.append(
+                {
+                    "email": f"student{i}@example.edu",
+                    "name": f"Student {i}",
+                    "role": "student",
+                    "school": "State Medical School",
+                    "stage": "ms2",
+                    "specialties": "Dermatology; Neurosurgery",
+                    "focus_areas": "Mohs surgery",
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "email": f"mentor{i}@example.org",
+                    "name": f"Dr. Mentor {i}",
+                    "role": "mentor",
+                    "institution": "University Hospital",
+                    "mentor_type": "faculty",
+                    "specialties": "Dermatology",
+                    "capacity": "3",
+                    "accepting": "yes",
+                }
+            )
+    return csv_bytes(rows)
+
+
+def snapshot(app) -> dict[str, list[tuple]]:
+    """Every row an import writes, without the columns that are random by design."""
+    with app.app_context():
+        out = {}
+        for name in SNAPSHOT_TABLES:
+            table = db.metadata.tables[name]
+            columns = [c for c in table.columns if c.name not in RANDOM_COLUMNS]
+            rows = db.session.execute(select(*columns)).all()
+            out[name] = sorted(tuple(map(str, row)) for row in rows)
+        return out
+
+
+@pytest.fixture
+def job_app(tmp_path):
+    app = make_app(tmp_path, JOBS_INLINE=True, JOBS_IMPORT_MIN_ROWS=10, JOBS_SOLVE_MIN_PAIRS=1)
+    yield app
+    jobs.wait()
+    dispose(app)
+
+
+def _setup(app) -> tuple[User, Group]:
+    with app.app_context():
+        vocabulary.ensure_seeded()
+        db.session.commit()
+    coordinator = make_user(app, Role.COORDINATOR, "coord@example.edu", "Cora Coordinator")
+    return coordinator, make_roster_group(app, coordinators=[coordinator])
+
+
+def _upload(client, group: Group, data: bytes):
+    return post_form(
+        client,
+        group.url("import"),
+        {"file": (io.BytesIO(data), "roster.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def _reset(app) -> None:
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+
+
+def _job(app, job_id: int) -> Job:
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def test_import_job_gives_the_synchronous_result(job_app, frozen_clock):
+    data = roster(40)
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    job_app.config["JOBS_IMPORT_MIN_ROWS"] = 1000
+    sync = _upload(client, group, data)
+    assert sync.status_code == 302
+    sync_flash = client.get(sync.headers["Location"]).get_data(as_text=True)
+    expected = snapshot(job_app)
+
+    _reset(job_app)
+    job_app.config["JOBS_IMPORT_MIN_ROWS"] = 10
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    response = _upload(client, group, data)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/jobs/1"
+    done = client.get("/jobs/1")
+    assert done.status_code == 303
+    assert done.headers["Location"] == group.url("students")
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    message = "Imported 40 rows: 40 new people invited by email, 0 updated, 0 unchanged."
+    assert message in sync_flash
+    assert message in page
+    assert snapshot(job_app) == expected
+    job = _job(job_app, 1)
+    assert (job.status, job.done, job.total, job.kind) == (JobStatus.DONE, 80, 80, "roster.import")
+
+
+def test_progress_is_monotonic_and_reaches_the_total(job_app, monkeypatch):
+    written = []
+    real = jobs.Progress.write
+
+    def record(self, *, wait, **values):
+        ok = real(self, wait=wait, **values)
+        if ok and "done" in values:
+            written.append((values["done"], values["total"], values["stage"]))
+        return ok
+
+    monkeypatch.setattr(jobs.Progress, "write", record)
+    monkeypatch.setattr(jobs, "WRITE_EVERY_SECONDS", 0)
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    assert _upload(client, group, roster(200)).status_code == 303
+    done = [d for d, _, _ in written]
+    assert done == sorted(done)
+    assert {t for _, t, _ in written} == {400}
+    assert any(0 < d < 200 for d in done), "progress is reported while rows are checked"
+    assert _job(job_app, 1).done == 400
+    stages = [s for _, _, s in written]
+    assert csv_import.CHECKING in stages
+    assert "Saving 200 rows" in stages
+
+
+def test_services_report_progress_without_changing_results(app, coordinator, specialties):
+    world = World(app, make_roster_group(app, coordinators=[coordinator]).id, coordinator)
+    students = [world.student(f"S{k}", wanted=("faculty", "resident")) for k in range(6)]
+    for k in range(4):
+        world.mentor(f"F{k}", capacity=2)
+        world.mentor(f"R{k}", kind="resident")
+    round_id = world.round(slots=("faculty", "resident"))
+    world.enrol(round_id, *students)
+    first = world.solve(round_id)
+    seen = []
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        actor = db.session.get(User, coordinator.id)
+        second = rounds.solve(round_, actor, lambda *a: seen.append(a)).number
+        db.session.commit()
+    assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
+    assert seen[-1][:2] == (4, 4)
+    assert "Matching: Faculty mentor (1 of 2)" in [s for _, _, s in seen]
+
+    def pairs(number):
+        return {k: (o.mentor_id, o.score) for k, o in world.outcomes(round_id, number).items()}
+
+    assert pairs(first) == pairs(second)
+    stats = [world.stats(round_id, n) for n in (first, second)]
+    for s in stats:
+        s.pop("pins")
+    assert stats[0] == stats[1]
+
+
+def test_solve_job_gives_the_synchronous_result(job_app, frozen_clock):
+    with job_app.app_context():
+        vocabulary.ensure_seeded()
+        db.session.commit()
+    coordinator = make_user(job_app, Role.COORDINATOR, "coord@example.edu", "Cora Coordinator")
+    world = World(job_app, make_roster_group(job_app, coordinators=[coordinator]).id, coordinator)
+    students = [world.student(f"S{k}", wanted=("faculty", "peer")) for k in range(8)]
+    for k in range(3):
+        world.mentor(f"F{k}", capacity=2)
+        world.mentor(f"P{k}", kind="peer", peer_stage="ms4")
+    round_id = world.round(slots=("faculty", "peer"))
+    world.enrol(round_id, *students)
+    sync = world.solve(round_id)
+
+    client = logged_in(job_app, coordinator)
+    response = post_form(client, f"/rounds/{round_id}/solve", page=f"/rounds/{round_id}")
+    assert response.status_code == 303
+    job_url = response.headers["Location"]
+    done = client.get(job_url)
+    assert done.status_code == 303
+    assert done.headers["Location"] == f"/rounds/{round_id}/drafts/2"
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    stats = world.stats(round_id, 2)
+    assert f"Draft 2: {stats['pairs']} of {stats['needs']} places filled" in page
+    mine = {k: (o.mentor_id, o.score) for k, o in world.outcomes(round_id, 2).items()}
+    theirs = {k: (o.mentor_id, o.score) for k, o in world.outcomes(round_id, sync).items()}
+    assert mine == theirs
+    job = _job(job_app, int(job_url.rsplit("/", 1)[1]))
+    assert (job.kind, job.done, job.total) == ("round.solve", 4, 4)
+
+
+def test_refused_rows_fail_the_job_with_a_422_page_and_save_nothing(job_app):
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    before = snapshot(job_app)
+    wrong = b"nobody,Student 5,teacher"
+    data = roster(30).replace(b"student5@example.edu,Student 5,student", wrong)
+    response = _upload(client, group, data)
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    assert "Nothing was imported" in html
+    assert "Row 7 (nobody): &#39;nobody&#39; is not a valid email address" in html
+    assert "role must be student or mentor" in html
+    assert f'href="{group.url("import")}"' in html
+    assert client.get(response.headers["Location"] + ".json").get_json()["status"] == "failed"
+    assert snapshot(job_app) == before
+
+
+def test_a_file_that_cannot_be_read_is_refused_at_once_without_a_job(job_app):
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    response = _upload(client, group, b"\xff\xfe" + roster(30))
+    assert response.status_code == 400
+    assert "not UTF-8" in response.get_data(as_text=True)
+    with job_app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(Job)) == 0
+
+
+def test_a_crash_fails_the_job_cleanly(job_app, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(csv_import, "invite_users", broken)
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    before = snapshot(job_app)
+    response = _upload(client, group, roster(20))
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 409
+    assert "Something went wrong on our side. Nothing was saved" in page.get_data(as_text=True)
+    assert snapshot(job_app) == before
+
+
+def _running_job(app, owner: User, minutes_ago: float = 0) -> int:
+    with app.app_context():
+        job = Job(
+            kind="roster.import",
+            title="Importing 5,000 rows into Surgery",
+            owner_id=owner.id,
+            status=JobStatus.RUNNING,
+            done=1200,
+            total=10000,
+            stage="Checking rows",
+            retry_url="/groups/1/roster/import",
+            updated_at=clock.now() - timedelta(minutes=minutes_ago),
+        )
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_running_page_works_without_script(job_app):
+    coordinator, _ = _setup(job_app)
+    job_id = _running_job(job_app, coordinator)
+    page = logged_in(job_app, coordinator).get(f"/jobs/{job_id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-job-status="running"' in html
+    assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in html
+    assert '<progress id="job-progress" max="10000" value="1200"' in html
+    assert 'id="job-stage" role="status" aria-live="polite">Checking rows<' in html
+    assert "12%" in html
+    assert "/static/js/progress.js" in html
+    assert 'style="' not in html
+    status = logged_in(job_app, coordinator).get(f"/jobs/{job_id}.json").get_json()
+    assert status == {
+        "id": job_id,
+        "status": "running",
+        "label": "Working",
+        "done": 1200,
+        "total": 10000,
+        "percent": 12,
+        "stage": "Checking rows",
+        "error": "",
+    }
+
+
+def test_a_stale_running_job_reads_as_failed_and_can_be_retried(job_app):
+    coordinator, _ = _setup(job_app)
+    job_id = _running_job(job_app, coordinator, minutes_ago=10)
+    client = logged_in(job_app, coordinator)
+    page = client.get(f"/jobs/{job_id}")
+    assert page.status_code == 409
+    html = page.get_data(as_text=True)
+    assert jobs.STALE_MESSAGE in html
+    assert 'href="/groups/1/roster/import"' in html
+    assert "http-equiv" not in html
+    assert client.get(f"/jobs/{job_id}.json").get_json()["status"] == "failed"
+    fresh = _running_job(job_app, coordinator, minutes_ago=1)
+    assert client.get(f"/jobs/{fresh}.json").get_json()["status"] == "running"
+
+
+def test_only_the_owner_and_admins_see_a_job(job_app):
+    coordinator, _ = _setup(job_app)
+    other = make_user(job_app, Role.COORDINATOR, "other@example.edu", "Other Coordinator")
+    admin = make_user(job_app, Role.ADMIN, "admin@example.org", "Ada Admin")
+    job_id = _running_job(job_app, coordinator)
+    for path in (f"/jobs/{job_id}", f"/jobs/{job_id}.json"):
+        assert logged_in(job_app, coordinator).get(path).status_code == 200
+        assert logged_in(job_app, admin).get(path).status_code == 200
+        assert logged_in(job_app, other).get(path).status_code == 404
+        assert job_app.test_client().get(path).status_code == 302
+    assert logged_in(job_app, coordinator).get("/jobs/999").status_code == 404
+
+
+def test_a_real_background_thread_is_polled_to_the_end(tmp_path, monkeypatch):
+    app = make_app(tmp_path, JOBS_IMPORT_MIN_ROWS=10, JOBS_HEARTBEAT_SECONDS=0.05)
+    written = []
+    real = jobs.Progress.write
+
+    def record(self, *, wait, **values):
+        ok = real(self, wait=wait, **values)
+        if ok and "done" in values:
+            written.append(values["done"])
+        return ok
+
+    monkeypatch.setattr(jobs.Progress, "write", record)
+    monkeypatch.setattr(jobs, "WRITE_EVERY_SECONDS", 0)
+    try:
+        coordinator, group = _setup(app)
+        client = logged_in(app, coordinator)
+        response = _upload(client, group, roster(600))
+        assert response.status_code == 303
+        status_url = response.headers["Location"] + ".json"
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            status = client.get(status_url).get_json()
+            seen.append(status["done"])
+            if status["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert status["status"] == "done", status
+        assert seen == sorted(seen)
+        assert status["done"] == status["total"] == 1200
+        assert any(0 < d < 1200 for d in written)
+        final = client.get(response.headers["Location"])
+        assert final.status_code == 303
+        page = client.get(final.headers["Location"]).get_data(as_text=True)
+        assert "Imported 600 rows: 600 new people invited by email" in page
+        jobs.wait()
+    finally:
+        jobs.wait()
+        dispose(app)
