@@ -69,7 +69,7 @@ class Progress:
     writes: int = 0
     skipped: int = 0
     history: list[tuple[int, int, str]] = field(default_factory=list)
-    _written: tuple[int, str] = (-1, "")
+    _written: tuple[int, str] = (-1, "")  # the last write tried, and when
     _written_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -103,9 +103,10 @@ class Progress:
             self._flush(time.monotonic())
 
     def _flush(self, now: float) -> None:
+        """Write the latest values; a busy database skips this write, not the next one due."""
+        self._written, self._written_at = (self.done, self.stage), now
         values = {"done": self.done, "total": self.total, "stage": self.stage[:200]}
         if self.write(wait=False, status=JobStatus.RUNNING, **values):
-            self._written, self._written_at = (self.done, self.stage), now
             self.history.append((self.done, self.total, self.stage))
             self.writes += 1
         else:

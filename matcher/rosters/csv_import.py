@@ -531,7 +531,7 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
     new = [entry for entry in plan.entries if entry.user is None]
     existing = [entry for entry in plan.entries if entry.user is not None]
     report = on_progress or _no_progress
-    total = len(plan.entries)
+    total = 3 * len(new) + len(existing)
     try:
         report(0, total, INVITING)
         with db.session.no_autoflush:
@@ -543,9 +543,13 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
             )
         for entry, user in zip(new, invited, strict=True):
             entry.user = user
-        _insert_new_people(plan, new)
-        report(len(new), total, SAVING if not existing else UPDATING)
-        for k, entry in enumerate(existing, len(new) + 1):
+        db.session.flush()
+        report(2 * len(new), total, SAVING)
+        _insert_new_people(
+            plan, new, lambda share: report(round((2 + share) * len(new)), total, SAVING)
+        )
+        report(3 * len(new), total, SAVING if not existing else UPDATING)
+        for k, entry in enumerate(existing, 3 * len(new) + 1):
             summary.updated += _apply_entry(plan, entry, interest_changes)
             report(k, total, UPDATING)
         for profile, _ in interest_changes:
@@ -565,7 +569,9 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
     return summary
 
 
-def _insert_new_people(plan: Plan, entries: list[Entry]) -> None:
+def _insert_new_people(
+    plan: Plan, entries: list[Entry], on_share: Callable[[float], None] = lambda share: None
+) -> None:
     """Profiles, ranked interests, focus areas and memberships of new accounts, in bulk."""
     rows: dict[Any, list[dict[str, Any]]] = {
         StudentProfile: [],
@@ -597,9 +603,12 @@ def _insert_new_people(plan: Plan, entries: list[Entry]) -> None:
             if values or areas:
                 rows[MentorProfile].append({"user_id": uid, **values})
             rows[mentor_focus].extend({"mentor_id": uid, "focus_area_id": a} for a in areas)
+    count, written = sum(len(values) for values in rows.values()), 0
     for target, values in rows.items():
         if values:
             db.session.execute(insert(target), values)
+            written += len(values)
+            on_share(written / count)
 
 
 def _interests(specialty_ids: list[int]) -> list[StudentInterest]:
