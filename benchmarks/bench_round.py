@@ -7,7 +7,8 @@ ranked specialties, focus areas, goals, a third of them ranking five mentors) an
 (faculty, residents, fellows, peers, capacity 1-4, some marking students), a round filling
 a faculty and a resident mentor per student, then drives the coordinator's browser requests
 through the app: POST solve (load from the database, score, solve each slot, explain, save
-the draft) and GET the draft's results page. Prints each phase and the total.
+the draft; a round this size runs as a background job, polled as its progress page does) and
+GET the draft's results page. Prints each phase and the total.
 """
 
 import argparse
@@ -161,6 +162,21 @@ def build(students: int, mentors: int, seed: int) -> tuple[int, int, str]:
     return round_.id, coordinator.id, "coordinator@bench.example"
 
 
+def follow_job(client, job_url: str) -> str:
+    """Poll a background solve as its progress page does; the results page it leads to."""
+    stages = []
+    while True:
+        job = client.get(job_url + ".json").get_json()
+        if not stages or stages[-1] != job["stage"]:
+            stages.append(job["stage"])
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert job["status"] == "done", job
+    print(f"    background solve, stages seen: {' / '.join(stages)}")
+    return client.get(job_url).headers["Location"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=2000)
@@ -198,8 +214,11 @@ def main() -> None:
             start = time.perf_counter()
             response = client.post(f"/rounds/{round_id}/solve")
             assert response.status_code == 303, response.status_code
+            location = response.headers["Location"]
+            if location.startswith("/jobs/"):
+                location = follow_job(client, location)
             solved = time.perf_counter()
-            page = client.get(response.headers["Location"])
+            page = client.get(location)
             assert page.status_code == 200, page.status_code
             done = time.perf_counter()
             solves.append(solved - start)
