@@ -33,7 +33,7 @@ from scipy.sparse.csgraph import (
     min_weight_full_bipartite_matching,
 )
 
-from ._validation import as_edges
+from ._validation import _check_real, as_capacity, as_edges
 
 __all__ = ["PIN_NOT_ALLOWED", "PIN_NO_PLACE", "PIN_PLACED", "assign", "assign_pinned"]
 
@@ -49,6 +49,8 @@ PRUNE_ADD_PER_STUDENT = 64
 """Most violating pairs per student added to the support in one round."""
 BELLMAN_FORD_CHECK = 32
 """Relaxation rounds between two negative-cycle checks."""
+BLOCK_EDGES = 1 << 18
+"""Pairs per block in passes over every pair, so that temporaries stay small."""
 _LEVELS = 64
 
 
@@ -89,12 +91,42 @@ def assign(score, capacity, allowed=None) -> tuple[np.ndarray, np.ndarray]:
     floats it is exact up to the rounding of the scipy solvers' arithmetic. No
     "big-M" constant is used to favour cardinality.
     """
-    edges = as_edges(score, capacity, allowed)
-    mate = solve_edges(
-        edges.n_students, edges.n_mentors, edges.rows, edges.cols, edges.weights, edges.capacity
-    )
+    graph = _csr_input(score, capacity, allowed)
+    if graph is None:
+        edges = as_edges(score, capacity, allowed)
+        mate = solve_edges(
+            edges.n_students, edges.n_mentors, edges.rows, edges.cols, edges.weights, edges.capacity
+        )
+    else:
+        mate = _solve_csr(*graph)
     students = np.flatnonzero(mate >= 0)
     return students, mate[students].astype(np.intp)
+
+
+def _csr_input(score, capacity, allowed):
+    """A canonical 2-D CSR score, validated without copying its pairs; None for other input.
+
+    Returns ``(n_s, n_m, indptr, indices, data, capacity)``.
+    """
+    if not (
+        allowed is None
+        and sparse.issparse(score)
+        and score.format == "csr"
+        and score.ndim == 2
+        and score.has_canonical_format
+    ):
+        return None
+    n_s, n_m = (int(x) for x in score.shape)
+    cap = as_capacity(capacity, n_m)
+    data = _check_real(np.asarray(score.data), "score")
+    if not np.isfinite(data).all():
+        k = int(np.flatnonzero(~np.isfinite(data))[0])
+        row = int(np.searchsorted(score.indptr, k, side="right")) - 1
+        raise ValueError(
+            f"score must be finite; student {row}, mentor {score.indices[k]} has {data[k]}"
+        )
+    indptr = np.asarray(score.indptr, dtype=np.int64)
+    return n_s, n_m, indptr, np.asarray(score.indices), data, cap
 
 
 PIN_PLACED, PIN_NOT_ALLOWED, PIN_NO_PLACE = 0, 1, 2
@@ -202,21 +234,64 @@ def solve_edges(n_s, n_m, rows, cols, weights, capacity, *, prune=None) -> np.nd
     numpy.ndarray of intp, shape (n_s,)
         Mentor of each student, or -1.
     """
+    indptr = np.zeros(n_s + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n_s), out=indptr[1:])
+    return _solve_csr(n_s, n_m, indptr, cols, weights, capacity, prune=prune)
+
+
+def _solve_csr(n_s, n_m, indptr, cols, weights, capacity, *, prune=None) -> np.ndarray:
+    """:func:`solve_edges` on pairs given by student as CSR arrays (mentors sorted in each row)."""
     mate = np.full(n_s, -1, dtype=np.intp)
-    if n_s == 0 or n_m == 0 or rows.size == 0:
+    if n_s == 0 or n_m == 0 or cols.size == 0:
         return mate
-    live = capacity[cols] > 0
+    live = (capacity > 0)[cols]
     if not live.all():
-        rows, cols, weights = rows[live], cols[live], weights[live]
-        if rows.size == 0:
+        kept = np.zeros(live.size + 1, dtype=np.int64)
+        np.cumsum(live, out=kept[1:])
+        indptr, cols, weights = kept[indptr], cols[live], weights[live]
+        if cols.size == 0:
             return mate
-    degree = np.bincount(cols, minlength=n_m)
-    cap = np.minimum(capacity, degree)
+    del live
+    cap = np.minimum(capacity, np.bincount(cols, minlength=n_m))
     if prune is None:
-        prune = rows.size >= PRUNE_MIN_EDGES and n_s * int(cap.sum()) > DENSE_CELLS
+        prune = cols.size >= PRUNE_MIN_EDGES and n_s * int(cap.sum()) > DENSE_CELLS
     if prune:
-        return _solve_certified(n_s, n_m, rows, cols, weights, cap)
-    return _solve_exact(n_s, n_m, rows, cols, weights, cap).mate
+        return _solve_certified(n_s, n_m, indptr, cols, weights, cap)
+    return _solve_exact(n_s, n_m, _rows(indptr), cols, weights, cap).mate
+
+
+def _rows(indptr, start=0, stop=None, dtype=np.intp) -> np.ndarray:
+    """Student of each pair of students ``start`` to ``stop``."""
+    stop = indptr.size - 1 if stop is None else stop
+    return np.repeat(np.arange(start, stop, dtype=dtype), np.diff(indptr[start : stop + 1]))
+
+
+def _row_of(indptr, pairs) -> np.ndarray:
+    return np.searchsorted(indptr, pairs, side="right") - 1
+
+
+def _blocks(indptr):
+    """Student ranges ``(a, b)`` holding about ``BLOCK_EDGES`` pairs each."""
+    n = indptr.size - 1
+    cuts = np.searchsorted(indptr, np.arange(0, int(indptr[-1]), BLOCK_EDGES), side="right") - 1
+    cuts = np.unique(np.concatenate([[0], cuts, [n]]))
+    return list(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True))
+
+
+def _find_pairs(indptr, cols, students, mentors) -> np.ndarray:
+    """Position of each (student, mentor) pair in the CSR arrays, or -1 if it is not there."""
+    lo, hi = indptr[students].copy(), indptr[students + 1].copy()
+    while True:
+        open_ = lo < hi
+        if not open_.any():
+            break
+        mid = (lo + hi) // 2
+        below = open_ & (cols[np.minimum(mid, cols.size - 1)] < mentors)
+        lo = np.where(below, mid + 1, lo)
+        hi = np.where(open_ & ~below, mid, hi)
+    end = indptr[students + 1]
+    found = (lo < end) & (cols[np.minimum(lo, cols.size - 1)] == mentors)
+    return np.where(found, lo, -1)
 
 
 @dataclass(frozen=True)
@@ -354,30 +429,41 @@ def _full_matching(n_l, left, right, w, slots) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(li, dtype=np.intp), owner[si]
 
 
-def _classes(owner, other, n_owner: int, n_other: int) -> np.ndarray:
-    """Label nodes by their neighbour set, via two exact 26-bit random-key sums and the degree.
-
-    Equal sets always share a label; distinct sets share one only on a hash
-    collision, which the caller's pair-by-pair check catches.
-    """
-    rng = np.random.default_rng(0x5EED)
-    keys = rng.integers(0, 2**26, (2, n_other)).astype(np.float64)
-    fingerprint = np.stack(
-        [
-            np.bincount(owner, minlength=n_owner).astype(np.float64),
-            np.bincount(owner, weights=keys[0][other], minlength=n_owner),
-            np.bincount(owner, weights=keys[1][other], minlength=n_owner),
-        ]
-    )
+def _labels(fingerprint: np.ndarray) -> np.ndarray:
+    """Number the distinct columns of ``fingerprint``; equal columns share a label."""
     order = np.lexsort(fingerprint)
     ordered = fingerprint[:, order]
     new = np.concatenate([[True], (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)])
-    label = np.empty(n_owner, dtype=np.int64)
+    label = np.empty(fingerprint.shape[1], dtype=np.int64)
     label[order] = np.cumsum(new) - 1
     return label
 
 
-def _seed_matching(n_s, n_m, rows, cols, cap) -> np.ndarray:
+def _classes(n_s, n_m, indptr, cols) -> tuple[np.ndarray, np.ndarray]:
+    """Label students and mentors by their neighbour sets.
+
+    A neighbour set is fingerprinted by its size and two exact sums of 26-bit
+    random keys, in one blocked pass over the pairs. Equal sets always share a
+    label; distinct sets share one only on a hash collision, which the
+    caller's pair-by-pair check catches.
+    """
+    rng = np.random.default_rng(0x5EED)
+    m_keys = rng.integers(0, 2**26, (2, n_m)).astype(np.float64)
+    s_keys = rng.integers(0, 2**26, (2, n_s)).astype(np.float64)
+    s_print = np.zeros((3, n_s))
+    s_print[0] = np.diff(indptr)
+    m_print = np.zeros((3, n_m))
+    m_print[0] = np.bincount(cols, minlength=n_m)
+    for a, b in _blocks(indptr):
+        local = _rows(indptr, a, b, np.int32) - a
+        c = cols[indptr[a] : indptr[b]]
+        for k in range(2):
+            s_print[k + 1, a:b] = np.bincount(local, weights=m_keys[k][c], minlength=b - a)
+            m_print[k + 1] += np.bincount(c, weights=s_keys[k, a:b][local], minlength=n_m)
+    return _labels(s_print), _labels(m_print)
+
+
+def _seed_matching(n_s, n_m, indptr, cols, cap) -> np.ndarray:
     """A maximum-cardinality matching found on the graph of neighbourhood classes.
 
     Students with the same allowed mentors form one class, and so do mentors
@@ -387,17 +473,19 @@ def _seed_matching(n_s, n_m, rows, cols, cap) -> np.ndarray:
     pair by pair; it only seeds the pruned support, so a hash collision costs
     time, never correctness.
     """
-    s_class = _classes(rows, cols, n_s, n_m)
-    m_class = _classes(cols, rows, n_m, n_s)
+    s_class, m_class = _classes(n_s, n_m, indptr, cols)
     n_sc, n_mc = int(s_class.max()) + 1, int(m_class.max()) + 1
     s_count = np.bincount(s_class, minlength=n_sc)
     m_places = np.bincount(m_class, weights=cap, minlength=n_mc).astype(np.int64)
     first_of_class = np.zeros(n_sc, dtype=np.int64)
     first_of_class[s_class[::-1]] = np.arange(n_s)[::-1]
-    is_first = np.zeros(n_s, dtype=bool)
-    is_first[first_of_class] = True
-    delegate = is_first[rows]
-    key = np.unique(s_class[rows[delegate]].astype(np.int64) * n_mc + m_class[cols[delegate]])
+    count = np.diff(indptr)[first_of_class]
+    pairs = np.repeat(indptr[first_of_class] - (np.cumsum(count) - count), count) + np.arange(
+        int(count.sum())
+    )
+    key = np.unique(
+        np.repeat(s_class[first_of_class], count) * n_mc + m_class[cols[pairs]].astype(np.int64)
+    )
     c_rows, c_cols = np.divmod(key, n_mc)
     source, sink = n_sc + n_mc, n_sc + n_mc + 1
     n = n_sc + n_mc + 2
@@ -442,11 +530,8 @@ def _seed_matching(n_s, n_m, rows, cols, cap) -> np.ndarray:
     pick_m = slot_owner[slots[np.repeat(m_first[f_m] + m_taken, f) + step]]
     mate = np.full(n_s, -1, dtype=np.intp)
     mate[pick_s] = pick_m
-    keys = rows.astype(np.int64) * n_m + cols
     chosen = np.flatnonzero(mate >= 0)
-    wanted = chosen * n_m + mate[chosen]
-    where = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-    if not (keys[where] == wanted).all():
+    if (_find_pairs(indptr, cols, chosen, mate[chosen]) < 0).any():
         return np.full(n_s, -1, dtype=np.intp)
     return mate
 
@@ -519,41 +604,65 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     return mate
 
 
-def _best_per_owner(owner, n_owner, level, draw, want) -> np.ndarray:
-    """Mark about ``want[o]`` highest-level pairs of each owner ``o``.
+def _cutoffs(hist: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per owner, the level to cut at and how many of 2**16 pairs at that level to keep.
 
-    Pairs above the owner's cut-off level are kept; pairs at the cut-off are
-    kept when their ``draw`` (uniform in [0, 2**16)) falls below the share
-    still needed, so that ties spread evenly.
+    ``hist[o, l]`` counts the pairs of owner ``o`` at level ``l``; pairs above
+    the cut are kept, and pairs at the cut in the share still needed to reach
+    about ``want[o]`` pairs.
     """
-    hist = np.bincount(owner * _LEVELS + level, minlength=n_owner * _LEVELS)
+    n_owner = hist.shape[0]
     at_least = np.zeros((n_owner, _LEVELS + 1), dtype=np.int64)
-    at_least[:, :-1] = np.cumsum(hist.reshape(n_owner, _LEVELS)[:, ::-1], axis=1)[:, ::-1]
+    at_least[:, :-1] = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
     enough = at_least[:, :-1] >= want[:, None]
     cut = np.where(enough.any(axis=1), _LEVELS - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
     index = np.arange(n_owner)
     above = at_least[index, cut + 1]
     share = (want - above) / np.maximum(at_least[index, cut] - above, 1)
     limit = np.minimum(share * 65536.0, 65536.0).astype(np.uint32)
-    own_cut = cut.astype(np.uint8)[owner]
-    return (level > own_cut) | ((level == own_cut) & (draw < limit[owner]))
+    return cut.astype(np.uint8), limit
 
 
-def _support(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
+def _pick(level, owner, cut, limit, rows, cols) -> np.ndarray:
+    """Pairs above their owner's cut, and a fixed-hash share of the pairs at it."""
+    own_cut = cut[owner]
+    keep = level > own_cut
+    tie = np.flatnonzero(level == own_cut)
+    r, c = rows[tie].astype(np.uint32), cols[tie].astype(np.uint32)
+    draw = ((r * np.uint32(2654435761)) ^ (c * np.uint32(2246822519))) >> np.uint32(16)
+    keep[tie[draw < limit[owner[tie]]]] = True
+    return keep
+
+
+def _support(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     """Heuristic support: each student's best pairs and each mentor's best students.
 
     Scores are bucketed into ``_LEVELS`` levels; ties at the cut-off are thinned
     by a fixed hash of the pair, so that students with equal preferences
-    spread over different mentors.
+    spread over different mentors. Two blocked passes over the pairs.
     """
     lo, hi = weights.min(), weights.max()
     scale = (_LEVELS - 1) / (hi - lo) if hi > lo else 0.0
-    level = ((weights - lo) * scale).astype(np.uint8)
-    r32, c32 = rows.astype(np.uint32), cols.astype(np.uint32)
-    draw = ((r32 * np.uint32(2654435761)) ^ (c32 * np.uint32(2246822519))) >> np.uint32(16)
-    keep = _best_per_owner(r32, n_s, level, draw, np.full(n_s, PRUNE_STUDENT_EDGES))
-    want = np.maximum(PRUNE_MENTOR_FACTOR * cap, 4)
-    keep |= _best_per_owner(c32, n_m, level, draw, want)
+    level = np.empty(cols.size, dtype=np.uint8)
+    keep = np.empty(cols.size, dtype=bool)
+    m_hist = np.zeros(n_m * _LEVELS, dtype=np.int64)
+    s_want = np.full(n_s, PRUNE_STUDENT_EDGES)
+    blocks = _blocks(indptr)
+    for a, b in blocks:
+        e0, e1 = indptr[a], indptr[b]
+        lv = level[e0:e1]
+        np.multiply(weights[e0:e1] - lo, scale, out=lv, casting="unsafe")
+        local = _rows(indptr, a, b, np.int32) - a
+        c = cols[e0:e1]
+        hist = np.bincount(local * _LEVELS + lv, minlength=(b - a) * _LEVELS)
+        cut, limit = _cutoffs(hist.reshape(b - a, _LEVELS), s_want[a:b])
+        keep[e0:e1] = _pick(lv, local, cut, limit, local + a, c)
+        m_hist += np.bincount(c.astype(np.int64) * _LEVELS + lv, minlength=n_m * _LEVELS)
+    cut, limit = _cutoffs(m_hist.reshape(n_m, _LEVELS), np.maximum(PRUNE_MENTOR_FACTOR * cap, 4))
+    for a, b in blocks:
+        e0, e1 = indptr[a], indptr[b]
+        c = cols[e0:e1]
+        keep[e0:e1] |= _pick(level[e0:e1], c, cut, limit, _rows(indptr, a, b, np.int32), c)
     return keep
 
 
@@ -668,59 +777,70 @@ def _certified(n_s, n_m, rows, cols, weights, cap, mate):
     return pi, reach
 
 
-def _violations(n_s, n_m, rows, cols, weights, keep, pi, reach) -> np.ndarray:
+def _violations(n_s, n_m, indptr, cols, weights, keep, pi, reach) -> np.ndarray:
     """Indices of the pairs outside the support that break the proof of optimality.
 
     A pair breaks it if it joins a student reached by an alternating path
     from a free student to a mentor not reached (the Konig cover misses it),
-    or if its reduced cost under the potentials ``pi`` is negative.
+    or if its reduced cost under the potentials ``pi`` is negative. One
+    blocked pass over the pairs.
     """
-    gap = np.take(pi[n_s : n_s + n_m], cols)
-    gap += weights
-    gap -= np.take(pi[:n_s], rows)
-    bad = gap > 0
-    del gap
-    bad |= np.take(reach[:n_s], rows) & ~np.take(reach[n_s : n_s + n_m], cols)
-    bad &= ~keep
-    return np.flatnonzero(bad)
+    pi_s, pi_m = pi[:n_s], pi[n_s : n_s + n_m]
+    reach_s, miss_m = reach[:n_s], ~reach[n_s : n_s + n_m]
+    found = []
+    for a, b in _blocks(indptr):
+        e0, e1 = indptr[a], indptr[b]
+        r, c = _rows(indptr, a, b, np.int32), cols[e0:e1]
+        gap = pi_m[c]
+        gap += weights[e0:e1]
+        gap -= pi_s[r]
+        bad = gap > 0
+        bad |= reach_s[r] & miss_m[c]
+        bad &= ~keep[e0:e1]
+        found.append(np.flatnonzero(bad) + e0)
+    return np.concatenate(found)
 
 
-def _solve_certified(n_s, n_m, rows, cols, weights, cap) -> np.ndarray:
+def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     """Solve on a support of the pairs, then prove optimality on all pairs or add violators.
 
     The support holds each student's best pairs, each mentor's best students
     and a maximum-cardinality matching of the whole graph. It is solved
     through its Dulmage-Mendelsohn parts, with the fast formulation where
-    students outnumber places, and certified on the support itself, or else
-    solved exactly. Every pair outside the support is then checked against the
-    Konig cover (no larger matching) and the potentials (no better one); each
-    student's ``PRUNE_ADD_PER_STUDENT`` worst violators join the support and
-    the loop repeats until nothing is violated.
+    students outnumber places (warm from the previous round's answer and
+    potentials), and certified on the support itself, or else solved exactly.
+    Every pair outside the support is then checked against the Konig cover
+    (no larger matching) and the potentials (no better one); each student's
+    ``PRUNE_ADD_PER_STUDENT`` worst violators join the support and the loop
+    repeats until nothing is violated.
     """
-    seed = _seed_matching(n_s, n_m, rows, cols, cap)
+    seed = _seed_matching(n_s, n_m, indptr, cols, cap)
     if (seed < 0).all():
-        seed = _max_matching(n_s, n_m, rows, cols, cap)
-    keep = _support(n_s, n_m, rows, cols, weights, cap)
-    keep |= seed[rows] == cols
+        seed = _max_matching(n_s, n_m, _rows(indptr), cols, cap)
+    keep = _support(n_s, n_m, indptr, cols, weights, cap)
+    chosen = np.flatnonzero(seed >= 0)
+    keep[_find_pairs(indptr, cols, chosen, seed[chosen])] = True
     warm = None
     while True:
-        r, c, w = rows[keep], cols[keep], weights[keep]
+        pairs = np.flatnonzero(keep)
+        r, c, w = _row_of(indptr, pairs), cols[pairs], weights[pairs]
         mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed, fast=True, warm=warm).mate
         proof = _certified(n_s, n_m, r, c, w, cap, mate)
         if proof is None:
             mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed).mate
             proof = _certified(n_s, n_m, r, c, w, cap, mate)
             if proof is None:
-                return _solve_exact(n_s, n_m, rows, cols, weights, cap).mate
+                return _solve_exact(n_s, n_m, _rows(indptr), cols, weights, cap).mate
         pi, reach = proof
         warm = (mate, pi)
-        idx = _violations(n_s, n_m, rows, cols, weights, keep, pi, reach)
+        idx = _violations(n_s, n_m, indptr, cols, weights, keep, pi, reach)
         if idx.size == 0:
             return mate
-        gap = weights[idx] + pi[n_s + cols[idx]] - pi[rows[idx]]
-        priority = np.where(reach[rows[idx]] & ~reach[n_s + cols[idx]], np.inf, gap)
-        idx = idx[np.lexsort((-priority, rows[idx]))]
-        owner = rows[idx]
+        owner, mentor = _row_of(indptr, idx), cols[idx]
+        gap = weights[idx] + pi[n_s + mentor] - pi[owner]
+        priority = np.where(reach[owner] & ~reach[n_s + mentor], np.inf, gap)
+        order = np.lexsort((-priority, owner))
+        idx, owner = idx[order], owner[order]
         start = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
         rank = np.arange(idx.size) - np.repeat(start, np.diff(np.append(start, idx.size)))
         keep[idx[rank < PRUNE_ADD_PER_STUDENT]] = True

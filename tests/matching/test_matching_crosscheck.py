@@ -129,7 +129,8 @@ def test_seed_matching_is_maximum():
         live = edges.capacity[edges.cols] > 0
         rows, cols = edges.rows[live], edges.cols[live]
         cap = np.minimum(capacity, np.bincount(cols, minlength=n_m))
-        seed = solver._seed_matching(n_s, n_m, rows, cols, cap)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_s))])
+        seed = solver._seed_matching(n_s, n_m, indptr, cols, cap)
         pairs, _ = milp_optimum(score, capacity, mask)
         assert (seed >= 0).sum() == pairs
         chosen = np.flatnonzero(seed >= 0)
@@ -139,7 +140,7 @@ def test_seed_matching_is_maximum():
 
 def test_seed_matching_survives_hash_collisions(monkeypatch):
     """Lumping every node into one class yields invalid pairs, caught by the check."""
-    monkeypatch.setattr(solver, "_classes", lambda owner, other, n, m: np.zeros(n, np.int64))
+    monkeypatch.setattr(solver, "_labels", lambda fingerprint: np.zeros(fingerprint.shape[1], int))
     rng = np.random.default_rng(32)
     score, capacity, allowed = random_instance(rng, 40, 12)
     students, mentors = _solve(score, capacity, allowed, True)
@@ -269,7 +270,8 @@ def test_violation_check_matches_the_certificate_conditions(seed):
     proof = solver._certified(n_s, n_m, rows[keep], cols[keep], weights[keep], cap, mate)
     assert proof is not None
     pi, reach = proof
-    found = solver._violations(n_s, n_m, rows, cols, weights, keep, pi, reach)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_s))])
+    found = solver._violations(n_s, n_m, indptr, cols, weights, keep, pi, reach)
     uncovered = reach[rows] & ~reach[n_s + cols]
     negative = weights + pi[n_s + cols] - pi[rows] > 0
     expected = np.flatnonzero((uncovered | negative) & ~keep)
@@ -322,3 +324,33 @@ def test_certified_rounds_after_the_first_start_warm(monkeypatch):
     assert matrix[students, mentors].sum() == best
     assert hints[0] is False
     assert any(hints[1:])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_blocked_passes_with_tiny_blocks(monkeypatch, seed):
+    """Passes over all pairs split into many blocks (empty students included) stay exact."""
+    monkeypatch.setattr(solver, "BLOCK_EDGES", 7)
+    rng = np.random.default_rng(7000 + seed)
+    score, capacity, allowed = random_instance(rng, 40, 12)
+    allowed[rng.random(40) < 0.2] = False
+    rows, cols = np.nonzero(allowed)
+    matrix = sparse.csr_array((score[rows, cols], (rows, cols)), shape=score.shape)
+    students, mentors = _solve(matrix, capacity, None, True)
+    pairs, best = milp_optimum(score, capacity, allowed)
+    assert students.size == pairs
+    assert check_valid(score, capacity, allowed, students, mentors) == best
+
+
+def test_find_pairs_against_a_set_lookup():
+    rng = np.random.default_rng(71)
+    mask = rng.random((30, 9)) < 0.3
+    mask[5] = False
+    rows, cols = np.nonzero(mask)
+    indptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))])
+    students = rng.integers(0, 30, 200)
+    mentors = rng.integers(0, 9, 200)
+    found = solver._find_pairs(indptr, cols, students, mentors)
+    assert ((found >= 0) == mask[students, mentors]).all()
+    hit = found >= 0
+    assert (rows[found[hit]] == students[hit]).all()
+    assert (cols[found[hit]] == mentors[hit]).all()
