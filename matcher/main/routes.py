@@ -7,6 +7,7 @@ from matcher.groups import services as groups
 from matcher.main import bp
 from matcher.models import Role
 from matcher.profiles import services as profiles
+from matcher.rounds import services as rounds
 
 
 @bp.get("/")
@@ -17,6 +18,7 @@ def index():
     if current_user.role in (Role.STUDENT, Role.MENTOR):
         context["gaps"] = profiles.missing(current_user)
         context["groups"] = list(db.session.scalars(access.member_groups(current_user)))
+        context["open_rounds"] = rounds.open_rounds_overview(current_user)
     else:
         run = list(db.session.scalars(access.coordinated_groups(current_user)))
         context["groups"] = [(group, groups.counts(group)) for group in run]
