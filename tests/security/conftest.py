@@ -2,7 +2,8 @@
 
 Group A ("Alpha") and group B ("Bravo") each have a coordinator, students and mentors with
 complete profiles, an open round with a solved draft, and a published round with
-introductions (one waiting for the mentor, one declined and waiting for a re-match). Every
+introductions (one waiting for the mentor, one declined and waiting for a re-match); group A
+also has a join request and a background job of its coordinator's. Every
 name belonging to group A's owners carries ``MARK``, so a page that leaks group A's data to
 an outsider shows it.
 """
@@ -19,6 +20,7 @@ from matcher import vocabulary
 from matcher.auth import services as accounts
 from matcher.extensions import db
 from matcher.introductions import services as intro_services
+from matcher.jobs import services as jobs
 from matcher.models import (
     AuditEvent,
     FocusArea,
@@ -143,6 +145,9 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
         intro_b, need_b = _introductions(
             site.ids["published_b"], coord_b, users["student_b"], users["mentor_b"], users
         )
+        job = jobs.create(
+            kind="import", title=f"{MARK} roster", owner=coord_a, group_id=a.id, retry_url="/"
+        )
         derm = db.session.scalar(select(Specialty).where(Specialty.name == "Dermatology"))
         other = db.session.scalar(select(Specialty).where(Specialty.name != "Dermatology"))
         db.session.commit()
@@ -155,6 +160,7 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
             intro_b=intro_b.id,
             need_a=need_a.id,
             need_b=need_b.id,
+            job=job.id,
             specialty=derm.id,
             area=derm.focus_areas[0].id,
             other_area=db.session.scalar(

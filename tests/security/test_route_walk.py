@@ -162,6 +162,8 @@ WALK: dict[str, Entry] = {
         capability=True,
     ),
     "introductions.index": Entry("student_a", VISITOR),
+    "jobs.show": Entry("coord_a", NOT_RUNNING_A, lambda s: {"job_id": s.ids["job"]}),
+    "jobs.status": Entry("coord_a", NOT_RUNNING_A, lambda s: {"job_id": s.ids["job"]}),
     # groups
     "groups.show": Entry("coord_a", OUTSIDERS, group_a),
     "groups.leave": Entry("student_a", OUTSIDERS, group_a, ok=(302,)),
