@@ -410,6 +410,7 @@ def draft(round_: Round, number: int):
         previous = services.draft(round_, compare_to)
         if previous is not None:
             changes = services.compare(previous, chosen)
+    constraint_changes = services.constraint_changes(previous, chosen) if previous else []
     specialty_names = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
     names = _names(
         {c.student_id for c in changes}
@@ -417,6 +418,8 @@ def draft(round_: Round, number: int):
         | {c.after for c in changes}
         | {p["student_id"] for p in chosen.stats.get("pins", [])}
         | {p["mentor_id"] for p in chosen.stats.get("pins", [])}
+        | {c.student_id for c in constraint_changes}
+        | {c.mentor_id for c in constraint_changes}
     )
     pins = {(c.student_id, c.mentor_id): c.kind for c in services.constraints(round_.id)}
     return render_template(
@@ -430,6 +433,7 @@ def draft(round_: Round, number: int):
         previous=previous,
         changes=changes,
         settings_changes=services.settings_changes(previous, chosen) if previous else [],
+        constraint_changes=constraint_changes,
         names=names,
         specialty_names=specialty_names,
         pins=pins,

@@ -708,11 +708,24 @@ def compare(old: RoundDraft, new: RoundDraft) -> list[Change]:
     return changes
 
 
+@dataclass(frozen=True)
+class ConstraintChange:
+    """A pin or bar added or removed between two drafts."""
+
+    kind: str
+    added: bool
+    student_id: int
+    mentor_id: int
+
+
 def settings_changes(old: RoundDraft, new: RoundDraft) -> list[tuple[str, object, object]]:
-    """Settings that differ between two drafts, as (name, before, after)."""
+    """Settings that differ between two drafts, as (name, before, after); pins and bars are
+    told apart by :func:`constraint_changes`."""
     out = []
     a, b = old.settings, new.settings
     for key in sorted(set(a) | set(b)):
+        if key == "constraints":
+            continue
         if key == "weights":
             for name in CRITERIA:
                 x, y = a.get(key, {}).get(name), b.get(key, {}).get(name)
@@ -721,6 +734,23 @@ def settings_changes(old: RoundDraft, new: RoundDraft) -> list[tuple[str, object
         elif a.get(key) != b.get(key):
             out.append((key, a.get(key), b.get(key)))
     return out
+
+
+def constraint_changes(old: RoundDraft, new: RoundDraft) -> list[ConstraintChange]:
+    """Pins and bars in one draft's settings and not in the other's."""
+
+    def of(draft_: RoundDraft) -> set[tuple[str, int, int]]:
+        return {
+            (c["kind"], c["student_id"], c["mentor_id"])
+            for c in draft_.settings.get("constraints", [])
+        }
+
+    before, after = of(old), of(new)
+    return [
+        ConstraintChange(kind, added, student_id, mentor_id)
+        for added, items in ((True, after - before), (False, before - after))
+        for kind, student_id, mentor_id in sorted(items)
+    ]
 
 
 # --- publishing and follow-ups ---------------------------------------------------------------
