@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm
+from matcher.forms import OnceForm, SiteForm
 from matcher.models import Role
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
@@ -18,16 +17,16 @@ class InviteForm(OnceForm):
     submit = SubmitField("Add and email an invitation")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(SiteForm):
     role = SelectField("Role", choices=ROLE_CHOICES)
     submit = SubmitField("Change role")
 
 
-class ActiveForm(FlaskForm):
+class ActiveForm(SiteForm):
     submit = SubmitField("Apply")
 
 
-class UserFilterForm(FlaskForm):
+class UserFilterForm(SiteForm):
     class Meta:
         csrf = False
 
@@ -37,7 +36,7 @@ class UserFilterForm(FlaskForm):
     )
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(SiteForm):
     """Filters of the audit log page, read from the query string."""
 
     class Meta:

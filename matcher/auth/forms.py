@@ -1,11 +1,10 @@
 """Account forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from matcher.auth.passwords import MAX_LENGTH, password_problem
-from matcher.forms import OnceForm, strip
+from matcher.forms import OnceForm, SiteForm, strip
 from matcher.models.user import SELF_SERVICE_ROLES
 
 
@@ -72,7 +71,7 @@ class ConfirmSignupForm(OnceForm):
     submit = SubmitField("Create my account")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SiteForm):
     email = email_field()
     password = PasswordField(
         "Password",
@@ -82,17 +81,17 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(SiteForm):
     email = email_field()
     submit = SubmitField("Email me a reset link")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(SiteForm):
     password, confirm = new_password_fields("New password")
     submit = SubmitField("Set new password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(SiteForm):
     current_password = PasswordField(
         "Current password",
         validators=[InputRequired(), Length(max=MAX_LENGTH)],

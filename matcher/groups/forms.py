@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     RadioField,
     SelectChoice,
@@ -10,7 +9,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm, strip
+from matcher.forms import OnceForm, SiteForm, strip
 from matcher.models import GroupKind, JoinPolicy, Specialty
 
 
@@ -49,12 +48,12 @@ class GroupForm(OnceForm):
         self.specialties.choices = [SelectChoice(str(s.id), s.name) for s in specialties]
 
 
-class CoordinatorForm(FlaskForm):
+class CoordinatorForm(SiteForm):
     email = email_field("Coordinator's email")
     submit = SubmitField("Add coordinator")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SiteForm):
     """A CSRF-checked button (join, approve, remove...)."""
 
     submit = SubmitField("Confirm")

@@ -1,6 +1,5 @@
 """Introduction forms: answers, meetings, withdrawals, ratings and the coordinators' settings."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -14,21 +13,21 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from matcher import clock
-from matcher.forms import OnceForm, strip
+from matcher.forms import OnceForm, SiteForm, strip
 from matcher.models import IntroStatus, RematchPolicy, WantedMentor
 
 
-class ActionForm(FlaskForm):
+class ActionForm(SiteForm):
     """A CSRF-checked button."""
 
     submit = SubmitField("Confirm")
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(SiteForm):
     submit = SubmitField("Accept this student")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(SiteForm):
     reason = TextAreaField(
         "Reason (optional)",
         validators=[Optional(), Length(max=1000)],
@@ -39,7 +38,7 @@ class DeclineForm(FlaskForm):
     submit = SubmitField("Decline")
 
 
-class MetForm(FlaskForm):
+class MetForm(SiteForm):
     met_on = DateField(
         "When did you meet?",
         validators=[InputRequired(message="Give the date of your first meeting.")],
@@ -48,7 +47,7 @@ class MetForm(FlaskForm):
     submit = SubmitField("We met")
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(SiteForm):
     reason = TextAreaField(
         "Why (optional)",
         validators=[Optional(), Length(max=1000)],
@@ -89,7 +88,7 @@ def _days(label: str, low: int, high: int, description: str) -> IntegerField:
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SiteForm):
     response_days = _days(
         "Days a mentor has to answer",
         1,
@@ -116,7 +115,7 @@ class SettingsForm(FlaskForm):
     submit = SubmitField("Save settings")
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(SiteForm):
     subject = StringField("Subject", validators=[InputRequired(), Length(max=200)], filters=[strip])
     body = TextAreaField(
         "Text", validators=[InputRequired(), Length(max=10000)], render_kw={"rows": 18}
@@ -130,7 +129,7 @@ class OfferForm(OnceForm):
     submit = SubmitField("Offer")
 
 
-class FilterForm(FlaskForm):
+class FilterForm(SiteForm):
     """The coordinator's filters (GET, no CSRF); a refused filter is ignored with a message."""
 
     class Meta:

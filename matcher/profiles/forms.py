@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
@@ -17,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from matcher.forms import MultiCheckboxField, optional_int, strip
+from matcher.forms import MultiCheckboxField, SiteForm, optional_int, strip
 from matcher.models import (
     ContactPreference,
     FacultyRank,
@@ -44,7 +43,7 @@ def focus_choices(specialties: list[Specialty]) -> list[SelectChoice]:
     ]
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(SiteForm):
     """Shared set-up: the specialty vocabulary fills the choices."""
 
     def __init__(self, specialties: list[Specialty], *args, **kwargs) -> None:
@@ -187,7 +186,7 @@ class MentorProfileForm(ProfileForm):
         return ok
 
 
-class DirectoryFilterForm(FlaskForm):
+class DirectoryFilterForm(SiteForm):
     class Meta:
         csrf = False
 
@@ -205,7 +204,7 @@ class DirectoryFilterForm(FlaskForm):
         self.specialty.choices = [SelectChoice("", "Any"), *specialty_choices(specialties)[1:]]
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(SiteForm):
     password = PasswordField(
         "Your password",
         validators=[InputRequired()],

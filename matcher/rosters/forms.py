@@ -2,19 +2,18 @@
 
 from dataclasses import replace
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from matcher.forms import OnceForm
+from matcher.forms import OnceForm, SiteForm
 from matcher.models import MentorType, Specialty, Stage
 from matcher.rosters.services import RosterFilters
 
 YES_NO = {"yes": True, "no": False}
 
 
-class _RosterFilterForm(FlaskForm):
+class _RosterFilterForm(SiteForm):
     class Meta:
         csrf = False
 

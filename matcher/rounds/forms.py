@@ -1,6 +1,5 @@
 from datetime import UTC
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -15,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from matcher.forms import MultiCheckboxField, OnceForm, optional_int, strip
+from matcher.forms import MultiCheckboxField, OnceForm, SiteForm, optional_int, strip
 from matcher.matching import CRITERIA, Weights
 from matcher.models import WantedMentor
 from matcher.rounds.problem import MAX_PREFERENCES
@@ -144,7 +143,7 @@ for _name in CRITERIA:
     )
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(SiteForm):
     submit = SubmitField("Save my ranking")
 
     def __init__(self, mentors: list[SelectChoice], *args, **kwargs) -> None:
@@ -177,18 +176,18 @@ for _k in range(1, MAX_PREFERENCES + 1):
     )
 
 
-class LikesForm(FlaskForm):
+class LikesForm(SiteForm):
     students = MultiCheckboxField(
         "Students you would like to mentor", coerce=int, validate_choice=True
     )
     submit = SubmitField("Save")
 
 
-class ConstraintForm(FlaskForm):
+class ConstraintForm(SiteForm):
     student_id = IntegerField(validators=[InputRequired()])
     mentor_id = IntegerField(validators=[InputRequired()])
     kind = HiddenField(validators=[InputRequired()])
 
 
-class PublishForm(FlaskForm):
+class PublishForm(SiteForm):
     draft = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
