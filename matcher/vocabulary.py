@@ -44,7 +44,9 @@ def specialty_by_name() -> dict[str, Specialty]:
 
 def add_specialty(name: str) -> Specialty:
     name = name.strip()
-    if db.session.scalar(select(Specialty).where(db.func.lower(Specialty.name) == name.lower())):
+    if db.session.scalar(
+        select(Specialty).where(db.func.lower(Specialty.name) == db.func.lower(name))
+    ):
         raise VocabularyError(f"A specialty called {name!r} already exists.")
     specialty = Specialty(name=name)
     db.session.add(specialty)
@@ -55,7 +57,7 @@ def rename_specialty(specialty: Specialty, name: str, active: bool) -> None:
     name = name.strip()
     clash = db.session.scalar(
         select(Specialty).where(
-            db.func.lower(Specialty.name) == name.lower(), Specialty.id != specialty.id
+            db.func.lower(Specialty.name) == db.func.lower(name), Specialty.id != specialty.id
         )
     )
     if clash is not None:

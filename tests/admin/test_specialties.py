@@ -65,3 +65,15 @@ def test_hidden_specialties_leave_the_profile_choices(app, admin, student, speci
 def test_specialty_pages_are_for_admins(app, coordinator, specialties):
     client = logged_in(app, coordinator)
     assert client.get("/admin/specialties").status_code == 403
+
+
+def test_a_name_with_capital_accents_is_refused_the_second_time(app, admin, specialties):
+    """SQLite's lower() leaves "Ä" alone: both sides are compared in the database."""
+    client = logged_in(app, admin)
+    assert post_form(client, "/admin/specialties", {"name": "Ärztliche Ethik"}).status_code == 302
+    again = post_form(client, "/admin/specialties", {"name": "Ärztliche Ethik"})
+    assert again.status_code == 400
+    assert "already exists" in again.get_data(as_text=True)
+    page = "/admin/specialties/" + str(specialties["Dermatology"])
+    renamed = post_form(client, page, {"name": "Ärztliche Ethik", "active": "y"})
+    assert renamed.status_code == 400
