@@ -101,7 +101,13 @@ class LiveSite:
 
 
 @pytest.fixture
-def site(tmp_path) -> Iterator[LiveSite]:
+def site_settings() -> dict:
+    """Settings of the live site beyond the test defaults; a test module may override it."""
+    return {}
+
+
+@pytest.fixture
+def site(tmp_path, site_settings) -> Iterator[LiveSite]:
     smtp = SMTPServer()
     smtp.start()
     port = free_port()
@@ -114,6 +120,7 @@ def site(tmp_path) -> Iterator[LiveSite]:
         MAIL_USE_TLS=False,
         MAIL_TIMEOUT=5,
         WTF_CSRF_SSL_STRICT=False,
+        **site_settings,
     )
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
