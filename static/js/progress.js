@@ -28,7 +28,7 @@
       percent.textContent = `${job.percent}%`;
     }
     if (count) {
-      count.textContent = `${number.format(job.done)} of ${number.format(job.total)}`;
+      count.textContent = `${number.format(job.done)} of ${number.format(job.total)} steps`;
     }
     const text = job.stage || job.label;
     if (stage && stage.textContent !== text) {
