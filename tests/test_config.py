@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 
 import config
@@ -58,3 +61,17 @@ def test_boolean_and_integer_variables_are_converted(monkeypatch):
     settings = config.load("testing")
     assert settings["SESSION_COOKIE_SECURE"] is False
     assert settings["LOGIN_FAILURES_PER_MINUTE"] == 9
+
+
+def test_the_readme_lists_every_setting():
+    """Every setting the environment can change has a row in the README's configuration table,
+    and the table names no setting that does not exist."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    listed = {
+        name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])
+    }
+    settings = {key for key in dir(config.Config) if key.isupper()}
+    assert settings - listed == set()
+    assert listed - settings == set()
