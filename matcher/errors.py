@@ -1,8 +1,10 @@
 """Friendly error pages. The 500 page rolls back whatever the failed request left open; a
-database with no free connection answers 503 with ``Retry-After`` instead of 500."""
+database with no free connection, or a SQLite write lock not free within the busy timeout,
+answers 503 with ``Retry-After`` instead of 500."""
 
 from flask import Flask, current_app, g, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -27,6 +29,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
     app.register_error_handler(PoolTimeoutError, _database_busy)
+    app.register_error_handler(OperationalError, _operational_error)
 
 
 def _render(code: int, title: str, message: str):
@@ -70,6 +73,14 @@ def _server_error(error: Exception):
         return _database_busy(error)
     db.session.rollback()
     return _render(500, "Server error", MESSAGES[500])
+
+
+def _operational_error(error: OperationalError):
+    """SQLite's write lock stayed taken past the busy timeout: a queue of writers, not a fault.
+    Any other operational error is a fault and goes on to the 500 page (and the log)."""
+    if "database is locked" in str(error.orig):
+        return _database_busy(error)
+    raise error
 
 
 def _database_busy(error: Exception):
