@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     """Build the app. ``config``: an environment name or settings overriding the environment."""
     import config as settings_module
-    from matcher import cli, errors, extensions, mail, security
+    from matcher import cli, errors, extensions, mail, security, urls
     from matcher.database import configure_sqlite
 
     app = Flask(
@@ -37,6 +37,8 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
         engine = extensions.db.engine
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    app.url_map.converters["int"] = urls.IdConverter
 
     from matcher.admin import bp as admin_bp
     from matcher.auth import bp as auth_bp

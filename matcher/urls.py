@@ -1,6 +1,19 @@
-"""Redirect targets that cannot leave the site."""
+"""Redirect targets that cannot leave the site, and the bounded number converter of routes."""
 
 from urllib.parse import urlsplit
+
+from werkzeug.routing import IntegerConverter
+
+LARGEST_ID = 2**63 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in routes: a number no database id can reach matches no route (404)
+    instead of overflowing the database driver."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -27,8 +27,9 @@ PAGE_SIZE = 50
 def users():
     filters = UserFilterForm(request.args)
     filters.validate()
+    role = None if filters.role.errors else filters.role.data or None
     page = db.paginate(
-        services.user_query(filters.q.data, filters.role.data or None),
+        services.user_query(None if filters.q.errors else filters.q.data, role),
         per_page=PAGE_SIZE,
         error_out=False,
     )
@@ -113,7 +114,7 @@ def change_active(user_id: int):
 
 
 def _day_start(day: date | None, days_later: int = 0) -> datetime | None:
-    if day is None:
+    if day is None or day > date.max - timedelta(days=days_later):
         return None
     return datetime.combine(day + timedelta(days=days_later), time(), tzinfo=UTC)
 

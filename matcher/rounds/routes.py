@@ -404,6 +404,8 @@ def draft(round_: Round, number: int):
     previous = None
     changes = []
     compare_to = request.args.get("compare", type=int)
+    if compare_to not in {d.number for d in round_.drafts}:
+        compare_to = None
     if compare_to is None and number > 1:
         compare_to = number - 1
     if compare_to is not None and compare_to != number:
