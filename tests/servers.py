@@ -184,6 +184,7 @@ class Form:
     action: str
     method: str
     fields: list[tuple[str, str]] = field(default_factory=list)
+    choices: dict[str, list[str]] = field(default_factory=dict)
 
     def values(self, **overrides: str | list[str]) -> list[tuple[str, str]]:
         """The form as a browser would send it, with ``overrides`` replacing fields by name."""
@@ -207,18 +208,21 @@ class _FormParser(HTMLParser):
             self.forms.append(Form(a.get("action") or "", (a.get("method") or "get").lower()))
         if not self.forms:
             return
-        fields = self.forms[-1].fields
+        fields, choices = self.forms[-1].fields, self.forms[-1].choices
         if tag == "input" and a.get("name") and "disabled" not in a:
             kind = (a.get("type") or "text").lower()
             if kind in ("checkbox", "radio"):
+                choices.setdefault(a["name"], []).append(a.get("value") or "on")
                 if "checked" in a:
                     fields.append((a["name"], a.get("value") or "on"))
             elif kind not in ("submit", "button", "file", "reset", "image"):
                 fields.append((a["name"], a.get("value") or ""))
         elif tag == "select":
             self._select = a.get("name")
-        elif tag == "option" and self._select and "selected" in a:
-            fields.append((self._select, a.get("value") or ""))
+        elif tag == "option" and self._select:
+            choices.setdefault(self._select, []).append(a.get("value") or "")
+            if "selected" in a:
+                fields.append((self._select, a.get("value") or ""))
         elif tag == "textarea":
             self._textarea, self._text = a.get("name"), ""
 
