@@ -41,12 +41,16 @@ DENSE_CELLS = 2_000_000
 """Students x places up to which a problem (or a part) is solved exactly and densely."""
 PRUNE_MIN_EDGES = 500_000
 """Pairs from which the certified solve starts on a pruned support."""
-PRUNE_STUDENT_EDGES = 8
+PRUNE_STUDENT_EDGES = 4
 """Best pairs per student in the initial support."""
 PRUNE_MENTOR_FACTOR = 2
 """Best students per mentor in the initial support, per place (at least four)."""
 PRUNE_ADD_PER_STUDENT = 64
 """Most violating pairs per student added to the support in one round."""
+PRUNE_CLASS_LIMIT = 64
+"""Most mentor neighbourhood classes for which the support keeps best pairs per class."""
+PRUNE_CLASS_EDGES = 2
+"""Best pairs per student in each mentor class it reaches."""
 BELLMAN_FORD_CHECK = 32
 """Relaxation rounds between two negative-cycle checks."""
 BLOCK_EDGES = 1 << 18
@@ -391,7 +395,7 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False, w
         else:
             part_slots = slots[mentors]
         if big_m:
-            hint = None if warm is None else _warm_hint(warm, n_s, students, mentors, w)
+            hint = None if warm is None else _warm_hint(warm, n_s, n_m, students, mentors, w)
             sub = _solve_big_m(students.size, mentors.size, r_local, c_local, w, part_slots, hint)
             pl = np.flatnonzero(sub >= 0)
             pr = sub[pl]
@@ -442,28 +446,47 @@ def _labels(fingerprint: np.ndarray) -> np.ndarray:
 def _classes(n_s, n_m, indptr, cols) -> tuple[np.ndarray, np.ndarray]:
     """Label students and mentors by their neighbour sets.
 
-    A neighbour set is fingerprinted by its size and two exact sums of 26-bit
-    random keys, in one blocked pass over the pairs. Equal sets always share a
-    label; distinct sets share one only on a hash collision, which the
-    caller's pair-by-pair check catches.
+    A student's neighbour set is fingerprinted by its size and the wrapping
+    64-bit sum of random keys of its mentors, in one blocked pass over the
+    pairs. A mentor's neighbour set is a union of whole student classes, so it
+    is fingerprinted the same way from one delegate student per class. Equal
+    sets always share a label; distinct sets share one only on a hash
+    collision, which the caller's pair-by-pair check catches.
     """
     rng = np.random.default_rng(0x5EED)
-    m_keys = rng.integers(0, 2**26, (2, n_m)).astype(np.float64)
-    s_keys = rng.integers(0, 2**26, (2, n_s)).astype(np.float64)
-    s_print = np.zeros((3, n_s))
-    s_print[0] = np.diff(indptr)
-    m_print = np.zeros((3, n_m))
-    m_print[0] = np.bincount(cols, minlength=n_m)
+    m_keys = rng.integers(0, 2**63, n_m, dtype=np.uint64)
+    degree = np.diff(indptr)
+    s_print = np.zeros((2, n_s), dtype=np.uint64)
+    s_print[0] = degree
     for a, b in _blocks(indptr):
-        local = _rows(indptr, a, b, np.int32) - a
-        c = cols[indptr[a] : indptr[b]]
-        for k in range(2):
-            s_print[k + 1, a:b] = np.bincount(local, weights=m_keys[k][c], minlength=b - a)
-            m_print[k + 1] += np.bincount(c, weights=s_keys[k, a:b][local], minlength=n_m)
-    return _labels(s_print), _labels(m_print)
+        filled = np.flatnonzero(degree[a:b]) + a
+        if filled.size:
+            keys = m_keys[cols[indptr[a] : indptr[b]]]
+            s_print[1, filled] = np.add.reduceat(keys, indptr[filled] - indptr[a])
+    s_class = _labels(s_print)
+    n_sc = int(s_class.max()) + 1
+    delegate = np.zeros(n_sc, dtype=np.int64)
+    delegate[s_class[::-1]] = np.arange(n_s)[::-1]
+    mentor = cols[_pairs_of(indptr, delegate)]
+    owner = np.repeat(rng.integers(0, 2**63, n_sc, dtype=np.uint64), degree[delegate])
+    by = np.argsort(mentor, kind="stable")
+    mentor, owner = mentor[by], owner[by]
+    m_print = np.zeros((2, n_m), dtype=np.uint64)
+    m_print[0] = np.bincount(mentor, minlength=n_m)
+    filled = np.flatnonzero(m_print[0])
+    if filled.size:
+        m_print[1, filled] = np.add.reduceat(owner, np.searchsorted(mentor, filled))
+    return s_class, _labels(m_print)
 
 
-def _seed_matching(n_s, n_m, indptr, cols, cap) -> np.ndarray:
+def _pairs_of(indptr, students) -> np.ndarray:
+    """Positions of all pairs of the given students, student by student."""
+    count = np.diff(indptr)[students]
+    start = np.repeat(indptr[students] - (np.cumsum(count) - count), count)
+    return start + np.arange(int(count.sum()))
+
+
+def _seed_matching(n_s, n_m, indptr, cols, cap, classes=None) -> np.ndarray:
     """A maximum-cardinality matching found on the graph of neighbourhood classes.
 
     Students with the same allowed mentors form one class, and so do mentors
@@ -473,19 +496,15 @@ def _seed_matching(n_s, n_m, indptr, cols, cap) -> np.ndarray:
     pair by pair; it only seeds the pruned support, so a hash collision costs
     time, never correctness.
     """
-    s_class, m_class = _classes(n_s, n_m, indptr, cols)
+    s_class, m_class = _classes(n_s, n_m, indptr, cols) if classes is None else classes
     n_sc, n_mc = int(s_class.max()) + 1, int(m_class.max()) + 1
     s_count = np.bincount(s_class, minlength=n_sc)
     m_places = np.bincount(m_class, weights=cap, minlength=n_mc).astype(np.int64)
     first_of_class = np.zeros(n_sc, dtype=np.int64)
     first_of_class[s_class[::-1]] = np.arange(n_s)[::-1]
-    count = np.diff(indptr)[first_of_class]
-    pairs = np.repeat(indptr[first_of_class] - (np.cumsum(count) - count), count) + np.arange(
-        int(count.sum())
-    )
-    key = np.unique(
-        np.repeat(s_class[first_of_class], count) * n_mc + m_class[cols[pairs]].astype(np.int64)
-    )
+    pairs = _pairs_of(indptr, first_of_class)
+    owner = np.repeat(np.arange(n_sc), np.diff(indptr)[first_of_class])
+    key = np.unique(owner * n_mc + m_class[cols[pairs]].astype(np.int64))
     c_rows, c_cols = np.divmod(key, n_mc)
     source, sink = n_sc + n_mc, n_sc + n_mc + 1
     n = n_sc + n_mc + 2
@@ -536,22 +555,16 @@ def _seed_matching(n_s, n_m, indptr, cols, cap) -> np.ndarray:
     return mate
 
 
-def _warm_hint(warm, n_s, students, mentors, weights):
-    """Local earlier answer and potentials of a part, or None if they are not small integers."""
+def _warm_hint(warm, n_s, n_m, students, mentors, weights):
+    """A part's earlier answer (local mentor or -1) and potentials, or None if not all integers."""
     previous, pi = warm
-    pi_s, pi_m = pi[students], pi[n_s + mentors]
-    spread = np.ptp(weights) + np.ptp(pi_s) + np.ptp(pi_m) + 1.0
-    if (
-        (np.floor(weights) != weights).any()
-        or (np.floor(pi_s) != pi_s).any()
-        or (np.floor(pi_m) != pi_m).any()
-        or 8.0 * (students.size + 2.0) ** 3 * spread > 2.0**52
-    ):
+    pi_m, pi_source = pi[n_s + mentors], pi[n_s + n_m]
+    if (np.floor(weights) != weights).any() or (np.floor(pi_m) != pi_m).any():
         return None
     mentor = previous[students]
     position = np.minimum(np.searchsorted(mentors, mentor), mentors.size - 1)
     local = np.where((mentor >= 0) & (mentors[position] == mentor), position, -1)
-    return local, pi_s, pi_m
+    return local, pi_m, pi_source
 
 
 def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
@@ -560,43 +573,46 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     The unmatched column costs more than any change of score, which is exact
     for integer scores but not in general; callers certify the answer.
 
-    ``warm`` is ``(previous, pi_s, pi_m)``: an earlier answer (mentor or -1 per
-    student) and integer potentials that were optimal for a subset of these
-    pairs. Costs then become reduced costs, scaled so that a unit preference
-    for the earlier pairs only breaks ties; LAPJV then re-finds the earlier
-    answer at once and searches only where the new pairs pay.
+    ``warm`` is ``(previous, pi_m, pi_source)``: an earlier answer (mentor or
+    -1 per student) and integer potentials of the mentors and of the source
+    of the flow network that were optimal for a subset of these pairs. Costs
+    then become reduced costs, scaled so that a unit preference for the
+    earlier pairs only breaks ties; LAPJV re-finds the earlier answer at once
+    and searches only where the new pairs pay. Costs too large for exact
+    float sums fall back to the plain formulation.
     """
     slots = cap.astype(np.int64)
     reps = slots[cols]
     first = np.concatenate([[0], np.cumsum(slots)[:-1]])
     n_slots = int(slots.sum())
-    row_len = np.bincount(rows, weights=reps, minlength=n_s).astype(np.int64)
-    indptr = np.concatenate([[0], np.cumsum(row_len + 1)])
     e_slot = np.repeat(first[cols] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
-    own = indptr[1:] - 1
-    real = np.ones(indptr[-1], dtype=bool)
-    real[own] = False
-    indices = np.empty(indptr[-1], dtype=np.int64)
-    data = np.empty(indptr[-1])
-    indices[real] = e_slot
-    indices[own] = n_slots + np.arange(n_s)
-    if warm is None:
-        top, bottom = weights.max(), weights.min()
-        data[real] = np.repeat(top - weights + 1.0, reps)
-        data[own] = (n_s + 1) * (top - bottom + 1.0) + 1.0
-    else:
-        previous, pi_s, pi_m = warm
+    e_row = np.repeat(rows, reps)
+    top, bottom = weights.max(), weights.min()
+    real = np.repeat(top - weights + 1.0, reps)
+    unmatched = np.full(n_s, (n_s + 1) * (top - bottom + 1.0) + 1.0)
+    if warm is not None:
+        previous, pi_m, pi_source = warm
         kept = previous[rows] == cols
-        pi_s = pi_s.copy()
-        pi_s[rows[kept]] = pi_m[cols[kept]] + weights[kept]
-        reduced = pi_s[rows] - pi_m[cols] - weights
+        rho = np.full(n_s, float(pi_source))
+        rho[rows[kept]] = pi_m[cols[kept]] + weights[kept]
+        reduced = rho[rows] - pi_m[cols] - weights
         reduced -= reduced.min()
-        pi_s -= pi_s.min()
+        slack = rho - rho.min()
         scale = n_s + 2.0
-        unmatched = (n_s + 1) * (reduced.max() + pi_s.max() + 1.0) + pi_s
-        data[real] = np.repeat(reduced * scale + 2.0 - kept, reps)
-        data[own] = unmatched * scale + 2.0 - (previous < 0)
-    graph = sparse.csr_array((data, indices, indptr), shape=(n_s, n_slots + n_s))
+        warm_unmatched = ((n_s + 1) * (reduced.max() + slack.max() + 1.0) + slack) * scale + 2.0
+        if warm_unmatched.max() * (n_s + 1.0) < 2.0**52:
+            real = np.repeat(reduced * scale + 2.0 - kept, reps)
+            unmatched = warm_unmatched - (previous < 0)
+    graph = sparse.csr_array(
+        (
+            np.concatenate([real, unmatched]),
+            (
+                np.concatenate([e_row, np.arange(n_s)]),
+                np.concatenate([e_slot, n_slots + np.arange(n_s)]),
+            ),
+        ),
+        shape=(n_s, n_slots + n_s),
+    )
     li, si = min_weight_full_bipartite_matching(graph)
     keep = si < n_slots
     mate = np.full(n_s, -1, dtype=np.intp)
@@ -634,12 +650,17 @@ def _pick(level, owner, cut, limit, rows, cols) -> np.ndarray:
     return keep
 
 
-def _support(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
+def _support(n_s, n_m, indptr, cols, weights, cap, m_class=None) -> np.ndarray:
     """Heuristic support: each student's best pairs and each mentor's best students.
 
-    Scores are bucketed into ``_LEVELS`` levels; ties at the cut-off are thinned
-    by a fixed hash of the pair, so that students with equal preferences
-    spread over different mentors. Two blocked passes over the pairs.
+    When the mentors fall into at most ``PRUNE_CLASS_LIMIT`` neighbourhood
+    classes (``m_class``), each student also keeps its best
+    ``PRUNE_CLASS_EDGES`` pairs in every class it reaches, so that the
+    support already shows where students may go instead of their favourite
+    group. Scores are bucketed into ``_LEVELS`` levels; ties at the cut-off
+    are thinned by a fixed hash of the pair, so that students with equal
+    preferences spread over different mentors. Two blocked passes over the
+    pairs.
     """
     lo, hi = weights.min(), weights.max()
     scale = (_LEVELS - 1) / (hi - lo) if hi > lo else 0.0
@@ -647,6 +668,8 @@ def _support(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     keep = np.empty(cols.size, dtype=bool)
     m_hist = np.zeros(n_m * _LEVELS, dtype=np.int64)
     s_want = np.full(n_s, PRUNE_STUDENT_EDGES)
+    n_mc = 0 if m_class is None else int(m_class.max()) + 1
+    by_class = 1 < n_mc <= PRUNE_CLASS_LIMIT
     blocks = _blocks(indptr)
     for a, b in blocks:
         e0, e1 = indptr[a], indptr[b]
@@ -657,6 +680,12 @@ def _support(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
         hist = np.bincount(local * _LEVELS + lv, minlength=(b - a) * _LEVELS)
         cut, limit = _cutoffs(hist.reshape(b - a, _LEVELS), s_want[a:b])
         keep[e0:e1] = _pick(lv, local, cut, limit, local + a, c)
+        if by_class:
+            owner = local * n_mc + m_class[c].astype(np.int32)
+            hist = np.bincount(owner * _LEVELS + lv, minlength=(b - a) * n_mc * _LEVELS)
+            want = np.full((b - a) * n_mc, PRUNE_CLASS_EDGES)
+            cut, limit = _cutoffs(hist.reshape(-1, _LEVELS), want)
+            keep[e0:e1] |= _pick(lv, owner, cut, limit, local + a, c)
         m_hist += np.bincount(c.astype(np.int64) * _LEVELS + lv, minlength=n_m * _LEVELS)
     cut, limit = _cutoffs(m_hist.reshape(n_m, _LEVELS), np.maximum(PRUNE_MENTOR_FACTOR * cap, 4))
     for a, b in blocks:
@@ -814,10 +843,11 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     ``PRUNE_ADD_PER_STUDENT`` worst violators join the support and the loop
     repeats until nothing is violated.
     """
-    seed = _seed_matching(n_s, n_m, indptr, cols, cap)
+    classes = _classes(n_s, n_m, indptr, cols)
+    seed = _seed_matching(n_s, n_m, indptr, cols, cap, classes)
     if (seed < 0).all():
         seed = _max_matching(n_s, n_m, _rows(indptr), cols, cap)
-    keep = _support(n_s, n_m, indptr, cols, weights, cap)
+    keep = _support(n_s, n_m, indptr, cols, weights, cap, classes[1])
     chosen = np.flatnonzero(seed >= 0)
     keep[_find_pairs(indptr, cols, chosen, seed[chosen])] = True
     warm = None

@@ -295,9 +295,9 @@ def test_warm_big_m_reaches_the_optimum_from_any_hint(seed):
     rows, cols = np.nonzero(allowed)
     weights = score[rows, cols]
     previous = np.where(rng.random(n_s) < 0.7, rng.integers(0, n_m, n_s), -1)
-    pi_s = rng.integers(-20, 5, n_s).astype(float)
     pi_m = rng.integers(-20, 5, n_m).astype(float)
-    mate = solver._solve_big_m(n_s, n_m, rows, cols, weights, capacity, (previous, pi_s, pi_m))
+    hint = (previous, pi_m, float(rng.integers(-20, 5)))
+    mate = solver._solve_big_m(n_s, n_m, rows, cols, weights, capacity, hint)
     students = np.flatnonzero(mate >= 0)
     assert students.size == pairs
     assert check_valid(score, capacity, allowed, students, mate[students]) == best
