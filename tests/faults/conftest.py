@@ -46,8 +46,13 @@ def writers_held(url: str, table: str) -> Iterator[object]:
 
 
 def blocked_on_lock(url: str) -> bool:
-    """PostgreSQL: some session waits for a lock (always true for SQLite, which cannot tell)."""
+    """PostgreSQL: a session of this database waits for a lock (always true for SQLite, which
+    cannot tell)."""
     if not is_postgresql(url):
         return True
     with psycopg.connect(url) as conn:
-        return bool(conn.execute("SELECT count(*) FROM pg_locks WHERE NOT granted").fetchone()[0])
+        waiting = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        return bool(waiting.fetchone()[0])
