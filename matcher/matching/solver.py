@@ -53,9 +53,12 @@ PRUNE_CLASS_EDGES = 2
 """Best pairs per student in each mentor class it reaches."""
 BELLMAN_FORD_CHECK = 32
 """Relaxation rounds between two negative-cycle checks."""
+WARM_NEW_SHARE = 0.25
+"""Most violating pairs, as a share of the support, for which the next round starts warm."""
 BLOCK_EDGES = 1 << 18
 """Pairs per block in passes over every pair, so that temporaries stay small."""
 _LEVELS = 64
+_CLASS_SHIFT = 3
 
 
 def assign(score, capacity, allowed=None) -> tuple[np.ndarray, np.ndarray]:
@@ -627,11 +630,11 @@ def _cutoffs(hist: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray
     the cut are kept, and pairs at the cut in the share still needed to reach
     about ``want[o]`` pairs.
     """
-    n_owner = hist.shape[0]
-    at_least = np.zeros((n_owner, _LEVELS + 1), dtype=np.int64)
+    n_owner, levels = hist.shape
+    at_least = np.zeros((n_owner, levels + 1), dtype=np.int64)
     at_least[:, :-1] = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]
     enough = at_least[:, :-1] >= want[:, None]
-    cut = np.where(enough.any(axis=1), _LEVELS - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
+    cut = np.where(enough.any(axis=1), levels - 1 - np.argmax(enough[:, ::-1], axis=1), 0)
     index = np.arange(n_owner)
     above = at_least[index, cut + 1]
     share = (want - above) / np.maximum(at_least[index, cut] - above, 1)
@@ -681,11 +684,13 @@ def _support(n_s, n_m, indptr, cols, weights, cap, m_class=None) -> np.ndarray:
         cut, limit = _cutoffs(hist.reshape(b - a, _LEVELS), s_want[a:b])
         keep[e0:e1] = _pick(lv, local, cut, limit, local + a, c)
         if by_class:
+            coarse = lv >> _CLASS_SHIFT
             owner = local * n_mc + m_class[c].astype(np.int32)
-            hist = np.bincount(owner * _LEVELS + lv, minlength=(b - a) * n_mc * _LEVELS)
+            n_coarse = _LEVELS >> _CLASS_SHIFT
+            hist = np.bincount(owner * n_coarse + coarse, minlength=(b - a) * n_mc * n_coarse)
             want = np.full((b - a) * n_mc, PRUNE_CLASS_EDGES)
-            cut, limit = _cutoffs(hist.reshape(-1, _LEVELS), want)
-            keep[e0:e1] |= _pick(lv, owner, cut, limit, local + a, c)
+            cut, limit = _cutoffs(hist.reshape(-1, n_coarse), want)
+            keep[e0:e1] |= _pick(coarse, owner, cut, limit, local + a, c)
         m_hist += np.bincount(c.astype(np.int64) * _LEVELS + lv, minlength=n_m * _LEVELS)
     cut, limit = _cutoffs(m_hist.reshape(n_m, _LEVELS), np.maximum(PRUNE_MENTOR_FACTOR * cap, 4))
     for a, b in blocks:
@@ -733,10 +738,18 @@ def _residual(n_s, n_m, rows, cols, weights, mate, cap) -> _Residual:
         ]
     )
     cost = np.concatenate([-weights[~matched], weights[matched], np.zeros(src.size - rows.size)])
-    order = np.argsort(dst, kind="stable")
+    order = _stable_order(dst)
     dst = dst[order]
     starts = np.flatnonzero(np.concatenate([[True], dst[1:] != dst[:-1]]))
     return _Residual(src[order], dst, cost[order], starts, dst[starts], n_s + n_m + 2)
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """Stable argsort of non-negative integer keys below 2**32, by 16-bit radix passes."""
+    if keys.size == 0 or keys.max() < 2**16:
+        return np.argsort(keys.astype(np.uint16), kind="stable")
+    low = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    return low[np.argsort((keys[low] >> 16).astype(np.uint16), kind="stable")]
 
 
 def _has_cycle(parent: np.ndarray) -> bool:
@@ -837,7 +850,8 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     and a maximum-cardinality matching of the whole graph. It is solved
     through its Dulmage-Mendelsohn parts, with the fast formulation where
     students outnumber places (warm from the previous round's answer and
-    potentials), and certified on the support itself, or else solved exactly.
+    potentials when that round left few violators), and certified on the
+    support itself, or else solved exactly.
     Every pair outside the support is then checked against the Konig cover
     (no larger matching) and the potentials (no better one); each student's
     ``PRUNE_ADD_PER_STUDENT`` worst violators join the support and the loop
@@ -862,11 +876,16 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
             if proof is None:
                 return _solve_exact(n_s, n_m, _rows(indptr), cols, weights, cap).mate
         pi, reach = proof
-        warm = (mate, pi)
         idx = _violations(n_s, n_m, indptr, cols, weights, keep, pi, reach)
         if idx.size == 0:
             return mate
-        owner, mentor = _row_of(indptr, idx), cols[idx]
+        warm = (mate, pi) if idx.size <= WARM_NEW_SHARE * pairs.size else None
+        owner = _row_of(indptr, idx)
+        count = np.bincount(owner, minlength=n_s)
+        crowded = (count > PRUNE_ADD_PER_STUDENT)[owner]
+        keep[idx[~crowded]] = True
+        idx, owner = idx[crowded], owner[crowded]
+        mentor = cols[idx]
         gap = weights[idx] + pi[n_s + mentor] - pi[owner]
         priority = np.where(reach[owner] & ~reach[n_s + mentor], np.inf, gap)
         order = np.lexsort((-priority, owner))

@@ -354,3 +354,9 @@ def test_find_pairs_against_a_set_lookup():
     hit = found >= 0
     assert (rows[found[hit]] == students[hit]).all()
     assert (cols[found[hit]] == mentors[hit]).all()
+
+
+@pytest.mark.parametrize("high", [100, 2**16, 2**31])
+def test_stable_order_matches_numpy(high):
+    keys = np.random.default_rng(high).integers(0, high, 5000)
+    np.testing.assert_array_equal(solver._stable_order(keys), np.argsort(keys, kind="stable"))
