@@ -4,7 +4,7 @@ import threading
 
 from matcher.extensions import db
 from matcher.models import IntroStatus, OutboxMessage, RematchPolicy
-from tests.conftest import link_in, logged_in, outbox, post_form
+from tests.conftest import hidden_fields, link_in, logged_in, outbox, post_form
 from tests.introductions.conftest import deliver
 
 
@@ -117,6 +117,7 @@ def test_coordinator_policy_puts_the_student_on_the_list(world, frozen_clock, sm
         coordinator, f"{url}/{intro_id}/offer", {f"n{intro_id}-mentor": world.mentor.id}, page=url
     )
     assert bad.status_code == 400
+    stale = hidden_fields(coordinator, url)
     offered = post_form(
         coordinator,
         f"{url}/{intro_id}/offer",
@@ -130,11 +131,8 @@ def test_coordinator_policy_puts_the_student_on_the_list(world, frozen_clock, sm
         e.note for e in world.intro(intro_id).events
     ]
     assert "Nobody is waiting." in coordinator.get(url).get_data(as_text=True)
-    again = post_form(
-        coordinator,
-        f"{url}/{intro_id}/offer",
-        {f"n{intro_id}-mentor": world.mentors[2].id},
-        page=url,
+    again = coordinator.post(
+        f"{url}/{intro_id}/offer", data={**stale, f"n{intro_id}-mentor": world.mentors[2].id}
     )
     assert again.status_code == 409
     assert "no longer waiting" in again.get_data(as_text=True)
