@@ -53,8 +53,6 @@ PRUNE_CLASS_EDGES = 2
 """Best pairs per student in each mentor class it reaches."""
 BELLMAN_FORD_CHECK = 32
 """Relaxation rounds between two negative-cycle checks."""
-WARM_NEW_SHARE = 0.25
-"""Most violating pairs, as a share of the support, for which the next round starts warm."""
 BLOCK_EDGES = 1 << 18
 """Pairs per block in passes over every pair, so that temporaries stay small."""
 _LEVELS = 64
@@ -355,8 +353,8 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False, w
     students and the perfect part; every maximum-cardinality matching keeps to
     them, so each is a plain maximum-score full matching. With ``fast`` the
     first part is solved by :func:`_solve_big_m`, which is exact for integer
-    scores only and so must be certified by the caller; ``warm`` (an earlier
-    answer and its potentials) is passed on to it.
+    scores only and so must be certified by the caller; ``warm`` (potentials
+    of an earlier round) is passed on to it.
     """
     mate = _max_matching(n_s, n_m, rows, cols, cap) if base is None else base
     matched = mate[rows] == cols
@@ -398,7 +396,7 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False, w
         else:
             part_slots = slots[mentors]
         if big_m:
-            hint = None if warm is None else _warm_hint(warm, n_s, n_m, students, mentors, w)
+            hint = None if warm is None else _warm_hint(warm, n_s, mentors, w)
             sub = _solve_big_m(students.size, mentors.size, r_local, c_local, w, part_slots, hint)
             pl = np.flatnonzero(sub >= 0)
             pr = sub[pl]
@@ -558,16 +556,12 @@ def _seed_matching(n_s, n_m, indptr, cols, cap, classes=None) -> np.ndarray:
     return mate
 
 
-def _warm_hint(warm, n_s, n_m, students, mentors, weights):
-    """A part's earlier answer (local mentor or -1) and potentials, or None if not all integers."""
-    previous, pi = warm
-    pi_m, pi_source = pi[n_s + mentors], pi[n_s + n_m]
+def _warm_hint(warm, n_s, mentors, weights):
+    """A part's mentor potentials from an earlier round, or None if they are not all integers."""
+    pi_m = warm[n_s + mentors]
     if (np.floor(weights) != weights).any() or (np.floor(pi_m) != pi_m).any():
         return None
-    mentor = previous[students]
-    position = np.minimum(np.searchsorted(mentors, mentor), mentors.size - 1)
-    local = np.where((mentor >= 0) & (mentors[position] == mentor), position, -1)
-    return local, pi_m, pi_source
+    return pi_m
 
 
 def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
@@ -576,13 +570,12 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     The unmatched column costs more than any change of score, which is exact
     for integer scores but not in general; callers certify the answer.
 
-    ``warm`` is ``(previous, pi_m, pi_source)``: an earlier answer (mentor or
-    -1 per student) and integer potentials of the mentors and of the source
-    of the flow network that were optimal for a subset of these pairs. Costs
-    then become reduced costs, scaled so that a unit preference for the
-    earlier pairs only breaks ties; LAPJV re-finds the earlier answer at once
-    and searches only where the new pairs pay. Costs too large for exact
-    float sums fall back to the plain formulation.
+    ``warm`` holds integer mentor potentials from an earlier round. Costs
+    then become reduced costs against them, each student's best pair costing
+    nothing, and the unmatched column carries the student's best value; every
+    answer that fills all places changes by the same constant, so the
+    optimum is kept, and LAPJV starts from those prices instead of zero.
+    Costs too large for exact float sums fall back to the plain formulation.
     """
     slots = cap.astype(np.int64)
     reps = slots[cols]
@@ -594,18 +587,19 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     real = np.repeat(top - weights + 1.0, reps)
     unmatched = np.full(n_s, (n_s + 1) * (top - bottom + 1.0) + 1.0)
     if warm is not None:
-        previous, pi_m, pi_source = warm
-        kept = previous[rows] == cols
-        rho = np.full(n_s, float(pi_source))
-        rho[rows[kept]] = pi_m[cols[kept]] + weights[kept]
-        reduced = rho[rows] - pi_m[cols] - weights
-        reduced -= reduced.min()
-        slack = rho - rho.min()
-        scale = n_s + 2.0
-        warm_unmatched = ((n_s + 1) * (reduced.max() + slack.max() + 1.0) + slack) * scale + 2.0
+        value = weights + warm[cols]
+        best = np.full(n_s, -np.inf)
+        if (rows[1:] >= rows[:-1]).all():
+            start = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
+            best[rows[start]] = np.maximum.reduceat(value, start)
+        else:
+            np.maximum.at(best, rows, value)
+        reduced = best[rows] - value
+        slack = best - best.min()
+        warm_unmatched = (n_s + 1) * (reduced.max() + slack.max() + 1.0) + slack + 1.0
         if warm_unmatched.max() * (n_s + 1.0) < 2.0**52:
-            real = np.repeat(reduced * scale + 2.0 - kept, reps)
-            unmatched = warm_unmatched - (previous < 0)
+            real = np.repeat(reduced + 1.0, reps)
+            unmatched = warm_unmatched
     graph = sparse.csr_array(
         (
             np.concatenate([real, unmatched]),
@@ -849,9 +843,8 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     The support holds each student's best pairs, each mentor's best students
     and a maximum-cardinality matching of the whole graph. It is solved
     through its Dulmage-Mendelsohn parts, with the fast formulation where
-    students outnumber places (warm from the previous round's answer and
-    potentials when that round left few violators), and certified on the
-    support itself, or else solved exactly.
+    students outnumber places (from the previous round's mentor potentials),
+    and certified on the support itself, or else solved exactly.
     Every pair outside the support is then checked against the Konig cover
     (no larger matching) and the potentials (no better one); each student's
     ``PRUNE_ADD_PER_STUDENT`` worst violators join the support and the loop
@@ -879,7 +872,7 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
         idx = _violations(n_s, n_m, indptr, cols, weights, keep, pi, reach)
         if idx.size == 0:
             return mate
-        warm = (mate, pi) if idx.size <= WARM_NEW_SHARE * pairs.size else None
+        warm = pi
         owner = _row_of(indptr, idx)
         count = np.bincount(owner, minlength=n_s)
         crowded = (count > PRUNE_ADD_PER_STUDENT)[owner]
