@@ -52,7 +52,8 @@ lint: install-test
 ## make test: install the test dependencies, lint (ruff, bandit), run every test on SQLite
 ## (the browser journeys in Chromium included), and again on PostgreSQL when TEST_DATABASE_URL
 ## names one; then the log-in limit across two gunicorn processes sharing a real Redis, when
-## redis-server is installed (CI does all of it; see .ci/run).
+## redis-server is installed; last, sqlmap on every form of a demo server, as each role
+## (CI does all of it; see .ci/run).
 test: lint $(AXE)
 	@if [ -n "$(CHROMIUM)" ] && [ -f $(AXE) ]; then \
 		$(BIN)/pytest --cov --cov-report=term -m "not redis"; \
@@ -77,6 +78,8 @@ test: lint $(AXE)
 		echo "Redis check NOT run: redis-server is not installed. Install it (apt-get install redis-server;"; \
 		echo "  .ci/run does) and run make test again, or: $(BIN)/pytest -m redis tests/test_ratelimit_redis.py"; \
 	fi
+	@echo "== sqlmap on every form of a demo server as each role: BEU, EU on create-style forms (security/sqlmap_forms.py)"
+	$(BIN)/python security/sqlmap_forms.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov node_modules test-artifacts

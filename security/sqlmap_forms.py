@@ -6,7 +6,23 @@ emptied first), logs in as the first demo account of each role, crawls the links
 page, collects every form (one per action pattern and field set) and runs sqlmap on each: every
 field but the CSRF and one-time tokens is tested, the session's CSRF token rides along and a
 form's one-time token is fetched fresh from its page before each request. Exits 1 when sqlmap
-reports an injectable parameter, 2 when the set-up fails.
+reports an injectable parameter (its first "appears to be injectable" counts, before its own
+false-positive checks), when a scan fails to reach the server or when the server logs a
+traceback; 2 when the set-up fails.
+
+Create-style forms. sqlmap's boolean-based test sends its FALSE payload twice (once to learn the
+FALSE page, once after the TRUE one) and calls the parameter injectable when the answers differ.
+A form whose post creates a row (adding a specialty) answers the second identical post "already
+exists", so its boolean test reports an injection even though the value is a bound parameter.
+So before scanning, each POST form is posted twice with its crawled values (a fresh one-time
+token each time): a form whose second answer differs from the first (status code, or the page
+it ends on with ids ignored) is scanned with ``--stateful-technique`` (default ``EU``:
+error-based and UNION, whose detection does not compare one answer with another); every other
+form with ``--technique`` (default ``BEU``). Each form's line shows the techniques it got and
+the summary counts the create-style ones. A create-style form the probe misses (its crawled
+values fail validation, say) still gets BEU and fails the scan loudly rather than passing
+quietly. Time-based (``T``) is left out everywhere: on a loaded two-core machine it is slow and
+its delays are not trustworthy; ``--stateful-technique EUT`` adds it.
 
     .venv/bin/python security/sqlmap_forms.py [--database-url postgresql://...] [--jobs 2]
 
@@ -109,6 +125,34 @@ class Browser:
         with self.opener.open(urllib.parse.urljoin(self.base, url), body, timeout=30) as response:
             return response.geturl()
 
+    def submit(self, form: Form) -> tuple[int, str]:
+        """Post ``form`` with its crawled values and a fresh one-time token; the status and the
+        shape (ids as ``<id>``) of the page it ends on."""
+        data = dict(form.fields)
+        if "once_token" in data:
+            _, page = self.get(form.page)
+            parser = FormParser(urllib.parse.urljoin(self.base, form.page))
+            parser.feed(page)
+            fresh = [f for f in parser.forms if f.key == form.key and "once_token" in f.fields]
+            if fresh:
+                data["once_token"] = fresh[0].fields["once_token"]
+        body = urllib.parse.urlencode(data).encode()
+        try:
+            with self.opener.open(form.action, body, timeout=30) as response:
+                status, landed = response.status, response.geturl()
+        except urllib.error.HTTPError as exc:
+            status, landed = exc.code, exc.geturl()
+        if status >= 500:
+            raise SystemExit(f"{form.method} {form.action} answered {status} to its own values")
+        return status, re.sub(r"/\d+", "/<id>", urllib.parse.urlsplit(landed).path)
+
+    def repeats_differently(self, form: Form) -> bool:
+        """Whether posting the form twice with the same values answers differently the second
+        time (a different status or page), as a create-style form does once the row exists."""
+        if form.method != "POST":
+            return False
+        return self.submit(form) != self.submit(form)
+
     def log_in(self, email: str, password: str) -> None:
         _, page = self.get("/login")
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
@@ -189,8 +233,10 @@ def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     raise SystemExit(f"the server did not start; see {log}")
 
 
-def sqlmap(form: Form, cookie: str, dbms: str, out: Path, args) -> tuple[Form, list[str], str]:
-    """Run sqlmap on one form; the findings it reports and its output."""
+def sqlmap(
+    form: Form, technique: str, cookie: str, dbms: str, out: Path, args
+) -> tuple[Form, str, list[str], str]:
+    """Run sqlmap on one form with the given techniques; the findings it reports, its output."""
     tested = [name for name in form.fields if name not in TOKENS]
     data = urllib.parse.urlencode(form.fields)
     command = [
@@ -209,7 +255,7 @@ def sqlmap(form: Form, cookie: str, dbms: str, out: Path, args) -> tuple[Form, l
         "--risk",
         str(args.risk),
         "--technique",
-        args.technique,
+        technique,
         "--skip",
         ",".join(TOKENS),
         "-p",
@@ -232,7 +278,7 @@ def sqlmap(form: Form, cookie: str, dbms: str, out: Path, args) -> tuple[Form, l
     run = subprocess.run(command, capture_output=True, text=True, timeout=args.form_timeout)  # noqa: S603
     output = run.stdout + run.stderr
     findings = [m.group(0) for m in FINDING.finditer(output)]
-    return form, findings, output
+    return form, technique, findings, output
 
 
 def main() -> int:
@@ -242,6 +288,11 @@ def main() -> int:
     parser.add_argument("--level", type=int, default=1)
     parser.add_argument("--risk", type=int, default=1)
     parser.add_argument("--technique", default="BEU", help="sqlmap techniques (default BEU)")
+    parser.add_argument(
+        "--stateful-technique",
+        default="EU",
+        help="techniques for forms that answer a repeated post differently (default EU)",
+    )
     parser.add_argument("--pages", type=int, default=120, help="pages crawled per role")
     parser.add_argument("--form-timeout", type=int, default=600)
     parser.add_argument("--keep", action="store_true", help="keep the output folder")
@@ -270,6 +321,7 @@ def main() -> int:
     first = {role.value: next(p for p in people if p.role is role) for role in Role}
     findings: list[tuple[Form, str]] = []
     scanned = 0
+    create_style: list[str] = []
     try:
         for role in ROLES:
             browser = Browser(base)
@@ -279,18 +331,29 @@ def main() -> int:
             for form in browser.crawl(args.pages):
                 if form.fields.keys() - set(TOKENS) and not NOT_SCANNED.search(form.action):
                     forms.setdefault(form.key, form)
-            print(f"== {role}: {len(forms)} forms", flush=True)
+            stateful = {key for key, f in forms.items() if browser.repeats_differently(f)}
+            print(f"== {role}: {len(forms)} forms, {len(stateful)} create-style", flush=True)
+            create_style += [f"{role} {forms[key].method} {forms[key].action}" for key in stateful]
             with ThreadPoolExecutor(args.jobs) as pool:
                 runs = [
-                    pool.submit(sqlmap, f, browser.cookie(), dbms, work / "sqlmap", args)
-                    for f in forms.values()
+                    pool.submit(
+                        sqlmap,
+                        f,
+                        args.stateful_technique if key in stateful else args.technique,
+                        browser.cookie(),
+                        dbms,
+                        work / "sqlmap",
+                        args,
+                    )
+                    for key, f in forms.items()
                 ]
                 for run in runs:
-                    form, found, output = run.result()
+                    form, technique, found, output = run.result()
                     scanned += 1
                     tested = sorted(set(form.fields) - set(TOKENS))
                     mark = "INJECTABLE" if found else "ok"
-                    print(f"   {mark:<10} {form.method} {form.action} {tested}", flush=True)
+                    line = f"   {mark:<10} {technique:<4} {form.method} {form.action} {tested}"
+                    print(line, flush=True)
                     broken = [m.group(0) for m in BROKEN.finditer(output)]
                     findings += [(form, f) for f in found]
                     findings += [(form, "scan failed: " + b) for b in broken]
@@ -306,9 +369,17 @@ def main() -> int:
     seconds = time.monotonic() - started
     print(
         json.dumps(
-            {"forms": scanned, "findings": len(findings), "dbms": dbms, "seconds": round(seconds)}
+            {
+                "forms": scanned,
+                "create_style": len(create_style),
+                "findings": len(findings),
+                "dbms": dbms,
+                "seconds": round(seconds),
+            }
         )
     )
+    for form in create_style:
+        print(f"create-style (scanned with {args.stateful_technique}): {form}")
     for form, finding in findings:
         print(f"FINDING {form.method + ' ' + form.action if form else ''}: {finding}")
     if args.keep or findings:
