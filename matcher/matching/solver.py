@@ -249,8 +249,8 @@ def _solve_csr(n_s, n_m, indptr, cols, weights, capacity, *, prune=None) -> np.n
     mate = np.full(n_s, -1, dtype=np.intp)
     if n_s == 0 or n_m == 0 or cols.size == 0:
         return mate
-    live = (capacity > 0)[cols]
-    if not live.all():
+    live = None if (capacity > 0).all() else (capacity > 0)[cols]
+    if live is not None and not live.all():
         kept = np.zeros(live.size + 1, dtype=np.int64)
         np.cumsum(live, out=kept[1:])
         indptr, cols, weights = kept[indptr], cols[live], weights[live]
@@ -389,8 +389,8 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False, w
         if not keep.any():
             continue
         r, c, w = rows[keep], cols[keep], weights[keep]
-        students, r_local = np.unique(r, return_inverse=True)
-        mentors, c_local = np.unique(c, return_inverse=True)
+        students, r_local = _relabel(r, n_s)
+        mentors, c_local = _relabel(c, n_m)
         if slots is None:
             part_slots = np.minimum(cap[mentors], np.bincount(c_local, minlength=mentors.size))
         else:
@@ -404,6 +404,16 @@ def _solve_exact(n_s, n_m, rows, cols, weights, cap, *, base=None, fast=False, w
             pl, pr = _full_matching(students.size, r_local, c_local, w, part_slots)
         out[students[pl]] = mentors[pr]
     return _Exact(out, np.bincount(out[out >= 0], minlength=n_m), z, y)
+
+
+def _relabel(ids, n):
+    """The distinct values of ``ids`` (all below ``n``), ascending, and the rank of each id."""
+    present = np.zeros(n, dtype=bool)
+    present[ids] = True
+    values = np.flatnonzero(present)
+    rank = np.zeros(n, dtype=np.intp)
+    rank[values] = np.arange(values.size)
+    return values, rank[ids]
 
 
 def _full_matching(n_l, left, right, w, slots) -> tuple[np.ndarray, np.ndarray]:
@@ -704,6 +714,7 @@ class _Residual:
     starts: np.ndarray
     heads: np.ndarray
     n: int
+    n_students: int
 
 
 def _residual(n_s, n_m, rows, cols, weights, mate, cap) -> _Residual:
@@ -735,7 +746,7 @@ def _residual(n_s, n_m, rows, cols, weights, mate, cap) -> _Residual:
     order = _stable_order(dst)
     dst = dst[order]
     starts = np.flatnonzero(np.concatenate([[True], dst[1:] != dst[:-1]]))
-    return _Residual(src[order], dst, cost[order], starts, dst[starts], n_s + n_m + 2)
+    return _Residual(src[order], dst, cost[order], starts, dst[starts], n_s + n_m + 2, n_s)
 
 
 def _stable_order(keys: np.ndarray) -> np.ndarray:
@@ -758,25 +769,49 @@ def _potentials(arcs: _Residual) -> np.ndarray | None:
     """Node potentials with non-negative reduced cost on every residual arc (Bellman-Ford).
 
     Vectorised relaxation from zero potentials (a virtual root joined to every
-    node). Returns ``None`` on a negative cycle (the matching is not optimal):
-    a cycle among the arcs that last improved each node, looked for every
-    ``BELLMAN_FORD_CHECK`` rounds, can only be negative.
+    node), arcs into students first and then the others with the students'
+    new values, so that one sweep carries changes across both sides. Returns
+    ``None`` on a negative cycle (the matching is not optimal): a cycle among
+    the arcs that last improved each node, looked for every
+    ``BELLMAN_FORD_CHECK`` sweeps, can only be negative.
     """
     pi = np.zeros(arcs.n)
     parent = np.arange(arcs.n)
-    length = np.diff(np.append(arcs.starts, arcs.src.size))
+    ends = np.append(arcs.starts, arcs.src.size)
+    cut = int(np.searchsorted(arcs.heads, arcs.n_students))
+    groups = []
+    for g0, g1 in ((0, cut), (cut, arcs.starts.size)):
+        e0, e1 = ends[g0], ends[g1]
+        groups.append(
+            (
+                arcs.src[e0:e1],
+                arcs.cost[e0:e1],
+                arcs.starts[g0:g1] - e0,
+                arcs.heads[g0:g1],
+                np.diff(ends[g0 : g1 + 1]),
+            )
+        )
     for step in range(1, arcs.n + 2):
-        offer = pi[arcs.src] + arcs.cost
-        best = np.minimum.reduceat(offer, arcs.starts)
-        improved = np.flatnonzero(best < pi[arcs.heads])
-        if improved.size == 0:
+        changed = False
+        for src, cost, starts, heads, length in groups:
+            if starts.size == 0:
+                continue
+            offer = pi[src] + cost
+            best = np.minimum.reduceat(offer, starts)
+            improved = np.flatnonzero(best < pi[heads])
+            if improved.size == 0:
+                continue
+            changed = True
+            pi[heads[improved]] = best[improved]
+            count = length[improved]
+            first = starts[improved]
+            where = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(
+                int(count.sum())
+            )
+            hit = where[offer[where] == np.repeat(best[improved], count)]
+            parent[heads[improved]] = src[hit[np.searchsorted(hit, first)]]
+        if not changed:
             return pi
-        pi[arcs.heads[improved]] = best[improved]
-        count = length[improved]
-        first = arcs.starts[improved]
-        where = np.repeat(first - (np.cumsum(count) - count), count) + np.arange(int(count.sum()))
-        hit = where[offer[where] == np.repeat(best[improved], count)]
-        parent[arcs.heads[improved]] = arcs.src[hit[np.searchsorted(hit, first)]]
         if step % BELLMAN_FORD_CHECK == 0 and _has_cycle(parent):
             return None
     return None
