@@ -56,7 +56,7 @@ BELLMAN_FORD_CHECK = 32
 BLOCK_EDGES = 1 << 18
 """Pairs per block in passes over every pair, so that temporaries stay small."""
 _LEVELS = 64
-_CLASS_SHIFT = 3
+_COARSE_SHIFT = 3
 
 
 def assign(score, capacity, allowed=None) -> tuple[np.ndarray, np.ndarray]:
@@ -646,9 +646,9 @@ def _cutoffs(hist: np.ndarray, want: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return cut.astype(np.uint8), limit
 
 
-def _pick(level, owner, cut, limit, rows, cols) -> np.ndarray:
+def _pick(level, owner, cut, limit, rows, cols, own_cut=None) -> np.ndarray:
     """Pairs above their owner's cut, and a fixed-hash share of the pairs at it."""
-    own_cut = cut[owner]
+    own_cut = cut[owner] if own_cut is None else own_cut
     keep = level > own_cut
     tie = np.flatnonzero(level == own_cut)
     r, c = rows[tie].astype(np.uint32), cols[tie].astype(np.uint32)
@@ -671,36 +671,42 @@ def _support(n_s, n_m, indptr, cols, weights, cap, m_class=None) -> np.ndarray:
     """
     lo, hi = weights.min(), weights.max()
     scale = (_LEVELS - 1) / (hi - lo) if hi > lo else 0.0
-    level = np.empty(cols.size, dtype=np.uint8)
+    n_coarse = _LEVELS >> _COARSE_SHIFT
+    coarse = np.empty(cols.size, dtype=np.uint8)
     keep = np.empty(cols.size, dtype=bool)
-    m_hist = np.zeros(n_m * _LEVELS, dtype=np.int64)
+    m_hist = np.zeros(n_m * n_coarse, dtype=np.int64)
     s_want = np.full(n_s, PRUNE_STUDENT_EDGES)
     n_mc = 0 if m_class is None else int(m_class.max()) + 1
     by_class = 1 < n_mc <= PRUNE_CLASS_LIMIT
+    if by_class:
+        m_class = m_class.astype(np.int32)
+    m_key = np.int64(n_coarse) if n_m * n_coarse >= 2**31 else np.int32(n_coarse)
+    degree = np.diff(indptr)
     blocks = _blocks(indptr)
     for a, b in blocks:
         e0, e1 = indptr[a], indptr[b]
-        lv = level[e0:e1]
-        np.multiply(weights[e0:e1] - lo, scale, out=lv, casting="unsafe")
+        lv = np.multiply(weights[e0:e1] - lo, scale).astype(np.uint8)
         local = _rows(indptr, a, b, np.int32) - a
         c = cols[e0:e1]
         hist = np.bincount(local * _LEVELS + lv, minlength=(b - a) * _LEVELS)
         cut, limit = _cutoffs(hist.reshape(b - a, _LEVELS), s_want[a:b])
-        keep[e0:e1] = _pick(lv, local, cut, limit, local + a, c)
+        own_cut = np.repeat(cut, degree[a:b])
+        keep[e0:e1] = _pick(lv, local, cut, limit, local + a, c, own_cut)
+        cl = coarse[e0:e1]
+        np.right_shift(lv, _COARSE_SHIFT, out=cl)
         if by_class:
-            coarse = lv >> _CLASS_SHIFT
-            owner = local * n_mc + m_class[c].astype(np.int32)
-            n_coarse = _LEVELS >> _CLASS_SHIFT
-            hist = np.bincount(owner * n_coarse + coarse, minlength=(b - a) * n_mc * n_coarse)
+            owner = local * n_mc + m_class[c]
+            hist = np.bincount(owner * n_coarse + cl, minlength=(b - a) * n_mc * n_coarse)
             want = np.full((b - a) * n_mc, PRUNE_CLASS_EDGES)
             cut, limit = _cutoffs(hist.reshape(-1, n_coarse), want)
-            keep[e0:e1] |= _pick(coarse, owner, cut, limit, local + a, c)
-        m_hist += np.bincount(c.astype(np.int64) * _LEVELS + lv, minlength=n_m * _LEVELS)
-    cut, limit = _cutoffs(m_hist.reshape(n_m, _LEVELS), np.maximum(PRUNE_MENTOR_FACTOR * cap, 4))
+            keep[e0:e1] |= _pick(cl, owner, cut, limit, local + a, c)
+        m_hist += np.bincount(c * m_key + cl, minlength=n_m * n_coarse)
+    want = np.maximum(PRUNE_MENTOR_FACTOR * cap, 4)
+    cut, limit = _cutoffs(m_hist.reshape(n_m, n_coarse), want)
     for a, b in blocks:
         e0, e1 = indptr[a], indptr[b]
         c = cols[e0:e1]
-        keep[e0:e1] |= _pick(level[e0:e1], c, cut, limit, _rows(indptr, a, b, np.int32), c)
+        keep[e0:e1] |= _pick(coarse[e0:e1], c, cut, limit, _rows(indptr, a, b, np.int32), c)
     return keep
 
 
@@ -858,15 +864,18 @@ def _violations(n_s, n_m, indptr, cols, weights, keep, pi, reach) -> np.ndarray:
     """
     pi_s, pi_m = pi[:n_s], pi[n_s : n_s + n_m]
     reach_s, miss_m = reach[:n_s], ~reach[n_s : n_s + n_m]
+    degree = np.diff(indptr)
     found = []
     for a, b in _blocks(indptr):
         e0, e1 = indptr[a], indptr[b]
-        r, c = _rows(indptr, a, b, np.int32), cols[e0:e1]
+        c = cols[e0:e1]
         gap = pi_m[c]
         gap += weights[e0:e1]
-        gap -= pi_s[r]
+        gap -= np.repeat(pi_s[a:b], degree[a:b])
         bad = gap > 0
-        bad |= reach_s[r] & miss_m[c]
+        del gap
+        if reach_s[a:b].any():
+            bad |= np.repeat(reach_s[a:b], degree[a:b]) & miss_m[c]
         bad &= ~keep[e0:e1]
         found.append(np.flatnonzero(bad) + e0)
     return np.concatenate(found)
