@@ -361,3 +361,9 @@ def test_find_pairs_against_a_set_lookup():
 def test_stable_order_matches_numpy(high):
     keys = np.random.default_rng(high).integers(0, high, 5000)
     np.testing.assert_array_equal(solver._stable_order(keys), np.argsort(keys, kind="stable"))
+
+
+def test_distinct_matches_unique():
+    values = np.random.default_rng(3).integers(0, 50, 400)
+    np.testing.assert_array_equal(solver._distinct(values), np.unique(values))
+    assert solver._distinct(np.zeros(0, dtype=np.int64)).size == 0
