@@ -8,16 +8,19 @@ each part is a plain maximum-score *full* matching, solved exactly by
 :func:`scipy.sparse.csgraph.min_weight_full_bipartite_matching` (sparse). No
 large constant ever trades pairs against score.
 
-Large problems are solved on a support: each student's best pairs, each
-mentor's best students and a maximum-cardinality matching found on the graph
-of neighbourhood classes. The support is solved through its parts, with a fast
-slot-expanded formulation where students outnumber places, and the answer is
-then *proved* optimal for all pairs: no alternating path from a free student
-reaches a free place (Konig: most pairs), and node potentials give every
-residual arc a non-negative reduced cost (no negative cycle: best score for
-that many pairs). Pairs that break the proof join the support and the support
-is solved again; anything the proof cannot settle falls back to the exact
-path. The answer is therefore always the exact optimum.
+Large problems are solved on a support: each student's best pairs overall
+and in every mentor neighbourhood class, each mentor's best students and a
+maximum-cardinality matching found on the graph of neighbourhood classes. The
+support is solved through its parts, with a fast slot-expanded formulation
+where students outnumber places, and the answer is then *proved* optimal for
+all pairs: no alternating path from a free student reaches a free place
+(Konig: most pairs), and node potentials give every residual arc a
+non-negative reduced cost (no negative cycle: best score for that many
+pairs). Pairs that break the proof join the support and the support is solved
+again, starting from the last round's mentor prices; anything the proof
+cannot settle falls back to the exact path. The answer is therefore always the
+exact optimum. Sparse CSR input is used as it is, and the passes over all
+pairs run in blocks, so that no full-size temporary is made.
 """
 
 from __future__ import annotations
