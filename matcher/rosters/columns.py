@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from matcher.models import (
     FocusArea,
+    Goal,
     MentorProfile,
     MentorType,
     Role,
@@ -14,6 +15,7 @@ from matcher.models import (
     Stage,
     StudentProfile,
     User,
+    WantedMentor,
 )
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -63,17 +65,49 @@ COLUMNS: tuple[Column, ...] = (
         "Focus areas separated by semicolons, each belonging to one of the row's specialties. "
         "A name two of them share is written Specialty: Focus area.",
     ),
+    Column(
+        "goals",
+        "students",
+        False,
+        "What the student wants from a mentor, separated by semicolons: research, shadowing, "
+        "cv_review, away_rotations, letters, mock_interviews, specialty_choice, wellbeing "
+        "(the labels shown on the profile page work too).",
+    ),
+    Column(
+        "wanted_mentors",
+        "students",
+        False,
+        "The mentors on the student's board of advisors, separated by semicolons: faculty, "
+        "resident, external, peer.",
+    ),
+    Column(
+        "home_department",
+        "students",
+        False,
+        "Whether the student's school has a department in their first-choice specialty: yes "
+        "or no. Students without one are matched with external mentors first.",
+    ),
     Column("mentor_type", "mentors", False, "faculty, resident, fellow or peer."),
     Column("pgy", "residents", False, "Postgraduate year, 1 to 7."),
     Column("capacity", "mentors", False, "How many students the mentor takes, 1 to 10."),
+    Column(
+        "offers",
+        "mentors",
+        False,
+        "What the mentor offers, separated by semicolons, from the same list as students' goals.",
+    ),
     Column("accepting", "mentors", False, "Taking new students: yes or no (true/false, 1/0)."),
     Column("region", "mentors", False, "Region or city."),
 )
 
 NAMES: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 REQUIRED: tuple[str, ...] = tuple(column.name for column in COLUMNS if column.required)
-STUDENT_ONLY = frozenset({"school", "graduation_year"})
-MENTOR_ONLY = frozenset({"institution", "mentor_type", "pgy", "capacity", "accepting", "region"})
+STUDENT_ONLY = frozenset(
+    {"school", "graduation_year", "goals", "wanted_mentors", "home_department"}
+)
+MENTOR_ONLY = frozenset(
+    {"institution", "mentor_type", "pgy", "capacity", "offers", "accepting", "region"}
+)
 
 _EXPORT = {
     Role.STUDENT: [name for name in NAMES if name not in MENTOR_ONLY],
@@ -118,6 +152,8 @@ def _by_label_or_value(enum_cls) -> dict[str, object]:
 
 
 STAGES: dict[str, Stage] = _by_label_or_value(Stage)  # type: ignore[assignment]
+GOALS: dict[str, Goal] = _by_label_or_value(Goal)  # type: ignore[assignment]
+WANTED: dict[str, WantedMentor] = _by_label_or_value(WantedMentor)  # type: ignore[assignment]
 MENTOR_TYPES: dict[str, MentorType] = _by_label_or_value(MentorType)  # type: ignore[assignment]
 
 
@@ -168,7 +204,14 @@ def _student_cells(profile: StudentProfile, index: VocabularyIndex) -> dict[str,
         "graduation_year": str(profile.graduation_year) if profile.graduation_year else "",
         "specialties": f"{LIST_SEPARATOR} ".join(index.names[i] for i in specialty_ids),
         "focus_areas": focus_cell(profile.focus_areas, specialty_ids, index),
+        "goals": f"{LIST_SEPARATOR} ".join(profile.goals or []),
+        "wanted_mentors": f"{LIST_SEPARATOR} ".join(profile.wanted_types or []),
+        "home_department": yes_no(profile.home_has_department),
     }
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
 
 
 def _mentor_cells(profile: MentorProfile, index: VocabularyIndex) -> dict[str, str]:
@@ -183,6 +226,7 @@ def _mentor_cells(profile: MentorProfile, index: VocabularyIndex) -> dict[str, s
         "mentor_type": profile.mentor_type.value if profile.mentor_type else "",
         "pgy": str(profile.pgy) if resident and profile.pgy else "",
         "capacity": str(profile.capacity),
-        "accepting": "yes" if profile.accepting else "no",
+        "offers": f"{LIST_SEPARATOR} ".join(profile.offers or []),
+        "accepting": yes_no(profile.accepting),
         "region": profile.region or "",
     }

@@ -387,6 +387,11 @@ def _check_values(
         year = _number(cells, "graduation_year", *columns.YEAR_RANGE, problems)
         if year is not None:
             values["graduation_year"] = year
+        _choices(cells, "goals", columns.GOALS, "goals", values, problems)
+        _choices(cells, "wanted_mentors", columns.WANTED, "wanted_types", values, problems)
+        home = _yes_no(cells, "home_department", problems)
+        if home is not None:
+            values["home_has_department"] = home
         return values
     for column in ("institution", "region"):
         if cells.get(column):
@@ -419,14 +424,45 @@ def _check_values(
     capacity = _number(cells, "capacity", *columns.CAPACITY_RANGE, problems)
     if capacity is not None:
         values["capacity"] = capacity
-    raw = cells.get("accepting", "").lower()
-    if raw in columns.YES:
-        values["accepting"] = True
-    elif raw in columns.NO:
-        values["accepting"] = False
-    elif raw:
-        problems.append(f"accepting must be yes or no, not {cells['accepting']!r}")
+    _choices(cells, "offers", columns.GOALS, "offers", values, problems)
+    accepting = _yes_no(cells, "accepting", problems)
+    if accepting is not None:
+        values["accepting"] = accepting
     return values
+
+
+def _yes_no(cells: dict[str, str], column: str, problems: list[str]) -> bool | None:
+    raw = cells.get(column, "").lower()
+    if raw in columns.YES:
+        return True
+    if raw in columns.NO:
+        return False
+    if raw:
+        problems.append(f"{column} must be yes or no, not {cells[column]!r}")
+    return None
+
+
+def _choices(
+    cells: dict[str, str],
+    column: str,
+    lookup: dict[str, Any],
+    attribute: str,
+    values: dict[str, Any],
+    problems: list[str],
+) -> None:
+    """A semicolon list of a fixed vocabulary (values or labels), stored as a list of values
+    in the order first written, without repeats."""
+    if not cells.get(column):
+        return
+    chosen: list[str] = []
+    for name in columns.split_list(cells[column]):
+        member = lookup.get(columns.folded(name))
+        if member is None:
+            allowed = ", ".join(sorted({m.value for m in lookup.values()}))
+            problems.append(f"unknown {column.replace('_', ' ')} entry {name!r} (use {allowed})")
+        elif member.value not in chosen:
+            chosen.append(member.value)
+    values[attribute] = chosen
 
 
 def _current_specialty_ids(user: User | None, role: Role) -> set[int]:

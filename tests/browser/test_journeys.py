@@ -154,13 +154,13 @@ def test_student_signs_up_completes_profile_joins_and_ranks(site, journey):
 
 
 ROSTER = (
-    "email,name,role,institution,specialties,mentor_type,pgy,capacity,accepting\r\n"
+    "email,name,role,institution,specialties,mentor_type,pgy,capacity,offers,accepting\r\n"
     "ines.okafor@westbrook.org,Dr. Ines Okafor,mentor,Westbrook University Hospital,"
-    "Dermatology,faculty,,2,yes\r\n"
+    "Dermatology,faculty,,2,research; letters,yes\r\n"
     "tomas.berg@westbrook.org,Dr. Tomas Berg,mentor,Westbrook University Hospital,"
-    "Dermatology,faculty,,1,yes\r\n"
+    "Dermatology,faculty,,1,research; mock_interviews,yes\r\n"
     "rana.haddad@eastlake.org,Dr. Rana Haddad,mentor,Eastlake Medical Center,"
-    "Dermatology,faculty,,1,yes\r\n"
+    "Dermatology,faculty,,1,letters,yes\r\n"
 )
 
 
@@ -181,11 +181,6 @@ def test_coordinator_imports_solves_explains_pins_and_publishes(site, journey, t
     tab.page.set_input_files("#file", str(roster))
     tab.click(tab.page.locator("main form").get_by_role("button", name="Import"), "imported")
     assert "3 new" in tab.page.inner_text(".flashes")
-
-    with site.app.app_context():
-        for profile in db.session.scalars(select(MentorProfile)):
-            profile.offers = ["research", "letters"]
-        db.session.commit()
 
     tab.goto(f"/groups/{world.group_id}/rounds/new", "new-round")
     tab.page.get_by_label("Name").fill("Autumn faculty round")

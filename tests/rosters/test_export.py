@@ -42,6 +42,9 @@ def test_students_csv_is_an_attachment_in_the_import_format(app, group, coord_cl
             "graduation_year": "",
             "specialties": "",
             "focus_areas": "",
+            "goals": "",
+            "wanted_mentors": "",
+            "home_department": "",
         },
         {
             "email": "zoe@example.edu",
@@ -52,6 +55,9 @@ def test_students_csv_is_an_attachment_in_the_import_format(app, group, coord_cl
             "graduation_year": "2029",
             "specialties": "Plastic Surgery (Integrated); Dermatology",
             "focus_areas": "Microsurgery; Mohs surgery",
+            "goals": "research",
+            "wanted_mentors": "faculty",
+            "home_department": "yes",
         },
     ]
 
@@ -90,6 +96,7 @@ def test_mentors_csv_has_the_mentor_columns(app, group, coord_client):
             "mentor_type": "resident",
             "pgy": "3",
             "capacity": "4",
+            "offers": "research",
             "accepting": "no",
             "region": "Midwest",
         },
@@ -104,6 +111,7 @@ def test_mentors_csv_has_the_mentor_columns(app, group, coord_client):
             "mentor_type": "peer",
             "pgy": "",
             "capacity": "2",
+            "offers": "",
             "accepting": "yes",
             "region": "",
         },

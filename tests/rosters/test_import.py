@@ -368,6 +368,22 @@ BAD_FILES = {
         b'email,name,role\r\nx@example.edu,"X,student\r\n' + b"y" * 200_000,
         "could not be read as CSV",
     ),
+    "unknown goal": (
+        csv_bytes([ok_row(goals="research; fame")]),
+        "Row 2 (fine@example.edu): unknown goals entry 'fame' (use away_rotations, cv_review",
+    ),
+    "unknown kind of mentor wanted": (
+        csv_bytes([ok_row(wanted_mentors="faculty; chair")]),
+        "unknown wanted mentors entry 'chair' (use external, faculty, peer, resident)",
+    ),
+    "home department not yes or no": (
+        csv_bytes([ok_row(home_department="maybe")]),
+        "Row 2 (fine@example.edu): home_department must be yes or no, not 'maybe'",
+    ),
+    "a student's column on a mentor row": (
+        csv_bytes([ok_row(role="mentor", goals="research")]),
+        "goals",
+    ),
     "binary bytes": (bytes(range(256)) * 4, "The file is not UTF-8 text"),
     "nul bytes": (b"email,name,role\r\nx@example.edu,X\x00,student\r\n", "NUL bytes"),
     "random text": (
@@ -475,3 +491,44 @@ def test_imported_people_get_the_groups_invitation_and_can_log_in(app, group, co
         post_form(client, link, {"password": passphrase, "confirm": passphrase}).status_code == 302
     )
     assert login(client, "new.person@example.edu", passphrase).status_code == 302
+
+
+def test_goals_wanted_mentors_home_department_and_offers_make_profiles_complete(
+    app, group, coord_client
+):
+    """A roster can carry everything a round needs, so imported people can be matched
+    before they ever log in."""
+    rows = [
+        ok_row(
+            email="ava@example.edu",
+            name="Ava Chen",
+            school="State Medical School",
+            stage="MS3",
+            specialties="Dermatology",
+            goals="Research involvement; letters; research",
+            wanted_mentors="faculty; Peer mentor 1–2 years ahead",
+            home_department="no",
+        ),
+        ok_row(
+            email="ines@example.org",
+            name="Dr. Ines Okafor",
+            role="mentor",
+            institution="University Hospital",
+            specialties="Dermatology",
+            mentor_type="faculty",
+            offers="research; mock_interviews",
+        ),
+    ]
+    assert upload(coord_client, group, csv_bytes(rows)).status_code == 302
+    with app.app_context():
+        users = {u.email: u for u in db.session.scalars(select(User))}
+        ava = users["ava@example.edu"].student_profile
+        ines = users["ines@example.org"].mentor_profile
+        assert (ava.goals, ava.wanted_types, ava.home_has_department) == (
+            ["research", "letters"],
+            ["faculty", "peer"],
+            False,
+        )
+        assert ines.offers == ["research", "mock_interviews"]
+        assert ava.missing() == []
+        assert ines.missing() == []
