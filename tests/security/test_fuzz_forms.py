@@ -325,4 +325,6 @@ def test_the_fuzz_reaches_every_form():
     assert {"choice_1", "choice_5"} <= set(form_fields("rounds.preferences"))
     assert "page" in query_names("admin.users")
     assert "compare" in query_names("rounds.draft")
-    assert {"admin.audit_log", "admin.users", "profiles.directory", "rounds.draft"} <= set(GET_FORMS)
+    assert {"admin.audit_log", "admin.users", "profiles.directory", "rounds.draft"} <= set(
+        GET_FORMS
+    )
