@@ -260,7 +260,10 @@ def _solve_csr(n_s, n_m, indptr, cols, weights, capacity, *, prune=None) -> np.n
         if cols.size == 0:
             return mate
     del live
-    cap = np.minimum(capacity, np.bincount(cols, minlength=n_m))
+    degree = np.zeros(n_m, dtype=np.int64)
+    for start in range(0, cols.size, BLOCK_EDGES):
+        degree += np.bincount(cols[start : start + BLOCK_EDGES], minlength=n_m)
+    cap = np.minimum(capacity, degree)
     if prune is None:
         prune = cols.size >= PRUNE_MIN_EDGES and n_s * int(cap.sum()) > DENSE_CELLS
     if prune:
@@ -596,39 +599,46 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     optimum is kept, and LAPJV starts from those prices instead of zero.
     Costs too large for exact float sums fall back to the plain formulation.
     """
+    if not (rows[1:] >= rows[:-1]).all():
+        order = _stable_order(rows)
+        rows, cols, weights = rows[order], cols[order], weights[order]
     slots = cap.astype(np.int64)
-    reps = slots[cols]
-    first = np.concatenate([[0], np.cumsum(slots)[:-1]])
     n_slots = int(slots.sum())
-    e_slot = np.repeat(first[cols] - (np.cumsum(reps) - reps), reps) + np.arange(int(reps.sum()))
-    e_row = np.repeat(rows, reps)
+    reps = slots[cols]
+    n_e = int(reps.sum())
+    small = n_e + n_s < 2**31 and n_slots + n_s < 2**31
+    index = np.int32 if small else np.int64
+    first = np.zeros(n_m, dtype=np.int64)
+    np.cumsum(slots[:-1], out=first[1:])
     top, bottom = weights.max(), weights.min()
-    real = np.repeat(top - weights + 1.0, reps)
+    cost = top - weights + 1.0
     unmatched = np.full(n_s, (n_s + 1) * (top - bottom + 1.0) + 1.0)
     if warm is not None:
         value = weights + warm[cols]
+        start = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
         best = np.full(n_s, -np.inf)
-        if (rows[1:] >= rows[:-1]).all():
-            start = np.flatnonzero(np.concatenate([[True], rows[1:] != rows[:-1]]))
-            best[rows[start]] = np.maximum.reduceat(value, start)
-        else:
-            np.maximum.at(best, rows, value)
+        best[rows[start]] = np.maximum.reduceat(value, start)
         reduced = best[rows] - value
         slack = best - best.min()
         warm_unmatched = (n_s + 1) * (reduced.max() + slack.max() + 1.0) + slack + 1.0
         if warm_unmatched.max() * (n_s + 1.0) < 2.0**52:
-            real = np.repeat(reduced + 1.0, reps)
+            cost = reduced + 1.0
             unmatched = warm_unmatched
-    graph = sparse.csr_array(
-        (
-            np.concatenate([real, unmatched]),
-            (
-                np.concatenate([e_row, np.arange(n_s)]),
-                np.concatenate([e_slot, n_slots + np.arange(n_s)]),
-            ),
-        ),
-        shape=(n_s, n_slots + n_s),
-    )
+    indptr = np.zeros(n_s + 1, dtype=index)
+    np.cumsum(np.bincount(rows, weights=reps, minlength=n_s).astype(index) + 1, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=index)
+    data = np.empty(int(indptr[-1]))
+    e_row = np.repeat(rows.astype(index), reps)
+    at = np.arange(n_e, dtype=index)
+    at += e_row
+    indices[at] = np.repeat((first[cols] - (np.cumsum(reps) - reps)).astype(index), reps)
+    indices[at] += np.arange(n_e, dtype=index)
+    data[at] = np.repeat(cost, reps)
+    del at, e_row
+    own = indptr[1:] - 1
+    indices[own] = n_slots + np.arange(n_s, dtype=index)
+    data[own] = unmatched
+    graph = sparse.csr_array((data, indices, indptr), shape=(n_s, n_slots + n_s))
     li, si = min_weight_full_bipartite_matching(graph)
     keep = si < n_slots
     mate = np.full(n_s, -1, dtype=np.intp)
