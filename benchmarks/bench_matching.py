@@ -119,6 +119,20 @@ def _rss_mb() -> float:
         return int(f.read().split()[1]) * resource.getpagesize() / 2**20
 
 
+def _peak_mb() -> float:
+    """This process's peak RSS (VmHWM).
+
+    ``ru_maxrss`` would do on a fresh process, but Linux carries it over from
+    the parent through fork and exec, so a child started by this (large)
+    script would report at least the parent's size.
+    """
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(method: str, path: str) -> None:
     data = np.load(path)
     score = sparse.csr_array(
@@ -130,7 +144,7 @@ def _child(method: str, path: str) -> None:
     start = time.perf_counter()
     students, mentors = solve(score, capacity)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_mb()
     values = score[students, mentors]
     print(
         json.dumps(
