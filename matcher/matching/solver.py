@@ -676,17 +676,18 @@ def _pick(level, owner, cut, limit, rows, cols, own_cut=None) -> np.ndarray:
     return keep
 
 
-def _support(n_s, n_m, indptr, cols, weights, cap, m_class=None) -> np.ndarray:
+def _support(n_s, n_m, indptr, cols, weights, cap, classes=None) -> np.ndarray:
     """Heuristic support: each student's best pairs and each mentor's best students.
 
     When the mentors fall into at most ``PRUNE_CLASS_LIMIT`` neighbourhood
-    classes (``m_class``), each student also keeps its best
-    ``PRUNE_CLASS_EDGES`` pairs in every class it reaches, so that the
-    support already shows where students may go instead of their favourite
-    group. Scores are bucketed into ``_LEVELS`` levels; ties at the cut-off
-    are thinned by a fixed hash of the pair, so that students with equal
-    preferences spread over different mentors. Two blocked passes over the
-    pairs.
+    classes (``classes``: student and mentor labels), each student that
+    reaches more than one class also keeps its best ``PRUNE_CLASS_EDGES``
+    pairs in every class it reaches, so that the support already shows where
+    students may go instead of their favourite group. Scores are bucketed
+    into ``_LEVELS`` levels (class and mentor picks use eight coarse ones);
+    ties at the cut-off are thinned by a fixed hash of the pair, so that
+    students with equal preferences spread over different mentors. Two
+    blocked passes over the pairs.
     """
     lo, hi = weights.min(), weights.max()
     scale = (_LEVELS - 1) / (hi - lo) if hi > lo else 0.0
@@ -695,12 +696,18 @@ def _support(n_s, n_m, indptr, cols, weights, cap, m_class=None) -> np.ndarray:
     keep = np.empty(cols.size, dtype=bool)
     m_hist = np.zeros(n_m * n_coarse, dtype=np.int64)
     s_want = np.full(n_s, PRUNE_STUDENT_EDGES)
-    n_mc = 0 if m_class is None else int(m_class.max()) + 1
+    n_mc = 0 if classes is None else int(classes[1].max()) + 1
     by_class = 1 < n_mc <= PRUNE_CLASS_LIMIT
-    if by_class:
-        m_class = m_class.astype(np.int32)
-    m_key = np.int64(n_coarse) if n_m * n_coarse >= 2**31 else np.int32(n_coarse)
     degree = np.diff(indptr)
+    if by_class:
+        s_class, m_class = classes[0], classes[1].astype(np.int32)
+        delegate = np.zeros(int(s_class.max()) + 1, dtype=np.int64)
+        delegate[s_class[::-1]] = np.arange(n_s)[::-1]
+        reached = np.zeros((delegate.size, n_mc), dtype=bool)
+        pairs = _pairs_of(indptr, delegate)
+        reached[np.repeat(np.arange(delegate.size), degree[delegate]), m_class[cols[pairs]]] = True
+        several = (reached.sum(axis=1) > 1)[s_class]
+    m_key = np.int64(n_coarse) if n_m * n_coarse >= 2**31 else np.int32(n_coarse)
     blocks = _blocks(indptr)
     for a, b in blocks:
         e0, e1 = indptr[a], indptr[b]
@@ -713,12 +720,15 @@ def _support(n_s, n_m, indptr, cols, weights, cap, m_class=None) -> np.ndarray:
         keep[e0:e1] = _pick(lv, local, cut, limit, local + a, c, own_cut)
         cl = coarse[e0:e1]
         np.right_shift(lv, _COARSE_SHIFT, out=cl)
-        if by_class:
-            owner = local * n_mc + m_class[c]
-            hist = np.bincount(owner * n_coarse + cl, minlength=(b - a) * n_mc * n_coarse)
-            want = np.full((b - a) * n_mc, PRUNE_CLASS_EDGES)
+        if by_class and several[a:b].any():
+            chosen = np.flatnonzero(several[a:b])
+            rank = np.cumsum(several[a:b], dtype=np.int32) - 1
+            at = np.flatnonzero(np.repeat(several[a:b], degree[a:b]))
+            owner = rank[local[at]] * n_mc + m_class[c[at]]
+            hist = np.bincount(owner * n_coarse + cl[at], minlength=chosen.size * n_mc * n_coarse)
+            want = np.full(chosen.size * n_mc, PRUNE_CLASS_EDGES)
             cut, limit = _cutoffs(hist.reshape(-1, n_coarse), want)
-            keep[e0:e1] |= _pick(cl, owner, cut, limit, local + a, c)
+            keep[e0 + at] |= _pick(cl[at], owner, cut, limit, local[at] + a, c[at])
         m_hist += np.bincount(c * m_key + cl, minlength=n_m * n_coarse)
     want = np.maximum(PRUNE_MENTOR_FACTOR * cap, 4)
     cut, limit = _cutoffs(m_hist.reshape(n_m, n_coarse), want)
@@ -917,7 +927,7 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     seed = _seed_matching(n_s, n_m, indptr, cols, cap, classes)
     if (seed < 0).all():
         seed = _max_matching(n_s, n_m, _rows(indptr), cols, cap)
-    keep = _support(n_s, n_m, indptr, cols, weights, cap, classes[1])
+    keep = _support(n_s, n_m, indptr, cols, weights, cap, classes)
     chosen = np.flatnonzero(seed >= 0)
     keep[_find_pairs(indptr, cols, chosen, seed[chosen])] = True
     warm = None
