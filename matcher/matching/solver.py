@@ -864,18 +864,22 @@ def _reach_from_free(n_s, n_m, rows, cols, mate) -> np.ndarray:
     return _reached(graph, root)
 
 
-def _certified(n_s, n_m, rows, cols, weights, cap, mate):
+def _certified(n_s, n_m, rows, cols, weights, cap, mate, most=None):
     """Potentials and alternating reach proving ``mate`` optimal on these pairs, or None.
 
     ``mate`` is optimal if no alternating path from a free student reaches a
     mentor with a free place (most pairs, by Konig) and the residual graph has
     potentials with non-negative reduced costs (no negative cycle: best score
-    among answers with that many pairs).
+    among answers with that many pairs). When ``mate`` has ``most`` pairs, the
+    size of a maximum matching of all pairs, no pair can lengthen it and the
+    reach is not needed (None).
     """
     arcs = _residual(n_s, n_m, rows, cols, weights, mate, cap)
     pi = _potentials(arcs)
     if pi is None:
         return None
+    if most is not None and int((mate >= 0).sum()) == most:
+        return pi, None
     reach = _reach_from_free(n_s, n_m, rows, cols, mate)
     load = np.bincount(mate[mate >= 0], minlength=n_m)
     if (reach[n_s : n_s + n_m] & (load < cap)).any():
@@ -888,10 +892,13 @@ def _violations(n_s, n_m, indptr, cols, weights, keep, pi, reach) -> np.ndarray:
 
     A pair breaks it if it joins a student reached by an alternating path
     from a free student to a mentor not reached (the Konig cover misses it),
-    or if its reduced cost under the potentials ``pi`` is negative. One
-    blocked pass over the pairs.
+    or if its reduced cost under the potentials ``pi`` is negative (``reach``
+    None: the matching is known to be of maximum size). One blocked pass over
+    the pairs.
     """
     pi_s, pi_m = pi[:n_s], pi[n_s : n_s + n_m]
+    if reach is None:
+        reach = np.zeros(n_s + n_m, dtype=bool)
     reach_s, miss_m = reach[:n_s], ~reach[n_s : n_s + n_m]
     degree = np.diff(indptr)
     found = []
@@ -930,15 +937,16 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
     keep = _support(n_s, n_m, indptr, cols, weights, cap, classes)
     chosen = np.flatnonzero(seed >= 0)
     keep[_find_pairs(indptr, cols, chosen, seed[chosen])] = True
+    most = chosen.size
     warm = None
     while True:
         pairs = np.flatnonzero(keep)
         r, c, w = _row_of(indptr, pairs), cols[pairs], weights[pairs]
         mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed, fast=True, warm=warm).mate
-        proof = _certified(n_s, n_m, r, c, w, cap, mate)
+        proof = _certified(n_s, n_m, r, c, w, cap, mate, most)
         if proof is None:
             mate = _solve_exact(n_s, n_m, r, c, w, cap, base=seed).mate
-            proof = _certified(n_s, n_m, r, c, w, cap, mate)
+            proof = _certified(n_s, n_m, r, c, w, cap, mate, most)
             if proof is None:
                 return _solve_exact(n_s, n_m, _rows(indptr), cols, weights, cap).mate
         pi, reach = proof
@@ -953,8 +961,9 @@ def _solve_certified(n_s, n_m, indptr, cols, weights, cap) -> np.ndarray:
         idx, owner = idx[crowded], owner[crowded]
         mentor = cols[idx]
         gap = weights[idx] + pi[n_s + mentor] - pi[owner]
-        priority = np.where(reach[owner] & ~reach[n_s + mentor], np.inf, gap)
-        order = np.lexsort((-priority, owner))
+        if reach is not None:
+            gap = np.where(reach[owner] & ~reach[n_s + mentor], np.inf, gap)
+        order = np.lexsort((-gap, owner))
         idx, owner = idx[order], owner[order]
         start = np.flatnonzero(np.concatenate([[True], owner[1:] != owner[:-1]]))
         rank = np.arange(idx.size) - np.repeat(start, np.diff(np.append(start, idx.size)))
