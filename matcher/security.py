@@ -2,7 +2,7 @@
 
 import hmac
 
-from flask import Flask, current_app, request, session
+from flask import Flask, abort, current_app, request, session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matcher.extensions import db, login_manager
@@ -19,7 +19,16 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"], x_proto=1, x_host=1
         )
+    app.before_request(_refuse_nul)
     app.after_request(_headers)
+
+
+def _refuse_nul() -> None:
+    """A NUL character in the path, the query or a form field is never meant; PostgreSQL
+    cannot store or compare it, so refuse it here with a 400 rather than fail in a query."""
+    fields = (*request.args.items(multi=True), *request.form.items(multi=True))
+    if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in fields):
+        abort(400)
 
 
 @login_manager.user_loader

@@ -9,7 +9,9 @@ import os
 import re
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
@@ -19,6 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
 
 from matcher import clock, create_app
 from matcher.auth import services as accounts
@@ -30,6 +33,31 @@ PASSWORD = "correct horse battery staple"
 
 def database_url(tmp_path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@contextmanager
+def separate_database(tmp_path) -> Iterator[str]:
+    """A database URL no other test app touches: a SQLite file under ``tmp_path``, or, on
+    PostgreSQL, a schema of its own (dropped afterwards), so a long-lived fixture survives the
+    per-test apps that empty the shared database."""
+    url = database_url(tmp_path)
+    if not url.startswith("postgresql"):
+        yield url
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(_psycopg(url))
+    with engine.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+def _psycopg(url: str) -> str:
+    return "postgresql+psycopg://" + url.split("://", 1)[1]
 
 
 def make_app(tmp_path, **settings) -> Flask:

@@ -35,7 +35,15 @@ from matcher.models import (
     Specialty,
     User,
 )
-from tests.conftest import csrf_token, dispose, logged_in, make_app, make_group, make_user
+from tests.conftest import (
+    csrf_token,
+    dispose,
+    logged_in,
+    make_app,
+    make_group,
+    make_user,
+    separate_database,
+)
 from tests.rounds.conftest import World
 
 MARK = "Alpha"
@@ -207,9 +215,10 @@ def _introductions(
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[Site]:
     """One site per test module, for checks that change nothing."""
-    app = make_app(tmp_path_factory.mktemp("site"), RATELIMIT_ENABLED=False)
-    yield build(app)
-    dispose(app)
+    with separate_database(tmp_path_factory.mktemp("site")) as url:
+        app = make_app(tmp_path_factory.mktemp("site"), DATABASE_URL=url, RATELIMIT_ENABLED=False)
+        yield build(app)
+        dispose(app)
 
 
 @pytest.fixture
