@@ -55,15 +55,16 @@ lint: install-test
 ## redis-server is installed; last, sqlmap on every form of a demo server, as each role
 ## (CI does all of it; see .ci/run).
 test: lint $(AXE)
+	@echo "== every test on SQLite, with coverage"
 	@if [ -n "$(CHROMIUM)" ] && [ -f $(AXE) ]; then \
-		$(BIN)/pytest --cov --cov-report=term -m "not redis"; \
+		TEST_DATABASE_URL= $(BIN)/pytest --cov --cov-report=term -m "not redis"; \
 	elif [ -n "$$CI" ]; then \
 		echo "CI needs Chromium and axe-core for the browser journeys (.ci/run installs them)."; exit 1; \
 	else \
 		echo "== Browser journeys NOT run: they need Debian's Chromium and axe-core from npm."; \
 		echo "   Install them with: sudo apt-get install chromium npm && npm ci"; \
 		echo "   (or set CHROMIUM=/path/to/chromium), then run make test again."; \
-		$(BIN)/pytest --cov --cov-report=term -m "not redis and not browser"; \
+		TEST_DATABASE_URL= $(BIN)/pytest --cov --cov-report=term -m "not redis and not browser"; \
 	fi
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the database tests again, on PostgreSQL ($${TEST_DATABASE_URL%%@*}@...)"; \

@@ -7,11 +7,9 @@ timeout for the write lock.
 
 import sqlite3
 
-import pytest
-
 from matcher.extensions import db
 from matcher.models import Role, StudentProfile
-from tests.conftest import database_url, dispose, hidden_fields, logged_in, make_app, make_user
+from tests.conftest import dispose, hidden_fields, logged_in, make_app, make_user
 
 
 def statement_of(app, user) -> str | None:
@@ -47,10 +45,11 @@ def test_a_post_with_the_pool_exhausted_answers_503_and_saves_nothing(tmp_path):
 
 
 def test_sqlite_write_lock_past_the_busy_timeout_answers_503(tmp_path):
-    url = database_url(tmp_path)
-    if not url.startswith("sqlite"):
-        pytest.skip("SQLite's single write lock")
-    app = make_app(tmp_path, SQLITE_BUSY_TIMEOUT_MS=200, DATABASE_BUSY_RETRY_AFTER=3)
+    """SQLite's single write lock, on a SQLite database of its own in both passes."""
+    url = f"sqlite:///{tmp_path / 'locked.sqlite3'}"
+    app = make_app(
+        tmp_path, DATABASE_URL=url, SQLITE_BUSY_TIMEOUT_MS=200, DATABASE_BUSY_RETRY_AFTER=3
+    )
     try:
         user = make_user(app, Role.STUDENT, "locked@example.edu")
         client = logged_in(app, user)
