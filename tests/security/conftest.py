@@ -224,6 +224,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
 @pytest.fixture
 def fresh_site(tmp_path) -> Iterator[Site]:
     """A site of its own, for a check that changes it."""
-    app = make_app(tmp_path, RATELIMIT_ENABLED=False)
-    yield build(app, log_in=False)
-    dispose(app)
+    with separate_database(tmp_path) as url:
+        app = make_app(tmp_path, DATABASE_URL=url, RATELIMIT_ENABLED=False)
+        yield build(app, log_in=False)
+        dispose(app)
