@@ -16,22 +16,12 @@ from matcher.models import Job, JobStatus, Role, Round, User
 from matcher.rosters import csv_import
 from matcher.rounds import services as rounds
 from tests.conftest import dispose, logged_in, make_app, make_user, post_form
-from tests.rosters.conftest import Group, csv_bytes
+from tests.rosters.conftest import ROSTER_TABLES, Group, csv_bytes
 from tests.rosters.conftest import make_group as make_roster_group
 from tests.rounds.conftest import World
 
 RANDOM_COLUMNS = {"password_hash", "session_token", "message_id", "body_text"}
-SNAPSHOT_TABLES = (
-    "users",
-    "student_profiles",
-    "student_interests",
-    "student_focus",
-    "mentor_profiles",
-    "mentor_focus",
-    "memberships",
-    "outbox",
-    "audit_events",
-)
+SNAPSHOT_TABLES = (*ROSTER_TABLES, "audit_events")
 
 
 def roster(n: int, start: int = 0) -> bytes:
