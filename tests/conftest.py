@@ -206,6 +206,12 @@ def outbox(app: Flask, to_addr: str | None = None) -> list[OutboxMessage]:
         return rows
 
 
+def deliver(app: Flask) -> None:
+    """Run the outbox sender as cron would."""
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+
+
 def link_in(body: str, path_prefix: str) -> str:
     """The path of the first link in ``body`` that starts with ``path_prefix``."""
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S*)", body)

@@ -19,9 +19,7 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from matcher.extensions import db
-from matcher.mail.sender import SMTPTransport, send_pending
-from tests.conftest import SMTPServer, dispose, free_port, make_app
+from tests.conftest import SMTPServer, deliver, dispose, free_port, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -82,9 +80,7 @@ class LiveSite:
     smtp: SMTPServer
 
     def deliver(self) -> None:
-        with self.app.app_context():
-            send_pending(SMTPTransport(self.app.config))
-            db.session.commit()
+        deliver(self.app)
 
     def mail_to(self, address: str) -> list:
         self.deliver()

@@ -138,9 +138,3 @@ def world(mail_app, frozen_clock) -> World:
         db.session.commit()
         round_id = round_.id
     return World(app, group_id, round_id, coordinator, students, mentors)
-
-
-def deliver(app: Flask) -> None:
-    """Run the outbox sender as cron would."""
-    result = app.test_cli_runner().invoke(args=["outbox", "send"])
-    assert result.exit_code == 0, result.output

@@ -1,8 +1,7 @@
 """The mentor's email: who the student is, and one-click signed, single-use, expiring links."""
 
 from matcher.models import IntroStatus
-from tests.conftest import csrf_token, link_in, outbox, post_form
-from tests.introductions.conftest import deliver
+from tests.conftest import csrf_token, deliver, link_in, outbox, post_form
 
 
 def ask_links(world, smtp_server):

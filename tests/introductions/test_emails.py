@@ -3,8 +3,7 @@
 import pytest
 
 from matcher.introductions import emails
-from tests.conftest import logged_in, outbox, post_form
-from tests.introductions.conftest import deliver
+from tests.conftest import deliver, logged_in, outbox, post_form
 
 
 def test_every_default_text_uses_only_its_own_placeholders(world):

@@ -1,8 +1,7 @@
 """After acceptance: check-in, "we met", thank-you reminder, stalled list, closing, ratings."""
 
 from matcher.models import IntroStatus, MentorType, RematchPolicy
-from tests.conftest import give_mentor_profile, link_in, logged_in, outbox, post_form
-from tests.introductions.conftest import deliver
+from tests.conftest import deliver, give_mentor_profile, link_in, logged_in, outbox, post_form
 
 
 def accepted(world, student=None, mentor=None) -> int:

@@ -4,8 +4,7 @@ import threading
 
 from matcher.extensions import db
 from matcher.models import IntroStatus, OutboxMessage, RematchPolicy
-from tests.conftest import hidden_fields, link_in, logged_in, outbox, post_form
-from tests.introductions.conftest import deliver
+from tests.conftest import deliver, hidden_fields, link_in, logged_in, outbox, post_form
 
 
 def subjects(app, to_addr):
