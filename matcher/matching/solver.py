@@ -625,9 +625,8 @@ def _solve_big_m(n_s, n_m, rows, cols, weights, cap, warm=None) -> np.ndarray:
     if not (rows[1:] >= rows[:-1]).all():
         order = _stable_order(rows)
         rows, cols, weights = rows[order], cols[order], weights[order]
-    degree = np.bincount(rows, minlength=n_s)
-    starts = np.zeros(n_s + 1, dtype=np.int64)
-    np.cumsum(degree, out=starts[1:])
+    starts = row_starts(rows, n_s)
+    degree = np.diff(starts)
     best = np.full(n_s, -np.inf)
     filled = np.flatnonzero(degree)
     best[filled] = np.maximum.reduceat(weights, starts[filled])
