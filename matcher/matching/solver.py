@@ -804,7 +804,8 @@ class _Residual:
     def n(self) -> int:
         return self.n_students + self.n_mentors + 2
 
-    def _arc_lists(self):
+    def arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every residual arc as ``(tails, heads, costs)``, in no particular order."""
         n_s, n_m = self.n_students, self.n_mentors
         source, sink = n_s + n_m, n_s + n_m + 1
         free = np.isfinite(self.out_cost)
@@ -813,7 +814,7 @@ class _Residual:
         unmatched = np.flatnonzero(self.mate < 0)
         taken = np.flatnonzero(self.load > 0)
         room = np.flatnonzero(self.load < self.cap)
-        return (
+        groups = (
             (self.rows[free], n_s + self.cols[free], self.out_cost[free]),
             (n_s + self.via[listed], listed, self.via_score[listed]),
             (np.full(unmatched.size, source), unmatched, np.zeros(unmatched.size)),
@@ -821,18 +822,8 @@ class _Residual:
             (np.full(taken.size, sink), n_s + taken, np.zeros(taken.size)),
             (n_s + room, np.full(room.size, sink), np.zeros(room.size)),
         )
-
-    @property
-    def src(self) -> np.ndarray:
-        return np.concatenate([a[0] for a in self._arc_lists()])
-
-    @property
-    def dst(self) -> np.ndarray:
-        return np.concatenate([a[1] for a in self._arc_lists()])
-
-    @property
-    def cost(self) -> np.ndarray:
-        return np.concatenate([a[2] for a in self._arc_lists()])
+        tails, heads, costs = zip(*groups, strict=True)
+        return np.concatenate(tails), np.concatenate(heads), np.concatenate(costs)
 
     def rematched(self, mate: np.ndarray) -> _Residual:
         """The residual graph of another matching on the same pairs, changing only its arcs."""
