@@ -367,6 +367,7 @@ def test_certified_path_with_huge_scores():
 @pytest.mark.parametrize("dense_cells", [0, 10**9])
 def test_dense_and_sparse_part_solvers_agree(monkeypatch, dense_cells):
     monkeypatch.setattr(solver, "DENSE_CELLS", dense_cells)
+    monkeypatch.setattr(solver, "DENSE_SMALL_CELLS", dense_cells)
     rng = np.random.default_rng(17)
     for _ in range(5):
         score, capacity, allowed = random_instance(rng, 25, 8)
