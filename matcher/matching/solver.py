@@ -811,16 +811,28 @@ class _Residual:
     def n(self) -> int:
         return self.n_students + self.n_mentors + 2
 
+    def ends(self) -> tuple[np.ndarray, ...]:
+        """Ends of the arcs other than the unmatched pairs' student-to-mentor arcs.
+
+        ``(matched, listed, unmatched, taken, room)``: matched students (arc to
+        the source), students whose pair is among the given ones (arc from their
+        mentor), free students (arc from the source), mentors with a student
+        (arc from the sink) and mentors with a free place (arc to the sink).
+        """
+        return (
+            np.flatnonzero(self.mate >= 0),
+            np.flatnonzero(self.via >= 0),
+            np.flatnonzero(self.mate < 0),
+            np.flatnonzero(self.load > 0),
+            np.flatnonzero(self.load < self.cap),
+        )
+
     def arcs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every residual arc as ``(tails, heads, costs)``, in no particular order."""
         n_s, n_m = self.n_students, self.n_mentors
         source, sink = n_s + n_m, n_s + n_m + 1
         free = np.isfinite(self.out_cost)
-        matched = np.flatnonzero(self.mate >= 0)
-        listed = np.flatnonzero(self.via >= 0)
-        unmatched = np.flatnonzero(self.mate < 0)
-        taken = np.flatnonzero(self.load > 0)
-        room = np.flatnonzero(self.load < self.cap)
+        matched, listed, unmatched, taken, room = self.ends()
         groups = (
             (self.rows[free], n_s + self.cols[free], self.out_cost[free]),
             (n_s + self.via[listed], listed, self.via_score[listed]),
@@ -925,13 +937,9 @@ def _relax(
     pi = np.zeros(arcs.n) if start is None else np.array(start, dtype=float)
     parent = np.arange(arcs.n)
     pi_s, pi_m = pi[:n_s], pi[n_s : n_s + n_m]
-    matched = np.flatnonzero(arcs.mate >= 0)
-    listed = np.flatnonzero(arcs.via >= 0)
+    matched, listed, unmatched, taken, room = arcs.ends()
     their_mentor = arcs.via[listed]
     their_score = arcs.via_score[listed]
-    unmatched = np.flatnonzero(arcs.mate < 0)
-    taken = np.flatnonzero(arcs.load > 0)
-    room = np.flatnonzero(arcs.load < arcs.cap)
     rows, cols, out_cost, indptr = arcs.rows, arcs.cols, arcs.out_cost, arcs.indptr
     degree = np.diff(indptr)
     dropped = np.ones(n_s, dtype=bool) if suspects is None else suspects.copy()
