@@ -122,7 +122,9 @@ def blocking_pairs(
     def lookup(i: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         where = edges.positions(i, m)
         found = where >= 0
-        return found, np.where(found, edges.weights[np.maximum(where, 0)], 0.0)
+        weight = np.zeros(where.size)
+        weight[found] = edges.weights[where[found]]
+        return found, weight
 
     def liked(i: np.ndarray, m: np.ndarray) -> np.ndarray:
         return contains(liked_keys, m * n_s + i)

@@ -232,6 +232,19 @@ def test_blocking_pairs_against_direct_count(seed):
     assert got_sparse == expected
 
 
+def test_blocking_pairs_when_nothing_is_allowed():
+    """Stated preferences over a round with no allowed pair block nothing."""
+    prefs = np.array([[0, 1], [1, -1], [0, -1]])
+    likes = np.ones((2, 3), bool)
+    none = np.zeros(0, dtype=int)
+    allowed = np.zeros((3, 2), bool)
+    assert blocking_pairs(np.ones((3, 2)), [1, 1], none, none, prefs, likes, allowed) == 0
+    report = quality_report(
+        np.ones((3, 2)), [1, 1], none, none, allowed, preferences=prefs, mentor_likes=likes
+    )
+    assert (report.n_matched, report.blocking_pairs) == (0, 0)
+
+
 def test_quality_report():
     score = np.array([[4.0, 1.0], [3.0, 2.0], [1.0, 1.0], [0.0, 0.0]])
     allowed = np.array([[True, True], [True, True], [True, True], [False, False]])
