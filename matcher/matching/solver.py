@@ -463,7 +463,7 @@ def _full_matching(n_l, left, right, w, slots) -> tuple[np.ndarray, np.ndarray]:
         li, si = linear_sum_assignment(cost)
     else:
         indptr = np.zeros(n_l + 1, dtype=np.int64)
-        np.cumsum(np.bincount(left, weights=reps, minlength=n_l).astype(np.int64), out=indptr[1:])
+        np.cumsum(_counts(left, reps, n_l), out=indptr[1:])
         cost = np.repeat(w.max() - w + 1.0, reps)
         graph = sparse.csr_array((cost, e_slot, indptr), shape=(n_l, n_slots))
         li, si = min_weight_full_bipartite_matching(graph)
@@ -526,6 +526,11 @@ def _offsets(count) -> np.ndarray:
     return out
 
 
+def _counts(owner, amount, n) -> np.ndarray:
+    """Integer total of ``amount`` for each of ``n`` owners."""
+    return np.bincount(owner, weights=amount, minlength=n).astype(np.int64)
+
+
 def _pairs_of(indptr, students) -> np.ndarray:
     """Positions of all pairs of the given students, student by student."""
     count = np.diff(indptr)[students]
@@ -546,7 +551,7 @@ def _seed_matching(n_s, n_m, indptr, cols, cap, classes=None) -> np.ndarray:
     s_class, m_class = _classes(n_s, n_m, indptr, cols) if classes is None else classes
     n_sc, n_mc = int(s_class.max()) + 1, int(m_class.max()) + 1
     s_count = np.bincount(s_class, minlength=n_sc)
-    m_places = np.bincount(m_class, weights=cap, minlength=n_mc).astype(np.int64)
+    m_places = _counts(m_class, cap, n_mc)
     first_of_class = np.zeros(n_sc, dtype=np.int64)
     first_of_class[s_class[::-1]] = np.arange(n_s)[::-1]
     pairs = _pairs_of(indptr, first_of_class)
@@ -573,26 +578,16 @@ def _seed_matching(n_s, n_m, indptr, cols, cap, classes=None) -> np.ndarray:
 
     students = np.argsort(s_class, kind="stable")
     s_first = _offsets(s_count)
-    s_taken = (
-        np.cumsum(f)
-        - f
-        - np.concatenate([[0], np.cumsum(np.bincount(f_s, weights=f, minlength=n_sc))[:-1]])[f_s]
-    )
+    s_taken = np.cumsum(f) - f - _offsets(_counts(f_s, f, n_sc))[f_s]
     slot_owner = np.repeat(np.arange(n_m), cap)
     slot_class = m_class[slot_owner]
     slots = np.argsort(slot_class, kind="stable")
     m_first = _offsets(m_places)
     by_m = np.lexsort((f_s, f_m))
     m_taken = np.empty(f.size, dtype=np.int64)
-    m_taken[by_m] = (
-        np.cumsum(f[by_m])
-        - f[by_m]
-        - np.concatenate([[0], np.cumsum(np.bincount(f_m, weights=f, minlength=n_mc))[:-1]])[
-            f_m[by_m]
-        ].astype(np.int64)
-    )
+    m_taken[by_m] = np.cumsum(f[by_m]) - f[by_m] - _offsets(_counts(f_m, f, n_mc))[f_m[by_m]]
     step = np.arange(int(f.sum())) - np.repeat(np.cumsum(f) - f, f)
-    pick_s = students[np.repeat(s_first[f_s] + s_taken.astype(np.int64), f) + step]
+    pick_s = students[np.repeat(s_first[f_s] + s_taken, f) + step]
     pick_m = slot_owner[slots[np.repeat(m_first[f_m] + m_taken, f) + step]]
     mate = np.full(n_s, -1, dtype=np.intp)
     mate[pick_s] = pick_m
