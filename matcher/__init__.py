@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     """Build the app. ``config``: an environment name or settings overriding the environment."""
     import config as settings_module
-    from matcher import cli, errors, extensions, mail, security, urls
+    from matcher import cli, errors, extensions, mail, ratelimit, security, urls
     from matcher.database import configure_sqlite
 
     app = Flask(
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     extensions.db.init_app(app)
     extensions.migrate.init_app(app, extensions.db, directory=str(ROOT / "migrations"))
     extensions.csrf.init_app(app)
+    ratelimit.init_app(app)
     extensions.limiter.init_app(app)
     security.init_app(app)
     mail.init_app(app)

@@ -14,11 +14,12 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from matcher.extensions import db
 from matcher.models import AuditEvent, User
+from matcher.urls import whole_number
 
 _acting: ContextVar[tuple[User, str] | None] = ContextVar("matcher_audit_acting", default=None)
 
@@ -116,7 +117,8 @@ def search(
     if actor:
         actor = actor.strip().lower()
         if actor.isdigit():
-            query = query.where(AuditEvent.actor_id == int(actor))
+            number = whole_number(actor, 0)
+            query = query.where(AuditEvent.actor_id == number if number is not None else false())
         else:
             query = query.where(AuditEvent.actor_email.contains(actor, autoescape=True))
     if since is not None:

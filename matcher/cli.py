@@ -5,6 +5,7 @@ import time
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.auth import services as accounts
 from matcher.extensions import db
@@ -68,7 +69,16 @@ def outbox_send(loop: bool, interval: float) -> None:
     from matcher.mail.sender import send_pending
 
     while True:
-        report = send_pending()
+        try:
+            report = send_pending()
+        except SQLAlchemyError as exc:
+            if not loop:
+                raise
+            db.session.rollback()
+            click.echo(f"The outbox could not be read ({exc}); trying again.", err=True)
+            db.session.remove()
+            time.sleep(interval)
+            continue
         for line in report.errors:
             click.echo(line, err=True)
         if report.unreachable:

@@ -1,17 +1,113 @@
-"""Form fields shared by several blueprints, and the base of forms that create something."""
+"""Form fields shared by several blueprints, and the base of forms that create something.
+
+Every text field a form saves is made by ``line_field`` (one line: names, places, subjects) or
+``text_area`` (several lines: bios, statements, reasons), so it is never longer than its column
+and carries no control characters; every number field is a ``WholeNumberField`` or a
+``FiniteDecimalField``, so it is never beyond what the database holds, nor NaN or infinite.
+"""
 
 import secrets
+from decimal import Decimal
 
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import HiddenField, SelectMultipleField
-from wtforms.validators import InputRequired, Length
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from matcher.text import has_controls
+from matcher.urls import WHOLE_NUMBER, whole_number
+
 EXPIRED_FORM = "This form has expired. Reload the page and send it again."
+ONE_LINE = "Write this on one line, without line breaks, tabs or other control characters."
+PLAIN_TEXT = "Line breaks are fine here, but not tabs or other control characters."
+NOT_A_NUMBER = "Give a whole number, written with the digits 0-9."
+NUMBER_TOO_LARGE = "That number is too large."
+NOT_FINITE = "Give a number (not NaN or infinity)."
+
+
+def single_line(form, field) -> None:
+    """Refuse line breaks (CR, LF, U+2028, U+2029), tabs and other C0/C1 control characters:
+    a name or subject may reach an email header, a CSV cell or a log line."""
+    if isinstance(field.data, str) and has_controls(field.data):
+        raise ValidationError(ONE_LINE)
+
+
+def plain_text(form, field) -> None:
+    """Refuse control characters other than the line breaks a text area sends (CR, LF)."""
+    if isinstance(field.data, str) and has_controls(field.data, frozenset("\r\n")):
+        raise ValidationError(PLAIN_TEXT)
+
+
+def column_length(column) -> int:
+    """The length of a ``String(N)`` model column."""
+    length = getattr(column.type, "length", None)
+    if not length:
+        raise TypeError(f"{column} has no length")
+    return length
+
+
+def line_field(label: str, column, *, required: bool = False, **kwargs) -> StringField:
+    """A one-line text field saved to ``column``: stripped, at most the column's length, no
+    control characters."""
+    return StringField(
+        label,
+        validators=[
+            InputRequired() if required else Optional(),
+            Length(max=column_length(column)),
+            single_line,
+        ],
+        filters=[strip],
+        **kwargs,
+    )
+
+
+def text_area(label: str, max_length: int, *, required: bool = False, **kwargs) -> TextAreaField:
+    """A several-line text field of at most ``max_length`` characters, no control characters
+    but line breaks."""
+    return TextAreaField(
+        label,
+        validators=[
+            InputRequired() if required else Optional(),
+            Length(max=max_length),
+            plain_text,
+        ],
+        **kwargs,
+    )
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that reads ASCII digits only and refuses a number beyond what an
+    ``Integer`` column holds (see ``matcher.urls``) as a field error, never a server error."""
+
+    def process_formdata(self, valuelist) -> None:
+        if not valuelist:
+            return
+        raw = valuelist[0]
+        self.data = whole_number(raw)
+        if self.data is None:
+            written = isinstance(raw, str) and WHOLE_NUMBER.fullmatch(raw.strip())
+            raise ValueError(NUMBER_TOO_LARGE if written else NOT_A_NUMBER)
+
+
+class FiniteDecimalField(DecimalField):
+    """A decimal field that refuses NaN, sNaN and infinity as a field error."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata(valuelist)
+        if isinstance(self.data, Decimal) and not self.data.is_finite():
+            self.data = None
+            raise ValueError(NOT_FINITE)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -65,7 +161,12 @@ def optional_int(value) -> int | None:
     """Coerce a select's value to an int, with the empty choice as ``None``."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    if isinstance(value, int):
+        return value
+    number = whole_number(value)
+    if number is None:
+        raise ValueError(NOT_A_NUMBER)
+    return number
 
 
 def strip(value: str | None) -> str | None:

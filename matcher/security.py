@@ -2,11 +2,12 @@
 
 import hmac
 
-from flask import Flask, abort, current_app, request, session
+from flask import Flask, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from matcher.extensions import db, login_manager
 from matcher.models import User
+from matcher.urls import whole_number
 
 
 def init_app(app: Flask) -> None:
@@ -35,9 +36,10 @@ def _refuse_nul() -> None:
 def load_user(user_id: str) -> User | None:
     """The user for a session id ``"<id>:<session token>"``; a rotated token no longer matches."""
     raw_id, _, token = user_id.partition(":")
-    if not raw_id.isdigit() or not token:
+    number = whole_number(raw_id, 1)
+    if number is None or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = db.session.get(User, number)
     if user is None or not hmac.compare_digest(user.session_token, token):
         return None
     return user
@@ -47,15 +49,15 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-PRIVATE_BLUEPRINTS = frozenset({"auth"})
+SHARED_ENDPOINTS = frozenset({"static"})
 
 
 def _private() -> bool:
-    """Whether the response may hold personal data: anything a logged-in visitor sees (their
-    session carries a user id) and the account pages; only static files are shared."""
-    if request.endpoint == "static":
-        return False
-    return "_user_id" in session or request.blueprint in PRIVATE_BLUEPRINTS
+    """Whether the response may hold personal data, so no browser or proxy may keep it: every
+    response but a static file. Pages reached by an emailed link (an introduction to answer, a
+    sign-up to confirm) show personal data to a visitor who is not logged in, and error pages
+    and redirects may carry it too, so being logged out is no reason to allow caching."""
+    return request.endpoint not in SHARED_ENDPOINTS
 
 
 def _headers(response):

@@ -195,6 +195,9 @@ class Form:
 
 
 class _FormParser(HTMLParser):
+    """The fields of a page's forms as a browser sends them (the newline that follows
+    ``<textarea>`` is not part of its value)."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
@@ -230,7 +233,9 @@ class _FormParser(HTMLParser):
         if tag == "select":
             self._select = None
         elif tag == "textarea" and self._textarea and self.forms:
-            self.forms[-1].fields.append((self._textarea, self._text))
+            text = self._text
+            text = text[2:] if text.startswith("\r\n") else text[1:] if text[:1] == "\n" else text
+            self.forms[-1].fields.append((self._textarea, text))
             self._textarea = None
 
     def handle_data(self, data):

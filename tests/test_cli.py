@@ -1,3 +1,5 @@
+import pytest
+
 from matcher import demo
 from matcher.extensions import db
 from matcher.models import (
@@ -111,4 +113,23 @@ def test_seed_demo_refuses_production(app, runner):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code != 0
     assert "not in production" in result.output
+    assert count(app) == 0
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "message"),
+    [
+        ("a@example.org", "Ana\r\nBcc: x@example.org", "A name is one line"),
+        ("a@example.org", "N" * 121, "A name is one line"),
+        ("not-an-address", "Ana", "not a valid email address"),
+    ],
+)
+def test_create_admin_refuses_a_name_or_email_the_site_could_not_use(
+    app, runner, email, name, message
+):
+    result = runner.invoke(
+        args=["create-admin", "--email", email, "--name", name, "--password", "a fine passphrase"]
+    )
+    assert result.exit_code != 0
+    assert message in result.output
     assert count(app) == 0

@@ -1,5 +1,5 @@
 """Response headers: CSP without inline script, nosniff, frame-ancestors, Referrer-Policy,
-HSTS outside development, and ``Cache-Control: no-store`` wherever personal data can be."""
+HSTS outside development, and ``Cache-Control: no-store`` on every page but static files."""
 
 import pytest
 
@@ -74,8 +74,13 @@ def test_account_pages_are_no_store_for_anonymous_visitors(client):
         assert client.get(path).headers["Cache-Control"] == "no-store", path
 
 
-def test_public_pages_and_static_files_stay_cacheable(app, student):
-    assert "no-store" not in app.test_client().get("/").headers.get("Cache-Control", "")
-    with logged_in(app, student).get("/static/css/site.css") as static:
-        assert static.status_code == 200
-        assert "no-store" not in static.headers.get("Cache-Control", "")
+def test_pages_for_anonymous_visitors_are_no_store_too(client):
+    for path in ("/", "/healthz", "/introductions/answer/not-a-token", "/join/not-a-code"):
+        assert client.get(path).headers["Cache-Control"] == "no-store", path
+
+
+def test_static_files_stay_cacheable(app, student):
+    for client in (app.test_client(), logged_in(app, student)):
+        with client.get("/static/css/site.css") as static:
+            assert static.status_code == 200
+            assert "no-store" not in static.headers.get("Cache-Control", "")

@@ -1,9 +1,10 @@
 from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm, SiteForm
-from matcher.models import Role
+from matcher.forms import OnceForm, SiteForm, line_field
+from matcher.models import Role, User
+from matcher.urls import LARGEST_ID, whole_number
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
@@ -11,7 +12,7 @@ ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 class InviteForm(OnceForm):
     """An admin adds a person (typically a coordinator); they choose their password by email."""
 
-    name = StringField("Full name", validators=[InputRequired(), Length(max=120)])
+    name = line_field("Full name", User.name, required=True)
     email = email_field()
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.COORDINATOR.value)
     submit = SubmitField("Add and email an invitation")
@@ -52,3 +53,12 @@ class AuditFilterForm(SiteForm):
         self.action.choices = [SelectChoice("", "Any action")] + [
             SelectChoice(a, a) for a in actions
         ]
+
+    def validate_actor(self, field) -> None:
+        """A value of digits alone is an account number: ASCII digits, within what an id
+        can be (anything else is searched for in the email)."""
+        value = (field.data or "").strip()
+        if value.isdigit() and whole_number(value, 0) is None:
+            raise ValidationError(
+                f"An account number is written with the digits 0-9 and is at most {LARGEST_ID}."
+            )

@@ -5,6 +5,7 @@ from sqlalchemy import Select, func, or_, select
 
 from matcher import audit
 from matcher.extensions import db
+from matcher.introductions import services as introductions
 from matcher.models import AuditEvent, OutboxMessage, Role, User
 
 
@@ -42,6 +43,8 @@ def set_role(actor: User, user: User, role: Role) -> None:
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
+    """Switch an account on or off; switching off ends its sessions and its open
+    introductions (see ``introductions.release``)."""
     if user.id == actor.id and not active:
         raise AdminError("You cannot switch off your own account.")
     if user.role == Role.ADMIN and not active and _active_admins() <= 1:
@@ -50,6 +53,8 @@ def set_active(actor: User, user: User, active: bool) -> None:
         audit.record("user.switch_on" if active else "user.switch_off", actor=actor, target=user)
     user.active = active
     user.end_sessions()
+    if not active:
+        introductions.release(user, actor)
 
 
 def outbox_query(status: str | None = None) -> Select[tuple[OutboxMessage]]:

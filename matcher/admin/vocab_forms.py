@@ -1,22 +1,20 @@
-from wtforms import BooleanField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, SubmitField
 
-from matcher.forms import SiteForm, strip
+from matcher.forms import SiteForm, line_field
+from matcher.models import FocusArea, Specialty
 
 
 class SpecialtyForm(SiteForm):
-    name = StringField("Specialty", validators=[InputRequired(), Length(max=100)], filters=[strip])
+    name = line_field("Specialty", Specialty.name, required=True)
     submit = SubmitField("Add specialty")
 
 
 class SpecialtyEditForm(SiteForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=100)], filters=[strip])
+    name = line_field("Name", Specialty.name, required=True)
     active = BooleanField("Offered in profiles and groups")
     submit = SubmitField("Save")
 
 
 class FocusAreaForm(SiteForm):
-    name = StringField(
-        "New focus area", validators=[InputRequired(), Length(max=100)], filters=[strip]
-    )
+    name = line_field("New focus area", FocusArea.name, required=True)
     submit = SubmitField("Add focus area")

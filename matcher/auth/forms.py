@@ -1,11 +1,11 @@
 """Account forms."""
 
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, SubmitField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from matcher.auth.passwords import MAX_LENGTH, password_problem
-from matcher.forms import OnceForm, SiteForm, strip
-from matcher.models.user import SELF_SERVICE_ROLES
+from matcher.forms import OnceForm, SiteForm, column_length, line_field, single_line, strip
+from matcher.models.user import SELF_SERVICE_ROLES, User
 
 
 def acceptable_password(form, field) -> None:
@@ -23,7 +23,8 @@ def email_field(label: str = "Email") -> EmailField:
         validators=[
             InputRequired(),
             Email(message="Enter a valid email address."),
-            Length(max=254),
+            Length(max=column_length(User.email)),
+            single_line,
         ],
         filters=[strip],
         render_kw={"autocomplete": "email"},
@@ -46,12 +47,7 @@ def new_password_fields(label: str = "Password") -> tuple[PasswordField, Passwor
 
 
 class SignupForm(OnceForm):
-    name = StringField(
-        "Full name",
-        validators=[InputRequired(), Length(max=120)],
-        filters=[strip],
-        render_kw={"autocomplete": "name"},
-    )
+    name = line_field("Full name", User.name, required=True, render_kw={"autocomplete": "name"})
     email = email_field()
     role = RadioField(
         "I am joining as",

@@ -1,10 +1,10 @@
 """Account pages: sign-up with a confirmed email, log-in, log-out, password change and reset."""
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from matcher import audit, submissions
-from matcher.auth import bp, services
+from matcher.auth import bp, limits, services
 from matcher.auth.forms import (
     ChangePasswordForm,
     ConfirmSignupForm,
@@ -15,22 +15,9 @@ from matcher.auth.forms import (
 )
 from matcher.extensions import db, limiter
 from matcher.models import Role, User
-from matcher.models.user import normalize_email
 from matcher.urls import safe_next
 
 GENERIC_LOGIN_ERROR = "That email and password do not match an account."
-
-
-def _login_limit() -> str:
-    return f"{current_app.config['LOGIN_FAILURES_PER_MINUTE']} per minute"
-
-
-def _login_account_key() -> str:
-    return "account:" + normalize_email(request.form.get("email", ""))
-
-
-def _login_failed(_response) -> bool:
-    return bool(g.get("login_failed"))
 
 
 def start_session(user: User) -> None:
@@ -44,19 +31,16 @@ def _home():
     return redirect(url_for("main.index"))
 
 
-def _mail_sent(response) -> bool:
-    return response.status_code == 302
-
-
-def _signup_email_key() -> str:
-    return "signup:" + normalize_email(request.form.get("email", ""))
+def _form_page(template: str, **context):
+    """A form's page: 200 when asked for, 400 when a sent form comes back refused."""
+    return render_template(template, **context), 400 if request.method == "POST" else 200
 
 
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
-@limiter.limit("3 per hour", methods=["POST"], key_func=_signup_email_key, deduct_when=_mail_sent)
 def signup():
-    """Ask for name, email and role; the answer is the same whether or not the email is known."""
+    """Ask for name, email and role; the answer is the same whether or not the email is known
+    (and whether or not the address's sign-up mail budget is spent)."""
     if current_user.is_authenticated:
         return _home()
     form = SignupForm()
@@ -67,7 +51,7 @@ def signup():
         url = submissions.done(form, url_for("auth.signup_sent"))
         db.session.commit()
         return redirect(url)
-    return render_template("auth/signup.html", form=form)
+    return _form_page("auth/signup.html", form=form)
 
 
 @bp.get("/signup/sent")
@@ -105,28 +89,28 @@ def confirm_signup(token: str):
                 "success",
             )
             return redirect(url_for("profiles.edit"))
-    return render_template("auth/confirm_signup.html", form=form, signup=pending)
+    return _form_page("auth/confirm_signup.html", form=form, signup=pending)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    _login_limit, methods=["POST"], key_func=_login_account_key, deduct_when=_login_failed
-)
 def login():
+    """Log in; failures are limited per account, device and address (``matcher.auth.limits``)."""
     if current_user.is_authenticated:
         return _home()
     form = LoginForm()
-    if request.method == "POST":
-        g.login_failed = True
     if form.validate_on_submit():
+        attempt = limits.LoginAttempt(services.find_user(form.email.data), form.email.data)
+        attempt.begin()
         user = services.authenticate(form.email.data, form.password.data)
         db.session.commit()
         if user is not None:
-            g.login_failed = False
+            attempt.succeeded()
             start_session(user)
             flash(f"Welcome back, {user.name}.", "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+            response = redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+            limits.remember_device(response, user)
+            return response
+        attempt.failed()
         form.form_errors.append(GENERIC_LOGIN_ERROR)
     return render_template("auth/login.html", form=form)
 
@@ -157,7 +141,7 @@ def change_password():
             start_session(current_user._get_current_object())
             flash("Your password has changed. Other devices have been logged out.", "success")
             return _home()
-    return render_template("auth/change_password.html", form=form)
+    return _form_page("auth/change_password.html", form=form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -172,7 +156,7 @@ def reset_request():
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_request.html", form=form)
+    return _form_page("auth/reset_request.html", form=form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -183,10 +167,15 @@ def reset_password(token: str):
         return render_template("auth/reset_invalid.html", reason=str(exc)), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.reset_password(user, form.password.data)
+        try:
+            services.reset_password(user, form.password.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+            return _form_page("auth/reset_password.html", form=form)
         db.session.commit()
         logout_user()
         session.clear()
         flash("Your password is set. Log in with it now.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return _form_page("auth/reset_password.html", form=form)

@@ -14,11 +14,13 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import select
 
 from matcher import audit, clock
-from matcher.auth import passwords
+from matcher.auth import limits, passwords
 from matcher.extensions import db
 from matcher.mail import queue_mail
 from matcher.models import Role, User
+from matcher.models.released import released_at
 from matcher.models.user import SELF_SERVICE_ROLES, normalize_email
+from matcher.text import has_controls
 
 RESET_SALT = "matcher.password-reset"
 
@@ -31,7 +33,23 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalize_email(email)))
 
 
+NAME_MAX = User.__table__.c.name.type.length
+EMAIL_MAX = User.__table__.c.email.type.length
+
+
+def _check_identity(email: str, name: str) -> None:
+    """Refuse a name or email that is not one line fitting its column (forms check this
+    first; the command line and other callers rely on it here)."""
+    name = name.strip()
+    if not name or len(name) > NAME_MAX or has_controls(name):
+        raise AccountError(f"A name is one line of 1 to {NAME_MAX} characters.")
+    address = normalize_email(email)
+    if len(address) > EMAIL_MAX or has_controls(address) or "@" not in address:
+        raise AccountError("That is not a valid email address.")
+
+
 def _add_user(email: str, name: str, role: Role, password_hash: str, **fields) -> User:
+    _check_identity(email, name)
     if find_user(email) is not None:
         raise AccountError("An account with that email already exists.")
     user = User(
@@ -76,6 +94,8 @@ def invite_users(
     the accounts written in one flush. ``template`` and ``context`` shape the invitation;
     ``on_progress(done, total)`` follows the invitations.
     """
+    for email, name, _ in people:
+        _check_identity(email, name)
     emails = [normalize_email(email) for email, _, _ in people]
     for start in range(0, len(emails), LOOKUP_CHUNK):
         chunk = emails[start : start + LOOKUP_CHUNK]
@@ -130,10 +150,13 @@ def request_signup(email: str, name: str, role: Role) -> None:
     then, by the owner of the mailbox, so nobody can set up an account for someone else's
     address with a password they know). A registered address is sent a reminder with a reset
     link instead. Both branches do the same work: one look-up, one signature, one queued mail.
+    Past the address's budget of sign-up mails (``ACCOUNT_MAILS_PER_HOUR``) neither is sent.
     """
     if role not in SELF_SERVICE_ROLES:
         raise AccountError("Choose student or mentor.")
     address, name = normalize_email(email), name.strip()
+    if not limits.mail_allowed("signup", address):
+        return
     existing = find_user(address)
     if existing is None:
         token = _serializer(SIGNUP_SALT).dumps({"email": address, "name": name, "role": role})
@@ -145,22 +168,27 @@ def request_signup(email: str, name: str, role: Role) -> None:
 
 def signup_for_token(token: str) -> Signup:
     """The sign-up a valid, unexpired, unused confirmation link stands for; ``AccountError``
-    otherwise."""
+    otherwise. A link issued before an account with its address was deleted (or moved to
+    another address) is not valid: it was for a state of the address that has passed."""
+    invalid = AccountError("This confirmation link is not valid. Sign up again.")
     try:
-        data = _serializer(SIGNUP_SALT).loads(
-            token, max_age=current_app.config["SIGNUP_CONFIRM_MAX_AGE"]
+        data, issued = _serializer(SIGNUP_SALT).loads(
+            token, max_age=current_app.config["SIGNUP_CONFIRM_MAX_AGE"], return_timestamp=True
         )
         signup = Signup(email=data["email"], name=data["name"], role=Role(data["role"]))
     except SignatureExpired:
         raise AccountError("This confirmation link has expired. Sign up again.") from None
     except (BadSignature, KeyError, TypeError, ValueError):
-        raise AccountError("This confirmation link is not valid. Sign up again.") from None
+        raise invalid from None
     if signup.role not in SELF_SERVICE_ROLES:
-        raise AccountError("This confirmation link is not valid. Sign up again.")
+        raise invalid
     if find_user(signup.email) is not None:
         raise AccountError(
             "This link has already been used: the account exists. Log in, or reset the password."
         )
+    released = released_at(signup.email)
+    if released is not None and issued <= released:
+        raise invalid
     return signup
 
 
@@ -208,7 +236,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise AccountError("Your current password is not right.")
     set_password(user, new_password)
     audit.record("auth.password_change", actor=user, target=user)
-    queue_mail(user.email, "auth/password_changed", user=user)
+    if limits.mail_allowed("password-changed", user.email):
+        queue_mail(user.email, "auth/password_changed", user=user)
 
 
 def reset_password(user: User, new_password: str) -> None:
@@ -238,7 +267,10 @@ def reset_token(user: User) -> str:
 
 
 def request_reset(email: str) -> None:
-    """Mail a reset link if the account exists; say nothing either way."""
+    """Mail a reset link if the account exists and the address's budget of reset mails
+    (``ACCOUNT_MAILS_PER_HOUR``) is not spent; say nothing either way."""
+    if not limits.mail_allowed("reset", email):
+        return
     user = find_user(email)
     if user is None or not user.active:
         return

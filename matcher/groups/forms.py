@@ -1,23 +1,16 @@
-from wtforms import (
-    RadioField,
-    SelectChoice,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-    TextAreaField,
-)
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import RadioField, SelectChoice, SelectMultipleField, SubmitField
+from wtforms.validators import InputRequired
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm, SiteForm, strip
-from matcher.models import GroupKind, JoinPolicy, Specialty
+from matcher.forms import OnceForm, SiteForm, line_field, text_area
+from matcher.models import GroupKind, InterestGroup, JoinPolicy, Specialty
 
 
 class GroupForm(OnceForm):
-    name = StringField(
+    name = line_field(
         "Group name",
-        validators=[InputRequired(), Length(max=160)],
-        filters=[strip],
+        InterestGroup.name,
+        required=True,
         description="e.g. Westbrook Dermatology Interest Group",
     )
     kind = RadioField(
@@ -25,9 +18,7 @@ class GroupForm(OnceForm):
         choices=[SelectChoice(k.value, k.label) for k in GroupKind],
         default=GroupKind.SCHOOL.value,
     )
-    institution = StringField(
-        "School or society", validators=[Optional(), Length(max=160)], filters=[strip]
-    )
+    institution = line_field("School or society", InterestGroup.institution)
     specialties = SelectMultipleField(
         "Specialties the group covers",
         coerce=int,
@@ -40,7 +31,7 @@ class GroupForm(OnceForm):
         choices=[SelectChoice(p.value, p.label) for p in JoinPolicy],
         default=JoinPolicy.OPEN.value,
     )
-    description = TextAreaField("Description", validators=[Length(max=2000)], render_kw={"rows": 4})
+    description = text_area("Description", 2000, render_kw={"rows": 4})
     submit = SubmitField("Save group")
 
     def __init__(self, specialties: list[Specialty], *args, **kwargs) -> None:

@@ -24,6 +24,19 @@ def _group_fields(form: GroupForm) -> dict:
     }
 
 
+def _group_data(group: InterestGroup) -> dict:
+    """The group as the edit form's values (the form is filled from these, not from the
+    model, whose specialties are objects where the form holds ids)."""
+    return {
+        "name": group.name,
+        "kind": group.kind.value,
+        "institution": group.institution,
+        "specialties": [s.id for s in group.specialties],
+        "join_policy": group.join_policy.value,
+        "description": group.description,
+    }
+
+
 def _refused(exc: services.GroupError, group: InterestGroup):
     db.session.rollback()
     flash(str(exc), "error")
@@ -37,7 +50,32 @@ def index():
     if current_user.role not in (Role.COORDINATOR, Role.ADMIN):
         runs = []
     belongs = list(db.session.scalars(access.member_groups(current_user)))
-    return render_template("groups/index.html", runs=runs, belongs=belongs)
+    return render_template(
+        "groups/index.html",
+        runs=runs,
+        belongs=belongs,
+        invitations=services.invitations(current_user),
+    )
+
+
+@bp.post("/groups/<int:group_id>/invitation/<any(accept, decline):decision>")
+@login_required
+def answer_invitation(group_id: int, decision: str):
+    _checked()
+    try:
+        if decision == "accept":
+            member = services.accept_invitation(current_user, group_id)
+            message = f"You are a member of {member.group.name}."
+        else:
+            group = services.decline_invitation(current_user, group_id)
+            message = f"You declined the invitation from {group.name}."
+    except services.GroupError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("groups.index"), code=303)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("groups.index"), code=303)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -95,15 +133,11 @@ def _rounds(group: InterestGroup, *, open_only: bool = False) -> list:
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 @access.group_coordinator_required
 def edit(group: InterestGroup):
+    retired = [s for s in group.specialties if not s.active]
     form = GroupForm(
-        vocabulary.specialties(),
-        obj=group,
-        data={"specialties": [s.id for s in group.specialties]}
-        if request.method == "GET"
-        else None,
+        sorted([*vocabulary.specialties(), *retired], key=lambda s: s.name),
+        data=_group_data(group) if request.method == "GET" else None,
     )
-    if request.method == "GET":
-        form.kind.data, form.join_policy.data = group.kind.value, group.join_policy.value
     if form.validate_on_submit():
         try:
             services.update_group(group, **_group_fields(form))

@@ -90,6 +90,8 @@ def join(user: User, group: InterestGroup) -> Membership:
     if user.role not in MEMBER_ROLES:
         raise GroupError("Only students and mentors join groups; coordinators are added by one.")
     existing = membership(group.id, user.id)
+    if existing is not None and existing.status is MembershipStatus.INVITED:
+        existing.status = MembershipStatus.ACTIVE
     if existing is not None:
         return existing
     status = (
@@ -100,6 +102,38 @@ def join(user: User, group: InterestGroup) -> Membership:
     member = Membership(group=group, user=user, status=status)
     db.session.add(member)
     return member
+
+
+def invitations(user: User) -> list[Membership]:
+    """The groups asking ``user`` to join (a roster import named their account)."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id, Membership.status == MembershipStatus.INVITED)
+            .order_by(Membership.joined_at)
+        )
+    )
+
+
+def _invitation(user: User, group_id: int) -> Membership:
+    member = membership(group_id, user.id)
+    if member is None or member.status is not MembershipStatus.INVITED:
+        raise GroupError("There is no invitation from that group.")
+    return member
+
+
+def accept_invitation(user: User, group_id: int) -> Membership:
+    """Join a group that invited ``user``."""
+    member = _invitation(user, group_id)
+    member.status = MembershipStatus.ACTIVE
+    return member
+
+
+def decline_invitation(user: User, group_id: int) -> InterestGroup:
+    """Turn down a group's invitation; the group can invite again with a later import."""
+    member = _invitation(user, group_id)
+    db.session.delete(member)
+    return member.group
 
 
 def _pending(group: InterestGroup, membership_id: int) -> Membership:

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from matcher.extensions import db
-from matcher.mail import external_url, queue_mail
+from matcher.mail import external_url, header, queue_mail, subject_line
 from matcher.models import (
     Goal,
     GroupEmailTemplate,
@@ -203,7 +203,9 @@ def reset_template(group: InterestGroup, key: str) -> bool:
 
 
 def render(text: Text, values: dict[str, str]) -> Text:
-    return Text(" ".join(fill(text.subject, values).split()), fill(text.body, values))
+    """The email with ``values`` filled in; in the subject each value is one short line."""
+    in_subject = {name: header(value) for name, value in values.items()}
+    return Text(subject_line(fill(text.subject, in_subject)), fill(text.body, values))
 
 
 # --- the values ---------------------------------------------------------------------------

@@ -2,19 +2,17 @@
 
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from matcher import clock
-from matcher.forms import OnceForm, SiteForm, strip
-from matcher.models import IntroStatus, RematchPolicy, WantedMentor
+from matcher.forms import OnceForm, SiteForm, WholeNumberField, line_field, strip, text_area
+from matcher.models import GroupEmailTemplate, IntroStatus, RematchPolicy, WantedMentor
 
 
 class ActionForm(SiteForm):
@@ -28,9 +26,9 @@ class AcceptForm(SiteForm):
 
 
 class DeclineForm(SiteForm):
-    reason = TextAreaField(
+    reason = text_area(
         "Reason (optional)",
-        validators=[Optional(), Length(max=1000)],
+        1000,
         filters=[strip],
         description="Seen by the coordinators only, to find a better match next time.",
         render_kw={"rows": 3},
@@ -48,9 +46,9 @@ class MetForm(SiteForm):
 
 
 class WithdrawForm(SiteForm):
-    reason = TextAreaField(
+    reason = text_area(
         "Why (optional)",
-        validators=[Optional(), Length(max=1000)],
+        1000,
         filters=[strip],
         description="Shown in the introduction's history.",
         render_kw={"rows": 2},
@@ -71,14 +69,12 @@ class FeedbackForm(OnceForm):
         coerce=int,
         validators=[InputRequired(message="Choose a rating from 1 to 5.")],
     )
-    comment = TextAreaField(
-        "Comment", validators=[Optional(), Length(max=2000)], filters=[strip], render_kw={"rows": 4}
-    )
+    comment = text_area("Comment", 2000, filters=[strip], render_kw={"rows": 4})
     submit = SubmitField("Send")
 
 
-def _days(label: str, low: int, high: int, description: str) -> IntegerField:
-    return IntegerField(
+def _days(label: str, low: int, high: int, description: str) -> WholeNumberField:
+    return WholeNumberField(
         label,
         validators=[
             InputRequired(message=f"Give a number of days from {low} to {high}."),
@@ -116,10 +112,8 @@ class SettingsForm(SiteForm):
 
 
 class TemplateForm(SiteForm):
-    subject = StringField("Subject", validators=[InputRequired(), Length(max=200)], filters=[strip])
-    body = TextAreaField(
-        "Text", validators=[InputRequired(), Length(max=10000)], render_kw={"rows": 18}
-    )
+    subject = line_field("Subject", GroupEmailTemplate.subject, required=True)
+    body = text_area("Text", 10000, required=True, render_kw={"rows": 18})
     preview = SubmitField("Preview")
     submit = SubmitField("Save")
 

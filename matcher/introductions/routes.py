@@ -309,7 +309,10 @@ def rematch_one(group: InterestGroup, intro_id: int):
     need = _need(group, intro_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    result = services.rematch(group, current_user, only={need.id})
+    try:
+        result = services.rematch(group, current_user, only={need.id})
+    except services.IntroductionError as exc:
+        return _group_refused(exc, group)
     db.session.commit()
     if result.proposed:
         intro = result.proposed[0]

@@ -11,7 +11,9 @@ matching (a proposal is a place the round set aside), but a mentor commits to a 
 accepting. A mentor may accept while fewer than ``MentorProfile.capacity`` of their
 introductions are accepted or met. The check runs with the mentor's profile row locked
 (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite write transactions begin ``IMMEDIATE``), so two
-accepts racing for the last place are serialized and exactly one wins.
+accepts racing for the last place are serialized and exactly one wins. Every path that creates
+an introduction (a published round, a re-match, a coordinator's offer) calls
+:func:`hold_places`, which refuses one a mentor has no free place for, under the same lock.
 """
 
 import secrets
@@ -45,7 +47,7 @@ from matcher.models import (
 )
 
 COMMITTED_STATUSES = (IntroStatus.ACCEPTED, IntroStatus.MET)
-NEEDS_STATUSES = (IntroStatus.DECLINED, IntroStatus.EXPIRED)
+NEEDS_STATUSES = (IntroStatus.DECLINED, IntroStatus.EXPIRED, IntroStatus.WITHDRAWN)
 LINK_SALT = "matcher.introduction-answer"
 ANSWERS = ("accept", "decline")
 
@@ -119,6 +121,7 @@ def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> lis
         _create(round_.group_id, round_.id, pair, actor, f"Proposed by {round_.name}")
         for pair in pairs
     ]
+    hold_places(intros)
     ask(intros)
     return intros
 
@@ -126,6 +129,89 @@ def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> lis
 def respond_by(intro: Introduction) -> datetime:
     """When an unanswered request expires: after the ask and its one reminder."""
     return intro.asked_at + 2 * timedelta(days=intro.group.response_days)
+
+
+# --- places: the one capacity check of every path that creates an introduction ----------
+
+
+@dataclass(frozen=True)
+class OverCapacity:
+    """A mentor who would hold ``over`` more places than their capacity: ``held`` by active
+    introductions now, ``asked`` more wanted."""
+
+    mentor_id: int
+    capacity: int
+    held: int
+    asked: int
+
+    @property
+    def over(self) -> int:
+        return self.held + self.asked - self.capacity
+
+
+class NoFreePlaceError(IntroductionError):
+    """New introductions would hold more places than their mentors have; nothing is made."""
+
+    def __init__(self, message: str, conflicts: list[OverCapacity]) -> None:
+        super().__init__(message)
+        self.conflicts = conflicts
+
+
+def lock_mentors(mentor_ids) -> dict[int, int]:
+    """Lock the mentors' profile rows for the rest of the transaction; their capacities.
+
+    ``SELECT ... FOR UPDATE`` in id order on PostgreSQL, so callers wanting the same mentors
+    queue in one order and never deadlock, and a count read after it sees every place
+    committed before; SQLite's write transaction already holds the whole database.
+    """
+    ids = sorted(set(mentor_ids))
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(MentorProfile.user_id, MentorProfile.capacity)
+            .where(MentorProfile.user_id.in_(ids))
+            .order_by(MentorProfile.user_id)
+            .with_for_update()
+        ).all()
+    )
+
+
+def over_capacity(asked: dict[int, int]) -> list[OverCapacity]:
+    """The mentors of ``asked`` (mentor id: places wanted beyond the ones held now) whose
+    active introductions would exceed their capacity, in id order; counted under
+    :func:`lock_mentors`."""
+    ids = sorted(asked)
+    capacity = lock_mentors(ids)
+    if not ids:
+        return []
+    held = dict(
+        db.session.execute(
+            select(Introduction.mentor_id, func.count())
+            .where(Introduction.mentor_id.in_(ids), Introduction.status.in_(ACTIVE_STATUSES))
+            .group_by(Introduction.mentor_id)
+        ).all()
+    )
+    found = [OverCapacity(m, capacity.get(m, 0), held.get(m, 0), asked[m]) for m in ids]
+    return [c for c in found if c.over > 0]
+
+
+def hold_places(intros: list[Introduction]) -> None:
+    """Refuse introductions just added to the session that hold more places than their
+    mentors have (they are counted, so nothing more is asked)."""
+    conflicts = over_capacity({i.mentor_id: 0 for i in intros if i.status.active})
+    if conflicts:
+        names = dict(
+            db.session.execute(
+                select(User.id, User.name).where(User.id.in_([c.mentor_id for c in conflicts]))
+            ).all()
+        )
+        raise NoFreePlaceError(
+            "No free place left for "
+            + ", ".join(names.get(c.mentor_id, "a mentor") for c in conflicts)
+            + ": someone else took it first. Choose another mentor.",
+            conflicts,
+        )
 
 
 # --- signed answer links ------------------------------------------------------------------
@@ -165,6 +251,10 @@ def introduction_for_token(token: str) -> tuple[Introduction, str]:
     intro = db.session.get(Introduction, data["i"]) if valid else None
     if intro is None:
         raise LinkError("This link is not valid, or its introduction no longer exists.", 400)
+    if not intro.mentor.active:
+        raise LinkError(
+            "This link no longer works: the account it was sent to is switched off.", 410
+        )
     if intro.status is not IntroStatus.PROPOSED:
         raise LinkError(
             f"This link has already been used: the introduction is {intro.status.label.lower()}.",
@@ -221,6 +311,8 @@ def committed_count(mentor_id: int, *, excluding: int | None = None) -> int:
 
 def accept(intro: Introduction, actor: User) -> None:
     """The mentor says yes: both get a warm introduction email."""
+    if not intro.mentor.active:
+        raise IntroductionError("This mentor's account is switched off.")
     capacity = db.session.scalar(
         select(MentorProfile.capacity)
         .where(MentorProfile.user_id == intro.mentor_id)
@@ -295,7 +387,8 @@ def mark_met(intro: Introduction, actor: User, met_on: date) -> None:
 
 
 def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
-    """The student or a coordinator ends the introduction; the other side(s) are told."""
+    """The student or a coordinator ends the introduction; the other side(s) are told. Nobody
+    waits for another mentor because of it."""
     was = intro.status
     _move(
         intro,
@@ -305,6 +398,7 @@ def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
         note=reason.strip(),
         closed_at=clock.now(),
         link_nonce=secrets.token_urlsafe(16),
+        rematched=True,
     )
     told = [intro.mentor] if actor.id == intro.student_id else [intro.student, intro.mentor]
     for person in told:
@@ -312,6 +406,42 @@ def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
     audit.record(
         "introduction.withdraw", actor=actor, group_id=intro.group_id, target=intro, was=was.value
     )
+
+
+def release(person: User, actor: User | None) -> int:
+    """End the open introductions of a person whose account was switched off, and say how
+    many: their links stop working, the other side is told, the mentor's places are freed, and
+    a student who loses a mentor goes back to matching for that seat (the re-match list)."""
+    intros = db.session.scalars(
+        select(Introduction)
+        .where(
+            or_(Introduction.student_id == person.id, Introduction.mentor_id == person.id),
+            Introduction.status.in_(ACTIVE_STATUSES),
+        )
+        .order_by(Introduction.id)
+    ).all()
+    for intro in intros:
+        was, student_left = intro.status, intro.student_id == person.id
+        _move(
+            intro,
+            ACTIVE_STATUSES,
+            IntroStatus.WITHDRAWN,
+            actor,
+            note=f"{person.name}'s account was switched off",
+            closed_at=clock.now(),
+            link_nonce=secrets.token_urlsafe(16),
+            rematched=student_left,
+        )
+        emails.send("withdrawn", intro, intro.mentor if student_left else intro.student)
+        audit.record(
+            "introduction.withdraw",
+            actor=actor,
+            group_id=intro.group_id,
+            target=intro,
+            was=was.value,
+            switched_off=person.id,
+        )
+    return len(intros)
 
 
 def close(intro: Introduction) -> None:
@@ -531,7 +661,7 @@ def _settle(need: Introduction, note: str, actor: User | None) -> None:
 
 def offer(group: InterestGroup, need: Introduction, mentor_id: int, actor: User) -> Introduction:
     """A coordinator hand-picks the next mentor for a student on the list."""
-    if need.rematched or need.status not in NEEDS_STATUSES:
+    if need.rematched or need.status not in NEEDS_STATUSES or not _still_needed(group, need):
         raise IntroductionError("That student is no longer waiting for a mentor.")
     if mentor_id not in {m.id for m in offerable_mentors(group, need)}:
         raise IntroductionError(
@@ -545,6 +675,7 @@ def offer(group: InterestGroup, need: Introduction, mentor_id: int, actor: User)
         actor,
         "Offered by a coordinator",
     )
+    hold_places([intro])
     _settle(need, f"Offered to another mentor by {actor.name}", actor)
     ask([intro])
     audit.record(
@@ -616,6 +747,7 @@ def rematch(
             target=intro,
             replaces=[s.id for s in sources],
         )
+    hold_places(proposed)
     ask(proposed)
     return RematchResult(proposed, len(by_want))
 

@@ -2,19 +2,61 @@
 
 ``queue_mail`` renders a message and adds it to the outbox in the caller's transaction: if the
 change that causes the mail rolls back, so does the mail. The sender (``flask outbox send``)
-delivers what was committed.
+delivers what was committed. Header values are made safe here, once: a subject is one line of
+at most the outbox column's length, and an address must be one plain address.
 """
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
 
 from matcher.extensions import db
 from matcher.models import OutboxMessage
+from matcher.text import has_controls, one_line, shorten
+
+SUBJECT_MAX = OutboxMessage.__table__.c.subject.type.length
+ADDRESS_MAX = OutboxMessage.__table__.c.to_addr.type.length
+
+
+class MailHeaderError(ValueError):
+    """A header value (an address) that cannot go into an email."""
+
+
+def subject_line(text: str) -> str:
+    """A subject header: one line, at most ``SUBJECT_MAX`` characters."""
+    return shorten(one_line(text), SUBJECT_MAX)
+
+
+PLAIN_ADDRESS = re.compile(r"[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+")
+
+
+def checked_address(address: str) -> str:
+    """``address`` if it is one plain email address that fits the outbox (no display name, no
+    second address, no line break), else ``MailHeaderError``."""
+    if (
+        not isinstance(address, str)
+        or len(address) > ADDRESS_MAX
+        or has_controls(address)
+        or not PLAIN_ADDRESS.fullmatch(address)
+    ):
+        raise MailHeaderError(f"not one plain email address: {address!r}")
+    return address
+
+
+NAME_IN_SUBJECT_MAX = 60
+
+
+def header(value: object, limit: int = NAME_IN_SUBJECT_MAX) -> str:
+    """The ``header`` filter that every value in an email template's ``Subject:`` line goes
+    through: one line, cut to ``limit`` characters, so a long or multi-line name can neither
+    split the subject from the body nor push the subject past the outbox column."""
+    return shorten(one_line(str(value)), limit)
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["external_url"] = external_url
+    app.jinja_env.filters["header"] = header
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -36,8 +78,8 @@ def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
     if not first.startswith("Subject:"):
         raise ValueError(f"email template {template!r} must start with a 'Subject:' line")
     message = OutboxMessage(
-        to_addr=to_addr,
-        subject=first.removeprefix("Subject:").strip(),
+        to_addr=checked_address(to_addr),
+        subject=subject_line(first.removeprefix("Subject:")),
         body_text=body.strip() + "\n",
     )
     db.session.add(message)

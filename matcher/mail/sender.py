@@ -5,12 +5,16 @@ send one message twice; a message is marked sent only after the server accepted 
 cannot be reached leaves every message as it was; a message the server refuses is retried with
 backoff until ``MAIL_MAX_ATTEMPTS``. A claim older than ``STALE_CLAIM`` (a sender that died while
 sending) is released; the message keeps its Message-ID so a receiver can drop a duplicate.
+A message that cannot be built or that no server could ever take (a bad header, content the
+server does not support) is marked failed with the reason, and the sender goes on with the rest.
 """
 
+import logging
 import smtplib
 import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Protocol, TextIO
@@ -20,7 +24,10 @@ from sqlalchemy import or_, select, update
 
 from matcher import clock
 from matcher.extensions import db
+from matcher.mail import checked_address, subject_line
 from matcher.models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
 
 STALE_CLAIM = timedelta(minutes=10)
 BATCH_SIZE = 100
@@ -99,10 +106,18 @@ def transport_for(config) -> Transport:
 
 
 def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
+    """The message of an outbox row; ``ValueError`` (or another error of the email package) if
+    a header cannot be made, which fails that message alone. A non-ASCII subject is encoded
+    here, since the email package's own folding can drop the space between two encoded words
+    (CPython gh-144156)."""
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = row.to_addr
-    message["Subject"] = row.subject
+    message["To"] = checked_address(row.to_addr)
+    subject = subject_line(row.subject)
+    if subject.isascii():
+        message["Subject"] = subject
+    else:
+        message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
     message.set_content(row.body_text)
@@ -178,6 +193,15 @@ def _settle(row: OutboxMessage, error: str | None, report: DeliveryReport) -> No
     db.session.commit()
 
 
+def _give_up(row: OutboxMessage, error: str, report: DeliveryReport) -> None:
+    """Mark a message that can never be sent as failed, with the reason."""
+    log.warning("outbox message %s failed for good: %s", row.id, error)
+    row.status, row.last_error, row.claimed_at = OutboxStatus.FAILED, error, None
+    report.failed += 1
+    report.errors.append(f"message {row.id} to {row.to_addr!r}: {error} (giving up)")
+    db.session.commit()
+
+
 def _release(row: OutboxMessage) -> None:
     """Give back a claim that was never tried, as if it had not been taken."""
     row.status, row.claimed_at = OutboxStatus.PENDING, None
@@ -200,13 +224,20 @@ def send_pending(transport: Transport | None = None) -> DeliveryReport:
                 if row is None:
                     continue
                 try:
-                    transport.send(build_email(row, sender))
+                    message = build_email(row, sender)
+                except Exception as exc:
+                    _give_up(row, f"could not be built: {type(exc).__name__}: {exc}", report)
+                    continue
+                try:
+                    transport.send(message)
                 except smtplib.SMTPServerDisconnected as exc:
                     _settle(row, f"server disconnected: {exc}", report)
                     report.unreachable = str(exc) or "server disconnected"
                     break
                 except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as exc:
                     _settle(row, f"refused: {exc}", report)
+                except (smtplib.SMTPException, ValueError) as exc:
+                    _give_up(row, f"could not be sent: {type(exc).__name__}: {exc}", report)
                 except OSError as exc:
                     _release(row)
                     report.unreachable = str(exc)

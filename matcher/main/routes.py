@@ -18,6 +18,7 @@ def index():
     if current_user.role in (Role.STUDENT, Role.MENTOR):
         context["gaps"] = profiles.missing(current_user)
         context["groups"] = list(db.session.scalars(access.member_groups(current_user)))
+        context["invitations"] = groups.invitations(current_user)
         context["open_rounds"] = rounds.open_rounds_overview(current_user)
     else:
         run = list(db.session.scalars(access.coordinated_groups(current_user)))

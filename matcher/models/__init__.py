@@ -20,6 +20,8 @@ from matcher.models.introduction import (
 from matcher.models.job import Job, JobStatus
 from matcher.models.mail import OutboxMessage, OutboxStatus
 from matcher.models.profile import MentorProfile, StudentInterest, StudentProfile
+from matcher.models.ratelimit import RateLimitCount
+from matcher.models.released import ReleasedAddress
 from matcher.models.round import (
     ConstraintKind,
     DraftOutcome,
@@ -70,6 +72,8 @@ __all__ = [
     "MentorType",
     "OutboxMessage",
     "OutboxStatus",
+    "RateLimitCount",
+    "ReleasedAddress",
     "RematchPolicy",
     "Role",
     "Round",

@@ -47,8 +47,12 @@ class RematchPolicy(StrEnum):
 
 
 class MembershipStatus(StrEnum):
+    """``pending``: the person asked and a coordinator decides; ``invited``: a coordinator
+    asked (a roster import named an existing account) and the person decides."""
+
     ACTIVE = "active"
     PENDING = "pending"
+    INVITED = "invited"
 
 
 def new_invite_code() -> str:

@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
@@ -52,6 +52,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    imported_by_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interest_groups.id", ondelete="SET NULL"), index=True
+    )
 
     student_profile: Mapped["StudentProfile | None"] = relationship(  # noqa: F821
         back_populates="user", cascade="all, delete-orphan", uselist=False
@@ -69,6 +72,11 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def claimed(self) -> bool:
+        """Whether the owner has taken the account over: logged in or chosen a password."""
+        return self.last_login_at is not None or self.password_changed_at is not None
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

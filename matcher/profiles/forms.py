@@ -4,7 +4,6 @@ from datetime import date
 
 from wtforms import (
     BooleanField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -12,18 +11,27 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from matcher.forms import MultiCheckboxField, SiteForm, optional_int, strip
+from matcher.forms import (
+    MultiCheckboxField,
+    SiteForm,
+    WholeNumberField,
+    line_field,
+    optional_int,
+    strip,
+    text_area,
+)
 from matcher.models import (
     ContactPreference,
     FacultyRank,
     Goal,
+    MentorProfile,
     MentorType,
     Specialty,
     Stage,
+    StudentProfile,
     WantedMentor,
 )
 
@@ -70,9 +78,9 @@ class ProfileForm(SiteForm):
 class StudentProfileForm(ProfileForm):
     specialty_fields = ("interest_1", "interest_2", "interest_3")
 
-    school = StringField("Medical school", validators=[Length(max=160)], filters=[strip])
+    school = line_field("Medical school", StudentProfile.school)
     stage = SelectField("Stage", choices=[NONE_CHOSEN, *Stage.choices()], validators=[Optional()])
-    graduation_year = IntegerField(
+    graduation_year = WholeNumberField(
         "Expected graduation year",
         validators=[Optional(), NumberRange(min=2000, max=date.today().year + 10)],
     )
@@ -100,9 +108,9 @@ class StudentProfileForm(ProfileForm):
         choices=ContactPreference.choices(),
         default=ContactPreference.EMAIL.value,
     )
-    statement = TextAreaField(
+    statement = text_area(
         "A short statement for your mentors",
-        validators=[Length(max=1000)],
+        1000,
         description="Up to 1,000 characters: where you are, what you hope for.",
         render_kw={"rows": 5},
     )
@@ -130,7 +138,9 @@ class MentorProfileForm(ProfileForm):
     faculty_rank = SelectField(
         "Faculty role", choices=[NONE_CHOSEN, *FacultyRank.choices()], validators=[Optional()]
     )
-    pgy = IntegerField("PGY year (residents)", validators=[Optional(), NumberRange(min=1, max=7)])
+    pgy = WholeNumberField(
+        "PGY year (residents)", validators=[Optional(), NumberRange(min=1, max=7)]
+    )
     peer_stage = SelectField(
         "Your own stage (peer mentors)",
         choices=[NONE_CHOSEN, *Stage.choices(exclude=(Stage.MS1, Stage.GRADUATED))],
@@ -143,15 +153,10 @@ class MentorProfileForm(ProfileForm):
         description="Hold Ctrl (Cmd on a Mac) to choose several.",
         render_kw={"size": 8},
     )
-    institution = StringField("Institution", validators=[Length(max=160)], filters=[strip])
-    region = StringField(
-        "Region",
-        validators=[Length(max=80)],
-        filters=[strip],
-        description="e.g. Northeast, Midwest",
-    )
+    institution = line_field("Institution", MentorProfile.institution)
+    region = line_field("Region", MentorProfile.region, description="e.g. Northeast, Midwest")
     offers = MultiCheckboxField("What I can offer", choices=Goal.choices())
-    capacity = IntegerField(
+    capacity = WholeNumberField(
         "How many mentees can you take at once?",
         validators=[InputRequired(), NumberRange(min=1, max=10)],
         default=2,
@@ -161,7 +166,7 @@ class MentorProfileForm(ProfileForm):
         "Mentee stages I prefer (none means any)",
         choices=Stage.choices(exclude=(Stage.GRADUATED,)),
     )
-    bio = TextAreaField("A short bio", validators=[Length(max=1000)], render_kw={"rows": 5})
+    bio = text_area("A short bio", 1000, render_kw={"rows": 5})
     submit = SubmitField("Save profile")
 
     def validate(self, extra_validators=None) -> bool:

@@ -7,7 +7,7 @@ from matcher import audit, vocabulary
 from matcher.auth.decorators import role_required
 from matcher.extensions import db
 from matcher.groups.access import member_groups
-from matcher.models import Goal, Role, Stage, User, WantedMentor
+from matcher.models import Goal, Role, Specialty, Stage, User, WantedMentor
 from matcher.profiles import bp, services
 from matcher.profiles.forms import (
     DeleteAccountForm,
@@ -91,11 +91,22 @@ def _save(form, user: User) -> None:
         )
 
 
+def _offered_specialties(user: User) -> list[Specialty]:
+    """The active specialties, and any retired one the profile still holds, so the form shows
+    it chosen and saving the form unchanged keeps it."""
+    if user.role is Role.STUDENT:
+        held = [i.specialty for i in services.student_profile(user).interests]
+    else:
+        held = [services.mentor_profile(user).specialty]
+    retired = [s for s in held if s is not None and not s.active]
+    return sorted([*vocabulary.specialties(), *retired], key=lambda s: s.name)
+
+
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @role_required(Role.STUDENT, Role.MENTOR)
 def edit():
     user = current_user._get_current_object()
-    specialties = vocabulary.specialties()
+    specialties = _offered_specialties(user)
     if user.role is Role.STUDENT:
         form_cls, initial = StudentProfileForm, _student_form_data
     else:

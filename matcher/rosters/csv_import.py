@@ -5,6 +5,11 @@ accounts before anything is written; ``apply`` then writes the lot in the caller
 Lookups are batched (accounts by email in chunks, the vocabulary in two queries), so a
 10,000-row file costs a handful of reads. Only values that differ are written, which is what
 makes a second import of the same file change nothing.
+
+An import creates accounts, and fills or changes only the accounts it created itself: made by an
+import into the same group, never taken over by their owner (no log-in, no password chosen) and
+in no other group. Every other account the file names is invited to join, and nothing of theirs
+changes until they accept.
 """
 
 import csv
@@ -20,8 +25,10 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from matcher import clock
+from matcher.auth.limits import mail_allowed
 from matcher.auth.services import AccountError, invite_users
 from matcher.extensions import db
+from matcher.mail import queue_mail
 from matcher.models import (
     FocusArea,
     InterestGroup,
@@ -39,10 +46,18 @@ from matcher.models import (
 from matcher.models.profile import mentor_focus, student_focus
 from matcher.models.user import normalize_email
 from matcher.rosters import columns
+from matcher.text import has_controls
 
 MAX_ROWS = 10_000
 LOOKUP_CHUNK = 500
-MAX_LENGTHS = {"email": 254, "name": 120, "school": 160, "institution": 160, "region": 80}
+TEXT_COLUMNS = {
+    "email": User.email,
+    "name": User.name,
+    "school": StudentProfile.school,
+    "institution": MentorProfile.institution,
+    "region": MentorProfile.region,
+}
+MAX_LENGTHS = {name: column.type.length for name, column in TEXT_COLUMNS.items()}
 ROLES = {Role.STUDENT.value: Role.STUDENT, Role.MENTOR.value: Role.MENTOR}
 
 
@@ -70,24 +85,37 @@ class RosterConflictError(ValueError):
 
 @dataclass
 class ImportSummary:
-    """What an import did, in rows: ``created`` people are new accounts, each ``invited``."""
+    """What an import did, in rows: ``created`` people are new accounts, each sent an email to
+    choose a password; ``invited`` people already had an account and were asked to join;
+    ``approved`` people had asked to join and are now members."""
 
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     invited: int = 0
+    approved: int = 0
 
     @property
     def rows(self) -> int:
-        return self.created + self.updated + self.unchanged
+        return self.created + self.updated + self.unchanged + self.invited + self.approved
 
     def message(self) -> str:
         rows = "1 row" if self.rows == 1 else f"{self.rows} rows"
         people = "1 new person" if self.created == 1 else f"{self.created} new people"
-        return (
+        text = (
             f"Imported {rows}: {people} invited by email, "
             f"{self.updated} updated, {self.unchanged} unchanged."
         )
+        if self.invited:
+            who = "person" if self.invited == 1 else "people"
+            text += (
+                f" {self.invited} {who} with an account already asked to join the group; "
+                "they become members when they accept, and nothing of theirs was changed."
+            )
+        if self.approved:
+            asks = "request" if self.approved == 1 else "requests"
+            text += f" {self.approved} {asks} to join approved."
+        return text
 
 
 @dataclass
@@ -102,6 +130,7 @@ class Entry:
     specialty_ids: list[int] | None
     focus_area_ids: list[int] | None
     user: User | None
+    editable: bool = True
 
 
 @dataclass
@@ -110,6 +139,13 @@ class Plan:
     entries: list[Entry]
     vocabulary: "Vocabulary"
     memberships: dict[int, Membership] = field(default_factory=dict)
+
+
+def editable(user: User, group: InterestGroup, elsewhere: set[int]) -> bool:
+    """Whether an import into ``group`` may change ``user``: an account an import into this
+    group created, that its owner has not taken over and that is in no other group
+    (``elsewhere`` holds the ids of accounts with a membership in another group)."""
+    return user.imported_by_group_id == group.id and not user.claimed and user.id not in elsewhere
 
 
 class Vocabulary:
@@ -246,12 +282,14 @@ def check_rows(
     report(0, len(rows), CHECKING)
     vocabulary = Vocabulary()
     users = _users_by_email({normalize_email(cells["email"]) for _, cells in rows})
+    elsewhere = _in_other_groups(group, [user.id for user in users.values()])
+    changeable = {email for email, user in users.items() if editable(user, group, elsewhere)}
     errors: list[str] = []
     entries: list[Entry] = []
     seen: dict[str, int] = {}
     for k, (number, cells) in enumerate(rows, 1):
         problems: list[str] = []
-        entry = _check_row(number, cells, users, vocabulary, seen, problems)
+        entry = _check_row(number, cells, users, changeable, vocabulary, seen, problems)
         label = cells["email"][:80]
         prefix = f"Row {number} ({label})" if label else f"Row {number}"
         errors.extend(f"{prefix}: {problem}" for problem in problems)
@@ -284,6 +322,16 @@ def _users_by_email(emails: set[str]) -> dict[str, User]:
     return found
 
 
+def _in_other_groups(group: InterestGroup, user_ids: list[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(user_ids)):
+        query = select(Membership.user_id).where(
+            Membership.group_id != group.id, Membership.user_id.in_(chunk)
+        )
+        found.update(db.session.scalars(query))
+    return found
+
+
 def _memberships(group: InterestGroup, user_ids: list[int]) -> dict[int, Membership]:
     found: dict[int, Membership] = {}
     for chunk in _chunks(sorted(user_ids)):
@@ -298,6 +346,7 @@ def _check_row(
     number: int,
     cells: dict[str, str],
     users: dict[str, User],
+    changeable: set[str],
     vocabulary: Vocabulary,
     seen: dict[str, int],
     problems: list[str],
@@ -318,8 +367,8 @@ def _check_row(
     user = users.get(email) if email else None
     if user is not None and role is not None and user.role is not role:
         problems.append(
-            f"{email} already has an account as {user.role.label}, "
-            f"so it cannot be imported as {role.label}"
+            f"{email} cannot be used for a {role.value} here. "
+            "Check the address, or use the one this person uses on matcher"
         )
     if role is None:
         return None
@@ -329,7 +378,9 @@ def _check_row(
     values = _check_values(cells, role, user, problems)
     specialty_ids = _check_specialties(cells, role, user, vocabulary, problems)
     focus_ids = _check_focus_areas(cells, specialty_ids, vocabulary, problems)
-    return Entry(number, email, name, role, values, specialty_ids, focus_ids, user)
+    entry = Entry(number, email, name, role, values, specialty_ids, focus_ids, user)
+    entry.editable = user is None or email in changeable
+    return entry
 
 
 def _check_email(raw: str, problems: list[str]) -> str:
@@ -345,9 +396,13 @@ def _check_email(raw: str, problems: list[str]) -> str:
 
 
 def _check_lengths(cells: dict[str, str], problems: list[str]) -> None:
+    """Each text cell fits its column and is one line with no control characters."""
     for column, limit in MAX_LENGTHS.items():
-        if len(cells.get(column, "")) > limit:
+        value = cells.get(column, "")
+        if len(value) > limit:
             problems.append(f"{column} is longer than {limit} characters")
+        if has_controls(value):
+            problems.append(f"{column} has a line break or another control character")
 
 
 def _check_role(raw: str, problems: list[str]) -> Role | None:
@@ -556,7 +611,8 @@ def _find_area(name: str, specialties: list[Specialty], problems: list[str]) -> 
 
 
 def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
-    """Write the plan: invite new people, update profiles, make everyone an active member.
+    """Write the plan: create and invite new people, update the accounts the import may
+    change and make them active members, and ask everyone else to join.
 
     New people's profiles and memberships go in as bulk inserts; existing people are compared
     and only what differs is written. Leaves committing to the caller. Raises
@@ -579,6 +635,7 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
             )
         for entry, user in zip(new, invited, strict=True):
             entry.user = user
+            user.imported_by_group_id = plan.group.id
         db.session.flush()
         report(2 * len(new), total, SAVING)
         _insert_new_people(
@@ -586,7 +643,10 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
         )
         report(3 * len(new), total, SAVING if not existing else UPDATING)
         for k, entry in enumerate(existing, 3 * len(new) + 1):
-            summary.updated += _apply_entry(plan, entry, interest_changes)
+            if entry.editable:
+                summary.updated += _apply_entry(plan, entry, interest_changes)
+            else:
+                _ask_to_join(plan, entry.user, summary)
             report(k, total, UPDATING)
         for profile, _ in interest_changes:
             profile.interests = []
@@ -599,10 +659,25 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
             "Some of these people got accounts while the file was being imported. "
             "Nothing was saved; upload the file again."
         ) from None
-    summary.created = summary.invited = len(new)
-    summary.unchanged = len(existing) - summary.updated
+    summary.created = len(new)
+    summary.unchanged = len(existing) - summary.updated - summary.invited - summary.approved
     report(total, total, SAVING)
     return summary
+
+
+def _ask_to_join(plan: Plan, user: User, summary: ImportSummary) -> None:
+    """An account the import may not change: invite it, or approve its own request to join."""
+    membership = plan.memberships.get(user.id)
+    if membership is None:
+        db.session.add(
+            Membership(group_id=plan.group.id, user_id=user.id, status=MembershipStatus.INVITED)
+        )
+        if user.active and mail_allowed("group-invitation", user.email):
+            queue_mail(user.email, "groups/asked_to_join", user=user, group=plan.group)
+        summary.invited += 1
+    elif membership.status is MembershipStatus.PENDING:
+        membership.status = MembershipStatus.ACTIVE
+        summary.approved += 1
 
 
 def _insert_new_people(

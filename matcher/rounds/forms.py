@@ -3,20 +3,25 @@ from datetime import UTC
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
-    DecimalField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
-    StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from matcher.forms import MultiCheckboxField, OnceForm, SiteForm, optional_int, strip
+from matcher.forms import (
+    FiniteDecimalField,
+    MultiCheckboxField,
+    OnceForm,
+    SiteForm,
+    WholeNumberField,
+    line_field,
+    optional_int,
+)
 from matcher.matching import CRITERIA, Weights
-from matcher.models import WantedMentor
+from matcher.models import Round, WantedMentor
 from matcher.rounds.problem import MAX_PREFERENCES
 from matcher.rounds.settings import CRITERION_HELP, INSTITUTION_POLICIES, RoundSettings
 
@@ -24,10 +29,10 @@ MAX_WEIGHT = 100
 
 
 class RoundForm(OnceForm):
-    name = StringField(
+    name = line_field(
         "Round name",
-        validators=[InputRequired(), Length(max=120)],
-        filters=[strip],
+        Round.name,
+        required=True,
         description="e.g. Autumn 2026 faculty and resident round",
     )
     slots = MultiCheckboxField(
@@ -48,12 +53,12 @@ class RoundForm(OnceForm):
         default=True,
         description="Only pair a student with mentors in a specialty on the student's list.",
     )
-    peer_min = IntegerField(
+    peer_min = WholeNumberField(
         "Peer mentors at least this many years ahead",
         default=1,
         validators=[InputRequired(), NumberRange(min=1, max=4)],
     )
-    peer_max = IntegerField(
+    peer_max = WholeNumberField(
         "…and at most this many years ahead",
         default=2,
         validators=[InputRequired(), NumberRange(min=1, max=4)],
@@ -69,7 +74,7 @@ class RoundForm(OnceForm):
         description="For a student whose school has no department in their first-choice "
         "specialty, mentors at other institutions score higher on institution.",
     )
-    min_score = DecimalField(
+    min_score = FiniteDecimalField(
         "Minimum score",
         validators=[
             Optional(),
@@ -130,7 +135,7 @@ for _name in CRITERIA:
     setattr(
         RoundForm,
         f"w_{_name}",
-        DecimalField(
+        FiniteDecimalField(
             f"Weight: {_label}",
             default=getattr(_default_weights, _name),
             places=None,
@@ -183,11 +188,15 @@ class LikesForm(SiteForm):
     submit = SubmitField("Save")
 
 
+def _id_field() -> WholeNumberField:
+    return WholeNumberField(validators=[InputRequired(), NumberRange(min=1)])
+
+
 class ConstraintForm(SiteForm):
-    student_id = IntegerField(validators=[InputRequired()])
-    mentor_id = IntegerField(validators=[InputRequired()])
+    student_id = _id_field()
+    mentor_id = _id_field()
     kind = HiddenField(validators=[InputRequired()])
 
 
 class PublishForm(SiteForm):
-    draft = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    draft = _id_field()

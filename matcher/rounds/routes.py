@@ -43,6 +43,7 @@ from matcher.rounds.forms import (
     RoundForm,
 )
 from matcher.rounds.solve import CHOICE_WHY, REASONS
+from matcher.urls import safe_next, whole_number
 
 PAGE_SIZE = 50
 REFUSALS = (services.RoundError, round_settings.SettingsError)
@@ -79,6 +80,13 @@ def _refused(exc: Exception, round_: Round):
     db.session.rollback()
     flash(str(exc), "error")
     return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+def _form_problem(form, message: str) -> str:
+    """``message``, followed by what was wrong with the form's fields (a number beyond any
+    id, say)."""
+    problems = sorted({error for errors in form.errors.values() for error in errors})
+    return " ".join([message, *(p for p in problems if isinstance(p, str))])
 
 
 def _perform(round_: Round, action: Callable, success: Callable[[object], str], then: Callable):
@@ -403,7 +411,7 @@ def draft(round_: Round, number: int):
 
     previous = None
     changes = []
-    compare_to = request.args.get("compare", type=int)
+    compare_to = whole_number(request.args.get("compare"))
     if compare_to not in {d.number for d in round_.drafts}:
         compare_to = None
     if compare_to is None and number > 1:
@@ -488,10 +496,9 @@ def explain(round_: Round, number: int, student_id: int):
 @round_view(coordinator=True)
 def constrain(round_: Round):
     form = ConstraintForm()
-    back = request.form.get("back", "")
     if not form.validate_on_submit() or form.kind.data not in ("pin", "bar", "remove"):
-        flash("That pin or bar request was incomplete.", "error")
-        return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+        flash(_form_problem(form, "That pin or bar request was incomplete."), "error")
+        return _manage_page(round_, 400)
     try:
         if form.kind.data == "remove":
             services.remove_constraint(
@@ -516,9 +523,8 @@ def constrain(round_: Round):
             "remove": "Removed. Solve again to see the effect.",
         }
         flash(message[form.kind.data], "success")
-    if back.startswith("/rounds/"):
-        return redirect(back, code=303)
-    return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    back = safe_next(request.form.get("back"))
+    return redirect(back or url_for("rounds.show", round_id=round_.id), code=303)
 
 
 @bp.post("/rounds/<int:round_id>/publish")
@@ -526,8 +532,8 @@ def constrain(round_: Round):
 def publish(round_: Round):
     form = PublishForm()
     if not form.validate_on_submit():
-        flash("Choose a draft to publish.", "error")
-        return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+        flash(_form_problem(form, "Choose a draft to publish."), "error")
+        return _manage_page(round_, 400)
     try:
         intros = services.publish(round_, form.draft.data, current_user)
     except services.AlreadyPublishedError as exc:
@@ -535,6 +541,9 @@ def publish(round_: Round):
         flash(f"{exc} Nothing was sent twice.", "error")
         db.session.refresh(round_)
         return _manage_page(round_, 409)
+    except services.StaleDraftError as exc:
+        db.session.rollback()
+        return _stale_page(round_, exc)
     except services.RoundError as exc:
         return _refused(exc, round_)
     db.session.commit()
@@ -543,6 +552,24 @@ def publish(round_: Round):
         "success",
     )
     return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+def _stale_page(round_: Round, stale: services.StaleDraftError):
+    """Why the draft was refused, conflict by conflict, with the way to solve again."""
+    names = _names(
+        {c.mentor_id for c in stale.mentors}
+        | {s.student_id for s in stale.seats}
+        | {s.mentor_id for s in stale.seats}
+        | {s.holder_id for s in stale.seats}
+    )
+    return render_template(
+        "rounds/stale.html",
+        round_=round_,
+        group=round_.group,
+        stale=stale,
+        names=names,
+        slot_labels=SLOT_LABELS,
+    ), 409
 
 
 @bp.get("/rounds/<int:round_id>/drafts/<int:number>.csv")

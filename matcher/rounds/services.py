@@ -3,6 +3,7 @@
 import csv
 import io
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -14,13 +15,20 @@ from sqlalchemy.orm import selectinload
 from matcher import audit, clock
 from matcher.extensions import db
 from matcher.groups.access import is_member
-from matcher.introductions.services import ProposedPair, propose
+from matcher.introductions.services import (
+    OverCapacity,
+    ProposedPair,
+    lock_mentors,
+    over_capacity,
+    propose,
+)
 from matcher.matching import CRITERIA
 from matcher.models import (
     ConstraintKind,
     DraftOutcome,
     InterestGroup,
     Introduction,
+    IntroStatus,
     Membership,
     MembershipStatus,
     MentorProfile,
@@ -40,6 +48,7 @@ from matcher.rosters.columns import escape_formula
 from matcher.rounds import problem
 from matcher.rounds import settings as round_settings
 from matcher.rounds.solve import Plan, plan
+from matcher.text import shorten
 
 SLOTS = [w.value for w in WantedMentor]
 
@@ -50,6 +59,30 @@ class RoundError(ValueError):
 
 class AlreadyPublishedError(RoundError):
     """Someone published the round first."""
+
+
+@dataclass(frozen=True)
+class SeatTaken:
+    """A student the draft gives ``mentor_id`` for a seat of their board that ``holder_id``
+    already fills in the group (an introduction in ``status``)."""
+
+    student_id: int
+    slot: str
+    mentor_id: int
+    holder_id: int
+    status: IntroStatus
+
+
+class StaleDraftError(RoundError):
+    """Places or seats the draft uses were taken after it was solved; nothing was published."""
+
+    def __init__(self, number: int, mentors: list[OverCapacity], seats: list[SeatTaken]) -> None:
+        super().__init__(
+            f"Draft {number} can no longer be published: places or seats it uses were taken "
+            "after it was solved. Nothing was published. Solve again to make a draft from the "
+            "places free now."
+        )
+        self.number, self.mentors, self.seats = number, mentors, seats
 
 
 # --- rounds ----------------------------------------------------------------------------------
@@ -760,11 +793,20 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
     """Turn draft ``number`` into introductions and lock the round, exactly once.
 
     The status flips with a compare-and-set UPDATE, so of two concurrent publishes one
-    changes a row and the other sees :class:`AlreadyPublishedError`.
+    changes a row and the other sees :class:`AlreadyPublishedError`. A draft solved before
+    other introductions took its places (another round of the group, a re-match, another
+    group sharing the mentors) is refused with :class:`StaleDraftError`: the group's row is
+    locked first, so its publishes and re-matches take turns, and the mentors' rows next (see
+    :func:`matcher.introductions.services.over_capacity`), so places are counted as committed.
     """
     chosen = draft(round_, number)
     if chosen is None:
         raise RoundError("That draft does not exist.")
+    db.session.execute(
+        select(InterestGroup.id)
+        .where(InterestGroup.id == round_.group_id)
+        .with_for_update(key_share=True)
+    )
     flipped = db.session.execute(
         update(Round)
         .where(Round.id == round_.id, Round.status == RoundStatus.OPEN)
@@ -774,7 +816,6 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
     if flipped != 1:
         raise AlreadyPublishedError("This round has already been published.")
     db.session.refresh(round_)
-    chosen.published = True
     pairs = [
         ProposedPair(o.student_id, o.mentor_id, o.slot, o.score)
         for o in db.session.execute(
@@ -788,6 +829,11 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
             .order_by(DraftOutcome.student_id, DraftOutcome.slot)
         )
     ]
+    mentors = over_capacity(Counter(pair.mentor_id for pair in pairs))
+    seats = seats_taken(round_.group_id, chosen.id)
+    if mentors or seats:
+        raise StaleDraftError(number, mentors, seats)
+    chosen.published = True
     intros = propose(round_, pairs, actor)
     audit.record(
         "round.publish",
@@ -798,6 +844,49 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
         introductions=len(intros),
     )
     return intros
+
+
+def seats_taken(group_id: int, draft_id: int) -> list[SeatTaken]:
+    """The draft's pairs for a seat its student already holds in the group (the statuses a
+    solve keeps, :data:`problem.HELD_STATUSES`), by student and slot."""
+    drafted = (
+        select(DraftOutcome.student_id, DraftOutcome.slot, DraftOutcome.mentor_id)
+        .where(DraftOutcome.draft_id == draft_id, DraftOutcome.mentor_id.is_not(None))
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            drafted.c.student_id,
+            drafted.c.slot,
+            drafted.c.mentor_id,
+            Introduction.mentor_id,
+            Introduction.status,
+        )
+        .join(
+            Introduction,
+            (Introduction.student_id == drafted.c.student_id)
+            & (Introduction.slot == drafted.c.slot),
+        )
+        .where(
+            Introduction.group_id == group_id,
+            Introduction.status.in_(problem.HELD_STATUSES),
+        )
+        .order_by(drafted.c.student_id, drafted.c.slot, Introduction.id)
+    )
+    seats: dict[tuple[int, str], SeatTaken] = {}
+    for student_id, slot, mentor_id, holder_id, status in rows:
+        seats.setdefault(
+            (student_id, slot), SeatTaken(student_id, slot, mentor_id, holder_id, status)
+        )
+    return list(seats.values())
+
+
+FOLLOW_UP = ": follow-up"
+
+
+def follow_up_name(name: str) -> str:
+    """The default name of a follow-up round, cut to fit the column."""
+    return shorten(name, Round.__table__.c.name.type.length - len(FOLLOW_UP)) + FOLLOW_UP
 
 
 def follow_up(round_: Round, actor: User, name: str | None = None) -> Round:
@@ -825,7 +914,7 @@ def follow_up(round_: Round, actor: User, name: str | None = None) -> Round:
     new = create_round(
         round_.group,
         actor,
-        name=name or f"{round_.name}: follow-up",
+        name=name or follow_up_name(round_.name),
         slots=list(round_.slots),
         follow_up_of=round_,
         settings=round_.settings,
@@ -843,11 +932,14 @@ def rematch(
     """One joint optimal solve of (student, slot) needs over the mentors' free places.
 
     Uses the group's latest round settings, counts the failed introduction as a round
-    waited, and never proposes an excluded (student, mentor) pair again.
+    waited, and never proposes an excluded (student, mentor) pair again. The group's mentors
+    are locked (in id order, as publishing locks them) before their free places are read, so
+    the places it offers are still free when the caller creates the introductions.
     """
     wants = [(s, slot) for s, slot in wants if slot in SLOTS]
     if not wants:
         return []
+    lock_mentors(db.session.scalars(problem.round_mentors(group.id)))
     latest = db.session.scalar(group_rounds(group.id).limit(1))
     chosen = round_settings.parse(latest.settings if latest is not None else None)
     ids = sorted({s for s, _ in wants})

@@ -53,7 +53,7 @@ def test_password_change_needs_the_current_password(app, student):
         "/account/password",
         {"current_password": "wrong one", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your current password is not right." in response.get_data(as_text=True)
     assert login(app.test_client(), student.email, PASSWORD).status_code == 302
 

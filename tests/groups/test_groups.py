@@ -1,3 +1,5 @@
+from werkzeug.datastructures import MultiDict
+
 from matcher.extensions import db
 from matcher.models import InterestGroup, Membership, MembershipStatus, Role
 from tests.conftest import logged_in, make_group, make_user, outbox, post_form
@@ -190,6 +192,28 @@ def test_edit_group(app, coordinator, specialties):
     assert edited.name == "Derm & Mohs Group"
     assert {s.name for s in edited.specialties} == {"Dermatology", "Pathology"}
     assert not outbox(app)
+
+
+def test_the_edit_form_shows_the_groups_specialties_and_saves_unchanged(app, coordinator):
+    from matcher.models import Specialty
+    from tests.servers import forms_in
+
+    names = ("Dermatology", "Pathology", "Retired Specialty")
+    with app.app_context():
+        from matcher import vocabulary
+
+        vocabulary.ensure_seeded()
+        db.session.add(Specialty(name="Retired Specialty", active=False))
+        db.session.commit()
+    group_id = make_group(app, coordinators=(coordinator,), specialty_names=names)
+    ids = {s.id for s in group(app, group_id).specialties}
+    client = logged_in(app, coordinator)
+    page = client.get(f"/groups/{group_id}/edit").get_data(as_text=True)
+    [form] = [f for f in forms_in(page) if "specialties" in f.choices]
+    assert {int(v) for k, v in form.fields if k == "specialties"} == ids
+    response = client.post(f"/groups/{group_id}/edit", data=MultiDict(form.fields))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert {s.id for s in group(app, group_id).specialties} == ids
 
 
 def test_join_by_typing_the_code(app, coordinator, student):

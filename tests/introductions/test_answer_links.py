@@ -137,3 +137,16 @@ def test_decline_link_takes_a_reason_shown_to_coordinators_only(world, smtp_serv
     assert "On service all autumn" in coordinator_view.get_data(as_text=True)
     student_view = logged_in(world.app, world.student).get(f"/introductions/{intro_id}")
     assert "On service all autumn" not in student_view.get_data(as_text=True)
+
+
+def test_the_answer_page_shows_the_student_to_a_logged_out_visitor_uncached(world, smtp_server):
+    world.propose((world.student, world.mentor))
+    _, _, accept = ask_links(world, smtp_server)
+    client = world.app.test_client()
+    page = client.get(accept)
+    assert page.status_code == 200
+    assert "Sam Student" in page.get_data(as_text=True)
+    assert page.headers["Cache-Control"] == "no-store"
+    done = post_form(client, accept)
+    assert done.status_code == 200
+    assert done.headers["Cache-Control"] == "no-store"

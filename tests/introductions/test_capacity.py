@@ -1,12 +1,28 @@
-"""A mentor accepts at most ``capacity`` students, also when accepts race for the last place."""
+"""A mentor accepts at most ``capacity`` students, also when accepts race for the last place,
+and no path proposes more introductions than a mentor has free places."""
 
 import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
 
 from matcher.extensions import db
-from matcher.introductions.services import answer_token
-from matcher.models import Introduction, IntroStatus, Role
-from tests.conftest import csrf_token, give_mentor_profile, logged_in, make_user, post_form
+from matcher.introductions import services
+from matcher.introductions.services import NoFreePlaceError, answer_token
+from matcher.models import ACTIVE_STATUSES, InterestGroup, Introduction, IntroStatus, Role, User
+from tests.conftest import (
+    csrf_token,
+    database_url,
+    give_mentor_profile,
+    logged_in,
+    make_user,
+    post_form,
+)
+from tests.faults.conftest import is_postgresql
 from tests.introductions.conftest import give_student_profile
+from tests.rounds.conftest import lock_waiters
+from tests.servers import wait_until
 
 
 def test_mentor_answers_from_the_dashboard(world):
@@ -44,10 +60,10 @@ def test_only_the_mentor_answers_and_only_by_post(world):
 
 
 def test_mentor_cannot_accept_beyond_capacity(world):
-    world.set_capacity(world.mentor, 1)
     [first, second] = world.propose(
         (world.students[0], world.mentor), (world.students[1], world.mentor)
     )
+    world.set_capacity(world.mentor, 1)
     client = logged_in(world.app, world.mentor)
     post_form(client, f"/introductions/{first}/accept", page="/introductions")
     refused = post_form(client, f"/introductions/{second}/accept", page="/introductions")
@@ -110,7 +126,7 @@ def test_two_accepts_race_for_the_last_place_and_exactly_one_wins(world, smtp_se
         give_student_profile(app, person)
     for attempt in range(3):
         mentor = make_user(app, Role.MENTOR, f"race{attempt}@example.org", f"Dr. Race {attempt}")
-        give_mentor_profile(app, mentor, capacity=2)
+        give_mentor_profile(app, mentor, capacity=len(extra))
         ids = world.propose(*[(s, mentor) for s in extra])
         world.set_capacity(mentor, 1)
         links = []
@@ -124,3 +140,74 @@ def test_two_accepts_race_for_the_last_place_and_exactly_one_wins(world, smtp_se
         statuses = [world.status(i) for i in ids]
         assert statuses.count(IntroStatus.ACCEPTED) == 1
         assert statuses.count(IntroStatus.PROPOSED) == 3
+
+
+def held(world, mentor: User) -> int:
+    with world.app.app_context():
+        return db.session.scalar(
+            select(func.count()).where(
+                Introduction.mentor_id == mentor.id, Introduction.status.in_(ACTIVE_STATUSES)
+            )
+        )
+
+
+def test_no_introduction_is_proposed_beyond_the_free_places(world):
+    world.set_capacity(world.mentor, 1)
+    world.propose((world.students[0], world.mentor))
+    with pytest.raises(NoFreePlaceError) as refused:
+        world.propose((world.students[1], world.mentor))
+    assert [(c.mentor_id, c.capacity, c.held, c.over) for c in refused.value.conflicts] == [
+        (world.mentor.id, 1, 2, 1)
+    ]
+    assert "No free place left for Dr. Mina Mentor" in str(refused.value)
+    assert len(world.intros()) == 1
+
+
+def test_two_offers_for_the_last_place_make_one_introduction(world, tmp_path):
+    """The second offer waits for the first one's lock on the mentor and is then refused.
+    On PostgreSQL both saw the place free when they began; SQLite's second writer waits at
+    its ``BEGIN IMMEDIATE`` and then finds the mentor full."""
+    mina, _, pia = world.mentors
+    world.set_capacity(pia, 1)
+    needs = world.propose((world.students[0], mina), (world.students[1], mina))
+    with world.app.app_context():
+        for need in needs:
+            services.decline(db.session.get(Introduction, need), db.session.get(User, mina.id))
+        db.session.commit()
+
+    def offer(need: int) -> Introduction:
+        return services.offer(
+            db.session.get(InterestGroup, world.group_id),
+            db.session.get(Introduction, need),
+            pia.id,
+            db.session.get(User, world.coordinator.id),
+        )
+
+    second: list[object] = []
+
+    def offer_second() -> None:
+        with world.app.app_context():
+            try:
+                offer(needs[1])
+                db.session.commit()
+                second.append("offered")
+            except services.IntroductionError as exc:
+                db.session.rollback()
+                second.append(exc)
+
+    with world.app.app_context():
+        offer(needs[0])
+        thread = threading.Thread(target=offer_second)
+        thread.start()
+        url = database_url(tmp_path)
+        if is_postgresql(url):
+            wait_until(lambda: lock_waiters(url), "the second offer waiting for the mentor")
+        else:
+            time.sleep(0.3)
+        db.session.commit()
+    thread.join(30)
+    [refusal] = second
+    assert isinstance(refusal, services.IntroductionError), refusal
+    if is_postgresql(url):
+        assert isinstance(refusal, NoFreePlaceError)
+    assert held(world, pia) == 1

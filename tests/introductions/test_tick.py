@@ -206,3 +206,21 @@ def test_tick_command(world, frozen_clock):
     assert "reminded 1, expired 0, rematched 0" in result.output
     result = runner.invoke(args=["introductions", "tick"])
     assert "reminded 0" in result.output
+
+
+def test_an_offer_is_refused_when_the_student_already_has_that_seat(world):
+    world.set_group(rematch_policy=RematchPolicy.COORDINATOR)
+    [intro_id] = world.propose((world.student, world.mentor))
+    post_form(logged_in(world.app, world.mentor), f"/introductions/{intro_id}/decline", {})
+    world.propose((world.student, world.mentors[1]))
+    coordinator = logged_in(world.app, world.coordinator)
+    url = f"/groups/{world.group_id}/introductions"
+    response = post_form(
+        coordinator,
+        f"{url}/{intro_id}/offer",
+        {f"n{intro_id}-mentor": world.mentors[2].id},
+        page=url,
+    )
+    assert response.status_code == 409
+    assert "no longer waiting" in response.get_data(as_text=True)
+    assert [i.mentor_id for i in world.intros()] == [world.mentor.id, world.mentors[1].id]

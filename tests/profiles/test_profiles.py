@@ -248,3 +248,47 @@ def test_mentor_profile_page(app, student, mentor):
     page = logged_in(app, student).get(f"/people/{mentor.id}").get_data(as_text=True)
     assert "Westbrook University Hospital" in page
     assert "Letters and sponsorship" in page
+
+
+def retire(app, name: str) -> None:
+    from matcher.models import Specialty
+
+    with app.app_context():
+        db.session.scalar(db.select(Specialty).where(Specialty.name == name)).active = False
+        db.session.commit()
+
+
+def sent_back_unchanged(client) -> list[tuple[str, str]]:
+    """The profile form as shown, posted back as shown; the fields it showed."""
+    from werkzeug.datastructures import MultiDict
+
+    from tests.servers import forms_in
+
+    page = client.get("/profile/edit").get_data(as_text=True)
+    [form] = [f for f in forms_in(page) if "focus_areas" in f.choices]
+    response = client.post("/profile/edit", data=MultiDict(form.fields))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return form.fields
+
+
+def test_a_retired_specialty_stays_on_a_profile_saved_unchanged(app, student, mentor, specialties):
+    from matcher.models import FocusArea, MentorProfile
+
+    plastics = specialties["Plastic Surgery (Integrated)"]
+    with app.app_context():
+        area = db.session.scalar(db.select(FocusArea.id).where(FocusArea.specialty_id == plastics))
+    client = logged_in(app, student)
+    answers = student_answers(specialties, focus_areas=[str(area)])
+    assert post_form(client, "/profile/edit", answers).status_code == 302
+    give_mentor_profile(app, mentor, "Plastic Surgery (Integrated)")
+    retire(app, "Plastic Surgery (Integrated)")
+    shown = sent_back_unchanged(client)
+    assert ("interest_2", str(plastics)) in shown
+    assert ("focus_areas", str(area)) in shown
+    with app.app_context():
+        profile = db.session.get(StudentProfile, student.id)
+        assert [i.specialty_id for i in profile.interests] == [specialties["Dermatology"], plastics]
+        assert [a.id for a in profile.focus_areas] == [area]
+    assert ("specialty", str(plastics)) in sent_back_unchanged(logged_in(app, mentor))
+    with app.app_context():
+        assert db.session.get(MentorProfile, mentor.id).specialty_id == plastics

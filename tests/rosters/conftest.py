@@ -89,11 +89,16 @@ def add_member(
     profile: dict | None = None,
     specialties: tuple[str, ...] = (),
     focus: tuple[tuple[str, str], ...] = (),
+    imported: bool = False,
 ) -> User:
     """A user of ``role`` in ``group``, with a profile when ``profile`` is given (attributes,
-    plus ranked ``specialties`` and ``focus`` as (specialty, focus area) names)."""
+    plus ranked ``specialties`` and ``focus`` as (specialty, focus area) names). ``imported``
+    makes it an account an import into ``group`` created and its owner never took over."""
     user = make_user(app, role, email, name)
     with app.app_context():
+        if imported:
+            row = db.session.get(User, user.id)
+            row.imported_by_group_id, row.password_changed_at = group.id, None
         db.session.add(Membership(group_id=group.id, user_id=user.id, status=status))
         if profile is not None:
             by_name = {s.name: s for s in vocabulary.specialties(active_only=False)}

@@ -79,10 +79,17 @@ def person(app, email):
         return facts
 
 
-def test_import_creates_invites_updates_and_makes_everyone_an_active_member(
+def test_import_creates_invites_updates_its_own_accounts_and_asks_the_rest_to_join(
     app, group, coord_client
 ):
-    add_member(app, group, name="Old Name", email="sam@example.edu", profile={"school": "Old U"})
+    add_member(
+        app,
+        group,
+        name="Old Name",
+        email="sam@example.edu",
+        profile={"school": "Old U"},
+        imported=True,
+    )
     waiting = add_member(app, group, Role.MENTOR, name="Dr. Wait", status=MembershipStatus.PENDING)
     make_user(app, Role.STUDENT, "outside@example.edu", "Olive Outside")
     data = csv_bytes(
@@ -99,7 +106,11 @@ def test_import_creates_invites_updates_and_makes_everyone_an_active_member(
     assert response.status_code == 302
     assert response.headers["Location"].endswith(group.url("students"))
     page = coord_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Imported 5 rows: 2 new people invited by email, 3 updated, 0 unchanged." in page
+    assert (
+        "Imported 5 rows: 2 new people invited by email, 1 updated, 0 unchanged. "
+        "1 person with an account already asked to join the group; they become members when "
+        "they accept, and nothing of theirs was changed. 1 request to join approved."
+    ) in page.replace("&#39;", "'")
 
     active = {(group.id, MembershipStatus.ACTIVE)}
     ana = person(app, "ana.alvarez@example.edu")
@@ -130,19 +141,24 @@ def test_import_creates_invites_updates_and_makes_everyone_an_active_member(
     }
     sam = person(app, "sam@example.edu")
     assert (sam["name"], sam["school"], sam["memberships"]) == ("Sam Student", "Old U", active)
-    assert person(app, waiting.email)["memberships"] == active
-    assert person(app, waiting.email)["capacity"] == 1
-    assert person(app, "outside@example.edu")["memberships"] == active
+    wait = person(app, waiting.email)
+    assert (wait["memberships"], wait["name"], "capacity" in wait) == (active, "Dr. Wait", False)
+    olive = person(app, "outside@example.edu")
+    assert olive["memberships"] == {(group.id, MembershipStatus.INVITED)}
 
     [invitation] = outbox(app, "ana.alvarez@example.edu")
     assert "/reset/" in invitation.body_text
     assert len(outbox(app, "rae@example.org")) == 1
-    for existing in ("sam@example.edu", waiting.email, "outside@example.edu"):
+    [asked] = outbox(app, "outside@example.edu")
+    assert asked.subject == "Surgery Interest Group asks you to join it on matcher"
+    assert "/reset/" not in asked.body_text
+    assert "/groups" in asked.body_text
+    for existing in ("sam@example.edu", waiting.email):
         assert outbox(app, existing) == []
 
 
 def test_importing_the_same_file_again_changes_nothing(app, group, coord_client):
-    add_member(app, group, name="Sam Student", email="sam@example.edu")
+    add_member(app, group, name="Sam Student", email="sam@example.edu", imported=True)
     data = csv_bytes(
         [
             STUDENT,
@@ -177,6 +193,7 @@ def test_empty_cells_leave_saved_values_and_new_specialties_drop_stale_focus_are
         profile={"school": "Old U", "stage": "ms2", "graduation_year": 2029},
         specialties=("Dermatology", "Urology"),
         focus=(("Dermatology", "Mohs surgery"), ("Urology", "Endourology")),
+        imported=True,
     )
     data = csv_bytes(
         [
@@ -283,6 +300,18 @@ BAD_FILES = {
     "empty email": (csv_bytes([ok_row(email="")]), "Row 2: the email is empty"),
     "empty name": (csv_bytes([ok_row(name=" ")]), "Row 2 (fine@example.edu): the name is empty"),
     "name too long": (csv_bytes([ok_row(name="N" * 121)]), "name is longer than 120 characters"),
+    "line break in a name": (
+        csv_bytes([ok_row(name="Ana\r\nBcc: all@example.com")]),
+        "name has a line break or another control character",
+    ),
+    "tab in a school": (
+        csv_bytes([ok_row(school="State\tMedical")]),
+        "school has a line break or another control character",
+    ),
+    "line separator in a region": (
+        csv_bytes([ok_row(role="mentor", region="North\u2028East")]),
+        "region has a line break or another control character",
+    ),
     "bad role": (
         csv_bytes([ok_row(role="coordinator")]),
         "role must be student or mentor, not 'coordinator'",
@@ -422,9 +451,10 @@ def test_one_bad_row_keeps_every_good_row_out_and_all_errors_are_listed(
     html = response.get_data(as_text=True).replace("&#39;", "'")
     assert "Row 3 (s1@example.edu): unknown specialty 'Dermatolgy'" in html
     assert (
-        "Row 5 (coord@example.edu): coord@example.edu already has an account as Coordinator, "
-        "so it cannot be imported as Student"
+        "Row 5 (coord@example.edu): coord@example.edu cannot be used for a student here. "
+        "Check the address, or use the one this person uses on matcher"
     ) in html
+    assert "Coordinator" not in html.replace("Coordinators", "")
     assert dump(app) == before
     assert len(outbox(app)) == mails
 
@@ -435,8 +465,28 @@ def test_an_existing_mentor_cannot_be_imported_as_a_student(app, group, coord_cl
         coord_client, group, csv_bytes([{"email": mentor.email, "name": "M", "role": "student"}])
     )
     assert response.status_code == 400
-    assert "already has an account as Mentor" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert f"{mentor.email} cannot be used for a student here" in html
+    assert "Mentor" not in html.replace("Mentors", "")
     assert dump(app) == before
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COORDINATOR, Role.MENTOR, Role.STUDENT])
+def test_a_refused_email_never_names_the_accounts_role(app, group, coord_client, role):
+    make_user(app, role, "taken@example.org", "Taken")
+    other = "mentor" if role is Role.STUDENT else "student"
+    response = upload(
+        coord_client,
+        group,
+        csv_bytes([{"email": "taken@example.org", "name": "X", "role": other}]),
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "taken@example.org cannot be used for a" in html
+    assert "already has an account" not in html
+    for word in ("Admin", "Coordinator", "has an account as"):
+        assert f"as {word}" not in html
+        assert f"an {word}" not in html
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ complete profiles, rounds and drafts."""
 
 from dataclasses import dataclass, field
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -149,6 +150,16 @@ class World:
     def stats(self, round_id: int, number: int) -> dict:
         with self.app.app_context():
             return services.draft(db.session.get(Round, round_id), number).stats
+
+
+def lock_waiters(url: str) -> int:
+    """PostgreSQL: how many sessions of this database wait for a lock, row locks included
+    (a row lock's wait is on a transaction id, which ``pg_locks`` files under no database)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
+            "WHERE NOT l.granted AND a.datname = current_database()"
+        ).fetchone()[0]
 
 
 @pytest.fixture

@@ -303,6 +303,23 @@ def test_follow_up_round_takes_the_waiting_and_keeps_accepted_pairs(app, world):
     assert all(w > 0 for w in waited)
 
 
+def test_a_follow_up_of_a_round_with_the_longest_name_still_fits(app, world):
+    people, _ = small_world(world, students=2, mentors=1)
+    longest = "Ω" * 120
+    round_id = world.round(name=longest)
+    world.enrol(round_id, *people)
+    world.solve(round_id)
+    client = logged_in(app, world.coordinator)
+    post_form(client, f"/rounds/{round_id}/publish", {"draft": "1"}, page=f"/rounds/{round_id}")
+    response = post_form(client, f"/rounds/{round_id}/follow-up", page=f"/rounds/{round_id}")
+    assert response.status_code == 303
+    new_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        name = db.session.get(Round, new_id).name
+    assert len(name) == 120
+    assert name.endswith("Ω…: follow-up")
+
+
 def test_the_csv_export_lists_pairs_and_unmatched_safely(app, world):
     people, _ = small_world(world, students=3, mentors=2)
     with app.app_context():

@@ -4,8 +4,10 @@ request changes nothing.
 The endpoints come from ``app.url_map`` (every POST, and every GET that reads a filter form or
 query arguments), the acting user and URL from the route walk's table, and the field names and
 kinds from the WTForms classes each view uses, so a new form is fuzzed without an entry here.
-Values are anything: unicode, NUL bytes, huge and malformed numbers, impossible dates, choices
-that are not offered, repeated fields, files where text is expected, text where a file is.
+Values are anything: unicode, NUL bytes, control characters and line separators, huge,
+malformed and not-finite numbers (beyond an integer column, other scripts' digits, NaN, sNaN, inf),
+impossible dates, choices that are not offered, repeated fields, files where text is expected,
+text where a file is, and redirect targets (``back``, ``next``) off the site or with a line break.
 """
 
 import inspect
@@ -49,6 +51,7 @@ FUZZ = settings(
 
 FORM_NAME = re.compile(r"\b([A-Z]\w*Form)\b")
 ARG_NAME = re.compile(r"request\.args\.get\(\s*[\"'](\w+)[\"']")
+FORM_ARG_NAME = re.compile(r"request\.form\.get\(\s*[\"'](\w+)[\"']")
 PREFIXES = {"introductions.offer": lambda s: f"n{s.ids['need_a']}-"}
 
 
@@ -69,6 +72,12 @@ def form_fields(endpoint: str) -> dict[str, UnboundField]:
                 if isinstance(value, UnboundField):
                     fields[attr] = value
     return fields
+
+
+def posted_names(endpoint: str) -> set[str]:
+    """Form fields the view reads itself (a redirect target, a flag), outside any form class."""
+    source, _ = view_source(endpoint)
+    return set(FORM_ARG_NAME.findall(source))
 
 
 def query_names(endpoint: str) -> set[str]:
@@ -100,6 +109,11 @@ NASTY = [
     "😀" * 30,
     "Ω≈ç√∫",
     "\r\n\r\n",
+    "Ana\r\nBcc: x@example.org",
+    "tab\there",
+    "line\u2028separator",
+    "next\x85line",
+    "escape\x1b[31m",
     "None",
     "null",
     "[]",
@@ -124,6 +138,26 @@ NUMBERS = [
     "1_000",
     "3.",
     "1e-400",
+    "sNaN",
+    "-sNaN",
+    "NaN",
+    "Infinity",
+    "-inf",
+    "²",
+    "9223372036854775807",
+    "-9223372036854775809",
+    "9" * 5000,
+]
+TARGETS = [
+    "/",
+    "/rounds/1",
+    "/rounds/1\r\nSet-Cookie: x=1",
+    "/rounds/\n1",
+    "/rounds/1\u2028",
+    "//evil.example/",
+    "/\\evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
 ]
 DATES = [
     "2026-09-01",
@@ -192,8 +226,11 @@ def value_of(field: UnboundField, site: Site) -> st.SearchStrategy:
     return text
 
 
-def form_data(fields: dict[str, UnboundField], site: Site, prefix: str) -> st.SearchStrategy:
-    """Each field absent, its own kind of value, repeated, or a file; plus stray fields."""
+def form_data(
+    fields: dict[str, UnboundField], site: Site, prefix: str, posted: set[str] = frozenset()
+) -> st.SearchStrategy:
+    """Each field absent, its own kind of value, repeated, or a file; the fields the view reads
+    itself as redirect targets or anything; plus stray fields."""
     per_field = {
         name: st.one_of(
             st.none(),
@@ -204,6 +241,8 @@ def form_data(fields: dict[str, UnboundField], site: Site, prefix: str) -> st.Se
         )
         for name, field in fields.items()
     }
+    for name in posted - set(fields):
+        per_field[name] = st.one_of(st.none(), st.sampled_from(TARGETS), number, text)
     if "once_token" in fields:
         per_field["once_token"] = st.one_of(once_token, once_token, once_token, text, st.none())
     return st.tuples(
@@ -275,7 +314,7 @@ def test_posting_anything_never_fails(fresh_site, endpoint):
     prefix = PREFIXES.get(endpoint, lambda s: "")(site)
 
     @FUZZ
-    @given(data=form_data(fields, site, prefix))
+    @given(data=form_data(fields, site, prefix, posted_names(endpoint)))
     def post(data):
         client = actor.ready()
         before = site.snapshot()
@@ -325,6 +364,7 @@ def test_the_fuzz_reaches_every_form():
     assert {"choice_1", "choice_5"} <= set(form_fields("rounds.preferences"))
     assert "page" in query_names("admin.users")
     assert "compare" in query_names("rounds.draft")
+    assert "back" in posted_names("rounds.constrain") & posted_names("groups.remove_member")
     assert {"admin.audit_log", "admin.users", "profiles.directory", "rounds.draft"} <= set(
         GET_FORMS
     )

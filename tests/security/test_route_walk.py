@@ -4,7 +4,8 @@
 A's), the actor who may use it (the positive control) and the actors who must be refused: a
 302 to the log-in page for visitors, 403 or 404 for everyone else, with nothing written and
 nothing of group A on the page. A new route fails ``test_every_route_is_walked`` until it has
-an entry. Every POST also needs a CSRF token, and no GET writes to the database.
+an entry. Every POST also needs a CSRF token, no GET writes to the database, and every page but
+a static file is ``Cache-Control: no-store``, logged in or not.
 """
 
 from collections.abc import Callable
@@ -165,6 +166,9 @@ WALK: dict[str, Entry] = {
     "jobs.show": Entry("coord_a", NOT_RUNNING_A, lambda s: {"job_id": s.ids["job"]}),
     "jobs.status": Entry("coord_a", NOT_RUNNING_A, lambda s: {"job_id": s.ids["job"]}),
     # groups
+    "groups.answer_invitation": Entry(
+        "student_b", VISITOR, lambda s: {**group_a(s), "decision": "accept"}
+    ),
     "groups.show": Entry("coord_a", OUTSIDERS, group_a),
     "groups.leave": Entry("student_a", OUTSIDERS, group_a, ok=(302,)),
     "groups.edit": group_coordinator(),
@@ -431,3 +435,19 @@ def test_posts_need_a_csrf_token(site, endpoint):
         assert response.status_code == 400, f"POST {path} with {data}"
         assert "This form has expired" in response.get_data(as_text=True)
     assert site.snapshot() == before
+
+
+@pytest.mark.parametrize("endpoint", GETS)
+def test_every_page_but_static_files_is_no_store(site, endpoint):
+    """Personal data reaches visitors who are not logged in too (an emailed answer link, a
+    sign-up to confirm), so no page may be kept by a browser or proxy, logged in or not;
+    only static files are shared."""
+    entry = WALK[endpoint]
+    path = url(site, endpoint, entry.args(site))
+    for actor in sorted({"anonymous", entry.owner}):
+        response = call(site.client(actor), "GET", path)
+        cache = response.headers.get("Cache-Control", "")
+        if endpoint == "static":
+            assert "no-store" not in cache, f"GET {path} as {actor}"
+        else:
+            assert cache == "no-store", f"GET {path} as {actor}: {response.status_code}"
