@@ -211,12 +211,14 @@ def _shares_group(viewer_id: int, other_id: int, *, other_pending_ok: bool = Fal
 
 
 def _coordinates_a_group_of(viewer_id: int, other_id: int):
-    """SQL: viewer coordinates a group that other belongs to or has asked to join."""
+    """SQL: viewer coordinates a group that other belongs to or has asked to join (an
+    invitation the person has not accepted shows the group nothing)."""
     return (
         exists()
         .where(group_coordinators.c.user_id == viewer_id)
         .where(Membership.group_id == group_coordinators.c.group_id)
         .where(Membership.user_id == other_id)
+        .where(Membership.status.in_((MembershipStatus.ACTIVE, MembershipStatus.PENDING)))
     )
 
 

@@ -141,3 +141,14 @@ def test_the_invite_link_accepts_an_invitation(app, group, coord_client, student
     assert "This group has invited you" in client.get(f"/join/{code}").get_data(as_text=True)
     assert post_form(client, f"/join/{code}", {}).status_code == 302
     assert facts(app, student.email)["memberships"] == {(group.id, MembershipStatus.ACTIVE)}
+
+
+def test_an_invitation_shows_the_inviting_coordinator_nothing_until_accepted(
+    app, group, coord_client, student
+):
+    upload(coord_client, group, csv_bytes([{"email": student.email, **HIJACK}]))
+    assert coord_client.get(f"/people/{student.id}").status_code == 404
+    directory = coord_client.get("/mentors").get_data(as_text=True)
+    assert student.email not in directory
+    answer(logged_in(app, student), group, "accept")
+    assert coord_client.get(f"/people/{student.id}").status_code == 200
