@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from matcher import audit, submissions, vocabulary
+from matcher.access import admin_required
 from matcher.admin import bp, services
 from matcher.admin.forms import (
     ActiveForm,
@@ -15,7 +16,6 @@ from matcher.admin.forms import (
 )
 from matcher.admin.vocab_forms import FocusAreaForm, SpecialtyEditForm, SpecialtyForm
 from matcher.auth import services as accounts
-from matcher.auth.decorators import admin_required
 from matcher.extensions import db
 from matcher.models import FocusArea, OutboxMessage, OutboxStatus, Role, Specialty, User
 

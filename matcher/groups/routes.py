@@ -1,10 +1,9 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from matcher import submissions, vocabulary
-from matcher.auth.decorators import role_required
+from matcher import access, submissions, vocabulary
 from matcher.extensions import db
-from matcher.groups import access, bp, services
+from matcher.groups import bp, services
 from matcher.groups import dashboard as group_dashboard
 from matcher.groups.forms import ActionForm, CoordinatorForm, GroupForm
 from matcher.mail import external_url
@@ -79,7 +78,7 @@ def answer_invitation(group_id: int, decision: str):
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
-@role_required(Role.COORDINATOR, Role.ADMIN)
+@access.role_required(Role.COORDINATOR, Role.ADMIN)
 def new():
     form = GroupForm(vocabulary.specialties())
     if form.validate_on_submit():

@@ -1,12 +1,9 @@
-from collections.abc import Callable
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from matcher import submissions
+from matcher import access, submissions
+from matcher.access import introduction_view
 from matcher.extensions import db
-from matcher.groups import access
 from matcher.introductions import bp, emails, report, services
 from matcher.introductions.forms import (
     AcceptForm,
@@ -23,30 +20,6 @@ from matcher.introductions.forms import (
 from matcher.models import InterestGroup, Introduction, IntroStatus, Role
 
 PAGE_SIZE = 50
-
-
-def introduction_view(*sides: str) -> Callable:
-    """For views under ``/introductions/<intro_id>``: pass the introduction and the viewer's
-    side to the view. People with no part in it get a 404, so ids reveal nothing; people with
-    a part the view does not allow get a 403."""
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapped(intro_id: int, *args, **kwargs):
-            intro = db.session.get(Introduction, intro_id)
-            if intro is None:
-                abort(404)
-            side = services.side(intro, current_user)
-            if side is None:
-                abort(404)
-            if sides and side not in sides:
-                abort(403)
-            return view(*args, intro=intro, side=side, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 def _back(intro: Introduction) -> str:

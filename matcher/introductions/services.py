@@ -492,19 +492,6 @@ def give_feedback(intro: Introduction, user: User, rating: int, comment: str) ->
 # --- who sees what ------------------------------------------------------------------------
 
 
-def side(intro: Introduction, user: User) -> str | None:
-    """How ``user`` takes part: "student", "mentor", "coordinator", or ``None``."""
-    from matcher.groups.access import coordinates
-
-    if user.id == intro.student_id:
-        return "student"
-    if user.id == intro.mentor_id:
-        return "mentor"
-    if user.role in (Role.COORDINATOR, Role.ADMIN) and coordinates(user, intro.group_id):
-        return "coordinator"
-    return None
-
-
 def for_student(student: User) -> list[Introduction]:
     return list(
         db.session.scalars(

@@ -1,8 +1,8 @@
 from flask import render_template, request
 from flask_login import current_user
 
+from matcher import access
 from matcher.extensions import db
-from matcher.groups import access
 from matcher.groups import services as groups
 from matcher.main import bp
 from matcher.models import Role

@@ -16,22 +16,26 @@ from .explain import (
 )
 from .quality import QualityReport, blocking_pairs, quality_report
 from .scoring import (
+    ALLOWED,
     CRITERIA,
     KIND_FACULTY,
     KIND_FELLOW,
     KIND_PEER,
     KIND_RESIDENT,
+    REFUSALS,
     MentorFeatures,
     Rules,
     ScoreMatrix,
     StudentFeatures,
     Weights,
     criteria,
+    refusals,
     score_matrix,
 )
 from .solver import PIN_NO_PLACE, PIN_NOT_ALLOWED, PIN_PLACED, assign, assign_pinned
 
 __all__ = [
+    "ALLOWED",
     "ALL_FULL",
     "CRITERIA",
     "FREE_PLACE_UNUSED",
@@ -44,6 +48,7 @@ __all__ = [
     "PIN_NOT_ALLOWED",
     "PIN_NO_PLACE",
     "PIN_PLACED",
+    "REFUSALS",
     "BoardAssignment",
     "Explanation",
     "MatchResult",
@@ -61,5 +66,6 @@ __all__ = [
     "explain",
     "match",
     "quality_report",
+    "refusals",
     "score_matrix",
 ]

@@ -16,11 +16,18 @@ from scipy import sparse
 from ._arrays import contains, distinct
 
 __all__ = [
+    "ALLOWED",
+    "BARRED",
+    "BELOW_MIN_SCORE",
     "CRITERIA",
     "KIND_FACULTY",
     "KIND_FELLOW",
     "KIND_PEER",
     "KIND_RESIDENT",
+    "OTHER_SPECIALTY",
+    "PEER_YEARS",
+    "REFUSALS",
+    "SAME_INSTITUTION",
     "WAITED_FULL",
     "MentorFeatures",
     "Rules",
@@ -28,6 +35,7 @@ __all__ = [
     "StudentFeatures",
     "Weights",
     "criteria",
+    "refusals",
     "score_matrix",
 ]
 
@@ -48,6 +56,12 @@ KIND_FACULTY, KIND_RESIDENT, KIND_FELLOW, KIND_PEER = 0, 1, 2, 3
 
 WAITED_FULL = 2
 """Rounds waited that earn the full ``waited`` bonus (it grows linearly until then)."""
+
+ALLOWED, BARRED, OTHER_SPECIALTY, PEER_YEARS, SAME_INSTITUTION, BELOW_MIN_SCORE = range(6)
+"""Codes of :func:`refusals`: why a pair is not allowed (``ALLOWED``: it is)."""
+
+REFUSALS = ("barred", "other_specialty", "peer_years", "same_institution", "min_score")
+"""Names of the refusal codes 1, 2, ... in the order the rules are tried."""
 
 _INSTITUTION_POLICIES = ("preferred", "neutral", "barred")
 
@@ -444,19 +458,65 @@ def _candidates(students, mentors, rules, dense: bool) -> tuple[np.ndarray, np.n
     return i, both.indices.astype(np.int64)
 
 
-def _hard_rules(students, mentors, rules, i, m, values) -> np.ndarray:
-    ok = np.ones(i.size, dtype=bool)
-    if rules.shared_specialty:
-        ok &= values[:, 0] > 0
+def _refusals(students, mentors, rules, i, m, values, total) -> np.ndarray:
+    """The first hard rule each pair breaks (see :func:`refusals`), from its criteria
+    ``values`` and weighted ``total``."""
+    why = np.full(i.size, ALLOWED, dtype=np.int8)
+    if rules.min_score is not None:
+        why[total < rules.min_score] = BELOW_MIN_SCORE
+    if rules.same_institution == "barred":
+        inst = students.institution[i]
+        why[(inst >= 0) & (inst == mentors.institution[m])] = SAME_INSTITUTION
     if rules.peer_years_ahead is not None:
         lo, hi = rules.peer_years_ahead
         ahead = mentors.year[m] - students.year[i]
-        ok &= (mentors.kind[m] != KIND_PEER) | ((ahead >= lo) & (ahead <= hi))
-    if rules.same_institution == "barred":
-        inst = students.institution[i]
-        ok &= ~((inst >= 0) & (inst == mentors.institution[m]))
-    ok &= ~_in_pairs(i, m, rules.barred, mentors.n)
-    return ok
+        why[(mentors.kind[m] == KIND_PEER) & ((ahead < lo) | (ahead > hi))] = PEER_YEARS
+    if rules.shared_specialty:
+        why[values[:, 0] <= 0] = OTHER_SPECIALTY
+    why[_in_pairs(i, m, rules.barred, mentors.n)] = BARRED
+    return why
+
+
+def refusals(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    i: np.ndarray,
+    m: np.ndarray,
+    weights: Weights | None = None,
+    rules: Rules | None = None,
+) -> np.ndarray:
+    """Why each pair ``(i[k], m[k])`` is not allowed: the first hard rule it breaks.
+
+    The rules are tried in the order of :data:`REFUSALS`: a barred pair, no shared specialty
+    (with ``rules.shared_specialty``), a peer mentor outside ``rules.peer_years_ahead``, the
+    same institution (with ``rules.same_institution="barred"``), a weighted score below
+    ``rules.min_score``. These are exactly the rules :func:`score_matrix` applies.
+
+    Parameters
+    ----------
+    students, mentors : StudentFeatures, MentorFeatures
+    i, m : (P,) int
+        Student and mentor index of each pair.
+    weights : Weights, optional
+        Defaults to ``Weights()``; they matter for ``rules.min_score``.
+    rules : Rules, optional
+        Defaults to ``Rules()``.
+
+    Returns
+    -------
+    (P,) int8 array
+        ``ALLOWED`` (0) for an allowed pair, else the code of the first rule it breaks.
+    """
+    weights = Weights() if weights is None else weights
+    rules = Rules() if rules is None else rules
+    _check_pair(students, mentors)
+    i, m = np.asarray(i, dtype=np.int64), np.asarray(m, dtype=np.int64)
+    if i.shape != m.shape or i.ndim != 1:
+        raise ValueError(f"i and m must be 1-D arrays of one length, got {i.shape} and {m.shape}")
+    if i.size and (i.min() < 0 or i.max() >= students.n or m.min() < 0 or m.max() >= mentors.n):
+        raise ValueError("i or m names a student or mentor that does not exist")
+    values = criteria(students, mentors, i, m, rules)
+    return _refusals(students, mentors, rules, i, m, values, values @ weights.vector())
 
 
 def score_matrix(
@@ -494,9 +554,7 @@ def score_matrix(
     i, m = _candidates(students, mentors, rules, dense)
     values = criteria(students, mentors, i, m, rules)
     total = values @ weights.vector()
-    ok = _hard_rules(students, mentors, rules, i, m, values)
-    if rules.min_score is not None:
-        ok &= total >= rules.min_score
+    ok = _refusals(students, mentors, rules, i, m, values, total) == ALLOWED
     shape = (students.n, mentors.n)
     if dense:
         score = np.zeros(shape)

@@ -4,9 +4,8 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask_login import current_user, login_required, logout_user
 
 from matcher import audit, vocabulary
-from matcher.auth.decorators import role_required
+from matcher.access import member_groups, role_required
 from matcher.extensions import db
-from matcher.groups.access import member_groups
 from matcher.models import Goal, Role, Specialty, Stage, User, WantedMentor
 from matcher.profiles import bp, services
 from matcher.profiles.forms import (

@@ -12,8 +12,8 @@ from flask import (
 )
 
 from matcher import audit, submissions
+from matcher.access import group_coordinator_required
 from matcher.extensions import db
-from matcher.groups.access import group_coordinator_required
 from matcher.jobs import services as jobs
 from matcher.models import InterestGroup, Role
 from matcher.profiles import services as profiles

@@ -1,5 +1,4 @@
 from collections.abc import Callable
-from functools import wraps
 
 from flask import (
     Response,
@@ -11,14 +10,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
-from matcher import audit, submissions
+from matcher import access, audit, submissions
+from matcher.access import group_coordinator_required, round_view
 from matcher.extensions import db
-from matcher.groups import access
-from matcher.groups.access import group_coordinator_required
 from matcher.jobs import services as jobs
 from matcher.matching import CRITERIA
 from matcher.models import (
@@ -48,32 +46,6 @@ from matcher.urls import safe_next, whole_number
 PAGE_SIZE = 50
 REFUSALS = (services.RoundError, round_settings.SettingsError)
 SLOT_LABELS = {w.value: w.label for w in WantedMentor}
-
-
-def round_view(*, coordinator: bool) -> Callable:
-    """Load ``/rounds/<round_id>`` and pass it as ``round_``.
-
-    Coordinators of the group (and admins) see everything; with ``coordinator=False``
-    active members may also enter. Anyone else gets a 404, so round ids reveal nothing.
-    """
-
-    def decorate(view: Callable) -> Callable:
-        @wraps(view)
-        @login_required
-        def wrapped(round_id: int, *args, **kwargs):
-            round_ = db.session.get(Round, round_id)
-            if round_ is None:
-                abort(404)
-            runs = access.coordinates(current_user, round_.group_id)
-            if coordinator and not runs:
-                abort(403 if current_user.role is Role.COORDINATOR else 404)
-            if not runs and not access.is_member(current_user, round_.group_id):
-                abort(404)
-            return view(*args, round_=round_, **kwargs)
-
-        return wrapped
-
-    return decorate
 
 
 def _refused(exc: Exception, round_: Round):

@@ -13,8 +13,8 @@ from sqlalchemy import ScalarSelect, Select, delete, func, insert, select, updat
 from sqlalchemy.orm import selectinload
 
 from matcher import audit, clock
+from matcher.access import is_member
 from matcher.extensions import db
-from matcher.groups.access import is_member
 from matcher.introductions.services import (
     OverCapacity,
     ProposedPair,
@@ -633,17 +633,7 @@ def _stats(pop: problem.Population, slots: list[str], chosen, result) -> dict:
     outcomes = result.outcomes
     matched = [o for o in outcomes if o.reason == "matched"]
     scores = [o.score for o in matched]
-    ranks = [0] * (problem.MAX_PREFERENCES + 2)
     stated = pop.students.preferences >= 0
-    for o in outcomes:
-        if not o.detail:
-            continue
-        if o.reason != "matched":
-            ranks[-1] += 1
-        elif o.preference_rank:
-            ranks[o.preference_rank - 1] += 1
-        else:
-            ranks[-2] += 1
     per_slot = {
         slot: {
             "needs": sum(1 for o in outcomes if o.slot == slot),
@@ -673,7 +663,7 @@ def _stats(pop: problem.Population, slots: list[str], chosen, result) -> dict:
         "score_median": round(float(np.median(scores)), 3) if scores else None,
         "max_score": chosen.max_score,
         "histogram": _histogram(scores, chosen.max_score),
-        "ranks": ranks,
+        "ranks": result.ranks,
         "stated_preferences": int(stated.any(axis=1).sum()),
         "per_slot": per_slot,
         "supply_demand": [

@@ -13,16 +13,19 @@ import numpy as np
 from scipy import sparse
 
 from matcher.matching import (
-    KIND_PEER,
+    ALLOWED,
     NO_ALLOWED_MENTOR,
     PIN_NO_PLACE,
     PIN_NOT_ALLOWED,
     PIN_PLACED,
+    REFUSALS,
     MentorFeatures,
     StudentFeatures,
     blocking_pairs,
     criteria,
     match,
+    quality_report,
+    refusals,
 )
 from matcher.rounds.problem import Population
 from matcher.rounds.settings import RoundSettings
@@ -68,10 +71,15 @@ class Outcome:
 
 @dataclass
 class Plan:
+    """A solved round: each (student, slot) outcome, what became of the pins, the blocking
+    pairs, each slot's places, and the core's preference-rank counts (1st ... P-th choice, not
+    on the list, unmatched) over the students who ranked a mentor of the slot."""
+
     outcomes: list[Outcome]
     pins: list[tuple[int, int, str, str]]
     blocking: int | None
     supply: dict[str, int]
+    ranks: list[int] = field(default_factory=list)
 
 
 def _take_students(f: StudentFeatures, rows: np.ndarray, cols: np.ndarray) -> StudentFeatures:
@@ -136,6 +144,7 @@ def plan(
     pending_pins = list(pins)
     blocking_total: int | None = None
     supply: dict[str, int] = {}
+    ranks = np.zeros(pop.students.preferences.shape[1] + 2, dtype=np.int64)
 
     for k, slot in enumerate(slots):
         if on_progress is not None:
@@ -174,6 +183,7 @@ def plan(
 
         ex = result.explanation
         pair_at = {int(s): p for p, s in enumerate(result.students)}
+        stated_ranks = _stated_ranks(sub_s, result, slot_capacity, ranks)
         choice = _first_choices(sub_s, sub_m, rows, cols, rules, settings, result, slot_capacity)
         for local, global_s in enumerate(rows.tolist()):
             p = pair_at.get(local)
@@ -199,8 +209,7 @@ def plan(
             )
             if p is not None:
                 out.pinned = (global_s, out.mentor_index) in placed_pins
-                rank = np.flatnonzero(sub_s.preferences[local] == result.mentors[p])
-                out.preference_rank = int(rank[0]) + 1 if rank.size else None
+                out.preference_rank = stated_ranks.get(local)
             outcomes.append(out)
 
         if sub_s.preferences.size and (sub_s.preferences >= 0).any() and sub_m.likes.nnz:
@@ -219,7 +228,33 @@ def plan(
         pin_report.append((s, m, "", "no_slot"))
     if on_progress is not None and slots:
         on_progress(len(slots), len(slots), slots[-1])
-    return Plan(outcomes, pin_report, blocking_total, supply)
+    return Plan(outcomes, pin_report, blocking_total, supply, ranks.tolist())
+
+
+def _stated_ranks(sub_s, result, slot_capacity, ranks: np.ndarray) -> dict[int, int]:
+    """Add the core's preference-rank counts of the students who ranked a mentor of this slot
+    to ``ranks``; each matched such student's rank of their mentor (1 ... P), by slot row."""
+    rows = np.flatnonzero((sub_s.preferences >= 0).any(axis=1))
+    if rows.size == 0:
+        return {}
+    position = np.full(sub_s.preferences.shape[0], -1, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    keep = position[result.students] >= 0
+    allowed = result.scores.allowed
+    report = quality_report(
+        result.scores.score[rows],
+        slot_capacity,
+        position[result.students[keep]],
+        result.mentors[keep],
+        None if allowed is None else allowed[rows],
+        preferences=sub_s.preferences[rows],
+    )
+    ranks += report.preference_ranks
+    return {
+        int(row): int(rank)
+        for row, rank in zip(rows, report.student_ranks, strict=True)
+        if rank > 0
+    }
 
 
 def _first_choices(sub_s, sub_m, rows, cols, rules, settings, result, slot_capacity) -> dict:
@@ -234,13 +269,9 @@ def _first_choices(sub_s, sub_m, rows, cols, rules, settings, result, slot_capac
     local_rows = np.flatnonzero(has)
     local_mentor = prefs[local_rows, first_pos[local_rows]]
     mate = result.explanation.mate
-    values = criteria(sub_s, sub_m, local_rows, local_mentor, rules)
-    totals = values @ settings.weights.vector()
-    barred = {(int(a), int(b)) for a, b in rules.barred}
+    totals = criteria(sub_s, sub_m, local_rows, local_mentor, rules) @ settings.weights.vector()
+    refused = refusals(sub_s, sub_m, local_rows, local_mentor, settings.weights, rules)
     out: dict[int, dict] = {}
-    inst_s = sub_s.institution[local_rows]
-    inst_m = sub_m.institution[local_mentor]
-    same = (inst_s >= 0) & (inst_s == inst_m)
     for k, local in enumerate(local_rows.tolist()):
         m = int(local_mentor[k])
         info: dict[str, Any] = {
@@ -248,24 +279,10 @@ def _first_choices(sub_s, sub_m, rows, cols, rules, settings, result, slot_capac
             "choice_rank": int(first_pos[local]) + 1,
             "choice_score": round(float(totals[k]), 4),
         }
-        kind = sub_m.kind[m]
-        ahead = sub_m.year[m] - sub_s.year[local]
         if mate[local] == m:
             info["why"] = "got"
-        elif (local, m) in barred:
-            info["why"] = "barred"
-        elif rules.shared_specialty and values[k, 0] <= 0:
-            info["why"] = "other_specialty"
-        elif (
-            rules.peer_years_ahead is not None
-            and kind == KIND_PEER
-            and not (rules.peer_years_ahead[0] <= ahead <= rules.peer_years_ahead[1])
-        ):
-            info["why"] = "peer_years"
-        elif rules.same_institution == "barred" and same[k]:
-            info["why"] = "same_institution"
-        elif rules.min_score is not None and totals[k] < rules.min_score:
-            info["why"] = "min_score"
+        elif refused[k] != ALLOWED:
+            info["why"] = REFUSALS[refused[k] - 1]
         else:
             holders = result.explanation.holders_of(m)
             if slot_capacity[m] == 0:
