@@ -13,6 +13,8 @@ from matcher.groups import services as groups
 from matcher.introductions import services as introductions
 from matcher.introductions.report import EVER_ACCEPTED
 from matcher.models import (
+    HELD_STATUSES,
+    SLOT_MENTOR_TYPES,
     InterestGroup,
     Introduction,
     IntroStatus,
@@ -179,7 +181,7 @@ def supply_and_demand(group: InterestGroup) -> tuple[list[Balance], list[Balance
     for student_id, slot in db.session.execute(
         select(Introduction.student_id, Introduction.slot).where(
             Introduction.group_id == group.id,
-            Introduction.status.in_(problem.HELD_STATUSES),
+            Introduction.status.in_(HELD_STATUSES),
             Introduction.student_id.in_(eligible),
         )
     ):
@@ -190,13 +192,13 @@ def supply_and_demand(group: InterestGroup) -> tuple[list[Balance], list[Balance
     for mentor_type, specialty_id, places in mentor_rows:
         places = int(places or 0)
         supply_specialty[specialty_id] += places
-        for slot, types in problem.SLOT_MENTOR_TYPES.items():
+        for slot, types in SLOT_MENTOR_TYPES.items():
             if MentorType(mentor_type) in types:
                 supply_kind[slot] += places
     demand_kind: Counter[str] = Counter()
     demand_specialty: Counter[int] = Counter()
     for student_id, wanted, specialty_id in student_rows:
-        still = [s for s in (wanted or []) if s in problem.SLOT_MENTOR_TYPES]
+        still = [s for s in (wanted or []) if s in SLOT_MENTOR_TYPES]
         still = [s for s in still if s not in holding.get(student_id, ())]
         demand_kind.update(still)
         if specialty_id is not None:

@@ -17,7 +17,7 @@ from matcher.introductions.forms import (
     TemplateForm,
     WithdrawForm,
 )
-from matcher.models import InterestGroup, Introduction, IntroStatus, Role
+from matcher.models import COMMITTED_STATUSES, InterestGroup, Introduction, IntroStatus, Role
 
 PAGE_SIZE = 50
 
@@ -60,7 +60,7 @@ def index():
         return render_template(
             "introductions/mentor.html",
             pending=[i for i in intros if i.status is IntroStatus.PROPOSED],
-            current=[i for i in intros if i.status in services.COMMITTED_STATUSES],
+            current=[i for i in intros if i.status in COMMITTED_STATUSES],
             past=[i for i in intros if not i.status.active],
             capacity=current_user.mentor_profile.capacity if current_user.mentor_profile else 0,
         )
@@ -410,6 +410,6 @@ def introduction_summary() -> dict:
         intros = services.for_mentor(current_user)
         return {
             "pending": [i for i in intros if i.status is IntroStatus.PROPOSED],
-            "current": [i for i in intros if i.status in services.COMMITTED_STATUSES],
+            "current": [i for i in intros if i.status in COMMITTED_STATUSES],
         }
     return {}

@@ -32,6 +32,9 @@ from matcher.introductions import emails
 from matcher.mail import external_url
 from matcher.models import (
     ACTIVE_STATUSES,
+    COMMITTED_STATUSES,
+    HELD_STATUSES,
+    NEEDS_STATUSES,
     InterestGroup,
     Introduction,
     IntroductionEvent,
@@ -46,8 +49,6 @@ from matcher.models import (
     User,
 )
 
-COMMITTED_STATUSES = (IntroStatus.ACCEPTED, IntroStatus.MET)
-NEEDS_STATUSES = (IntroStatus.DECLINED, IntroStatus.EXPIRED, IntroStatus.WITHDRAWN)
 LINK_SALT = "matcher.introduction-answer"
 ANSWERS = ("accept", "decline")
 
@@ -753,7 +754,7 @@ def _still_needed(group: InterestGroup, need: Introduction) -> bool:
             Introduction.group_id == group.id,
             Introduction.student_id == need.student_id,
             Introduction.slot == need.slot,
-            Introduction.status.in_((*ACTIVE_STATUSES, IntroStatus.COMPLETED)),
+            Introduction.status.in_(HELD_STATUSES),
         )
     )
 

@@ -16,7 +16,14 @@ from sqlalchemy import select, update
 from matcher import clock
 from matcher.extensions import db
 from matcher.introductions import emails, services
-from matcher.models import InterestGroup, Introduction, IntroStatus, RematchPolicy
+from matcher.models import (
+    COMMITTED_STATUSES,
+    NEEDS_STATUSES,
+    InterestGroup,
+    Introduction,
+    IntroStatus,
+    RematchPolicy,
+)
 
 
 @dataclass
@@ -165,7 +172,7 @@ def tick() -> TickReport:
             select(Introduction.id)
             .where(
                 Introduction.group_id == InterestGroup.id,
-                Introduction.status.in_(services.NEEDS_STATUSES),
+                Introduction.status.in_(NEEDS_STATUSES),
                 Introduction.rematched.is_(False),
             )
             .exists()
@@ -187,7 +194,7 @@ def tick() -> TickReport:
     )
     report.closed = _each(
         _candidates(
-            Introduction.status.in_(services.COMMITTED_STATUSES),
+            Introduction.status.in_(COMMITTED_STATUSES),
             Introduction.closing_sent_at.is_(None),
         ),
         _close,

@@ -11,6 +11,9 @@ from matcher.models.group import (
 )
 from matcher.models.introduction import (
     ACTIVE_STATUSES,
+    COMMITTED_STATUSES,
+    HELD_STATUSES,
+    NEEDS_STATUSES,
     GroupEmailTemplate,
     Introduction,
     IntroductionEvent,
@@ -23,6 +26,9 @@ from matcher.models.profile import MentorProfile, StudentInterest, StudentProfil
 from matcher.models.ratelimit import RateLimitCount
 from matcher.models.released import ReleasedAddress
 from matcher.models.round import (
+    MAX_PREFERENCES,
+    SLOT_MENTOR_TYPES,
+    SLOTS,
     ConstraintKind,
     DraftOutcome,
     Round,
@@ -48,6 +54,12 @@ from matcher.models.vocab import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "COMMITTED_STATUSES",
+    "HELD_STATUSES",
+    "MAX_PREFERENCES",
+    "NEEDS_STATUSES",
+    "SLOTS",
+    "SLOT_MENTOR_TYPES",
     "AuditEvent",
     "ConstraintKind",
     "ContactPreference",

@@ -39,6 +39,18 @@ class IntroStatus(StrEnum):
 
 
 ACTIVE_STATUSES = tuple(s for s in IntroStatus if s.active)
+"""Introductions that hold one of the mentor's places: proposed, accepted, met."""
+
+COMMITTED_STATUSES = (IntroStatus.ACCEPTED, IntroStatus.MET)
+"""Introductions the mentor said yes to and that still run: they count against capacity when
+the mentor accepts another."""
+
+HELD_STATUSES = (*ACTIVE_STATUSES, IntroStatus.COMPLETED)
+"""Introductions that fill a seat of the student's board: a round does not fill it again."""
+
+NEEDS_STATUSES = (IntroStatus.DECLINED, IntroStatus.EXPIRED, IntroStatus.WITHDRAWN)
+"""Introductions that ended without a mentorship; unless settled (``rematched``) the student
+waits for another mentor for that seat."""
 
 
 class Introduction(db.Model):

@@ -10,6 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from matcher import clock
 from matcher.database import str_enum
 from matcher.extensions import db
+from matcher.models.vocab import MentorType, WantedMentor
+
+MAX_PREFERENCES = 5
+"""How many mentors a student may rank in a round."""
+
+SLOT_MENTOR_TYPES: dict[str, tuple[MentorType, ...]] = {
+    "faculty": (MentorType.FACULTY,),
+    "resident": (MentorType.RESIDENT, MentorType.FELLOW),
+    "external": (MentorType.FACULTY,),
+    "peer": (MentorType.PEER,),
+}
+"""Which mentors can fill each seat of a board of advisors (keys are ``WantedMentor`` values)."""
+
+SLOTS = [w.value for w in WantedMentor]
+"""Every seat of a board of advisors, in the order rounds fill them."""
 
 
 class RoundStatus(StrEnum):

@@ -21,8 +21,7 @@ from matcher.forms import (
     optional_int,
 )
 from matcher.matching import CRITERIA, Weights
-from matcher.models import Round, WantedMentor
-from matcher.rounds.problem import MAX_PREFERENCES
+from matcher.models import MAX_PREFERENCES, Round, WantedMentor
 from matcher.rounds.settings import CRITERION_HELP, INSTITUTION_POLICIES, RoundSettings
 
 MAX_WEIGHT = 100

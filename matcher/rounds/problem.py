@@ -22,9 +22,11 @@ from matcher.matching import (
 )
 from matcher.models import (
     ACTIVE_STATUSES,
+    HELD_STATUSES,
+    MAX_PREFERENCES,
+    SLOT_MENTOR_TYPES,
     Goal,
     Introduction,
-    IntroStatus,
     Membership,
     MembershipStatus,
     MentorProfile,
@@ -43,16 +45,6 @@ from matcher.models import (
 from matcher.models.profile import mentor_focus, student_focus
 from matcher.profiles.services import mentor_complete
 
-MAX_PREFERENCES = 5
-
-SLOT_MENTOR_TYPES: dict[str, tuple[MentorType, ...]] = {
-    "faculty": (MentorType.FACULTY,),
-    "resident": (MentorType.RESIDENT, MentorType.FELLOW),
-    "external": (MentorType.FACULTY,),
-    "peer": (MentorType.PEER,),
-}
-"""Which mentors can fill each slot of a board of advisors (keys are ``WantedMentor`` values)."""
-
 _KIND = {
     MentorType.FACULTY: KIND_FACULTY,
     MentorType.RESIDENT: KIND_RESIDENT,
@@ -60,7 +52,6 @@ _KIND = {
     MentorType.PEER: KIND_PEER,
 }
 _GOALS = [g.value for g in Goal]
-HELD_STATUSES = (*ACTIVE_STATUSES, IntroStatus.COMPLETED)
 """Introductions that fill a student's slot: a follow-up round keeps them."""
 
 

@@ -24,6 +24,10 @@ from matcher.introductions.services import (
 )
 from matcher.matching import CRITERIA
 from matcher.models import (
+    HELD_STATUSES,
+    MAX_PREFERENCES,
+    SLOT_MENTOR_TYPES,
+    SLOTS,
     ConstraintKind,
     DraftOutcome,
     InterestGroup,
@@ -49,8 +53,6 @@ from matcher.rounds import problem
 from matcher.rounds import settings as round_settings
 from matcher.rounds.solve import Plan, plan
 from matcher.text import shorten
-
-SLOTS = [w.value for w in WantedMentor]
 
 
 class RoundError(ValueError):
@@ -323,8 +325,8 @@ def set_preferences(round_: Round, student: User, mentor_ids: list[int]) -> None
     if not is_participant(round_, student):
         raise RoundError("Take part in the round before ranking mentors.")
     ranked = [m for m in mentor_ids if m]
-    if len(ranked) > problem.MAX_PREFERENCES:
-        raise RoundError(f"Rank at most {problem.MAX_PREFERENCES} mentors.")
+    if len(ranked) > MAX_PREFERENCES:
+        raise RoundError(f"Rank at most {MAX_PREFERENCES} mentors.")
     if len(set(ranked)) != len(ranked):
         raise RoundError("Each mentor can appear only once in your ranking.")
     if not set(ranked) <= _mentor_ids(round_):
@@ -397,9 +399,9 @@ def add_constraint(
     if kind is ConstraintKind.PIN:
         kinds = next(
             (
-                problem.SLOT_MENTOR_TYPES[s]
+                SLOT_MENTOR_TYPES[s]
                 for s in round_.slots
-                if profile.mentor_type in problem.SLOT_MENTOR_TYPES[s]
+                if profile.mentor_type in SLOT_MENTOR_TYPES[s]
             ),
             None,
         )
@@ -838,7 +840,7 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
 
 def seats_taken(group_id: int, draft_id: int) -> list[SeatTaken]:
     """The draft's pairs for a seat its student already holds in the group (the statuses a
-    solve keeps, :data:`problem.HELD_STATUSES`), by student and slot."""
+    solve keeps, :data:`HELD_STATUSES`), by student and slot."""
     drafted = (
         select(DraftOutcome.student_id, DraftOutcome.slot, DraftOutcome.mentor_id)
         .where(DraftOutcome.draft_id == draft_id, DraftOutcome.mentor_id.is_not(None))
@@ -859,7 +861,7 @@ def seats_taken(group_id: int, draft_id: int) -> list[SeatTaken]:
         )
         .where(
             Introduction.group_id == group_id,
-            Introduction.status.in_(problem.HELD_STATUSES),
+            Introduction.status.in_(HELD_STATUSES),
         )
         .order_by(drafted.c.student_id, drafted.c.slot, Introduction.id)
     )
@@ -885,7 +887,7 @@ def follow_up(round_: Round, actor: User, name: str | None = None) -> Round:
     if round_.is_open:
         raise RoundError("Publish this round before starting a follow-up.")
     standing = select(Introduction.student_id).where(
-        Introduction.round_id == round_.id, Introduction.status.in_(problem.HELD_STATUSES)
+        Introduction.round_id == round_.id, Introduction.status.in_(HELD_STATUSES)
     )
     waiting = list(
         db.session.scalars(

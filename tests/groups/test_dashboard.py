@@ -12,6 +12,8 @@ from matcher import clock
 from matcher.extensions import db
 from matcher.groups import dashboard
 from matcher.models import (
+    HELD_STATUSES,
+    SLOT_MENTOR_TYPES,
     InterestGroup,
     Introduction,
     IntroStatus,
@@ -23,9 +25,8 @@ from matcher.models import (
     WantedMentor,
 )
 from matcher.profiles.services import missing
-from matcher.rounds.problem import HELD_STATUSES, SLOT_MENTOR_TYPES
-from tests.conftest import logged_in, make_group, make_user
-from tests.rounds.conftest import World
+from tests.helpers import logged_in, make_group, make_user
+from tests.helpers.rounds import World
 
 SPECIALTIES = ("Dermatology", "Neurosurgery", "Ophthalmology")
 KINDS = ("faculty", "resident", "fellow", "peer")
