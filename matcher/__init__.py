@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     """Build the app. ``config``: an environment name or settings overriding the environment."""
     import config as settings_module
-    from matcher import cli, errors, extensions, mail, ratelimit, security, urls
+    from matcher import cli, errors, extensions, mail, ratelimit, security, templating, urls
     from matcher.database import configure_sqlite
 
     app = Flask(
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     extensions.limiter.init_app(app)
     security.init_app(app)
     mail.init_app(app)
+    templating.init_app(app)
 
     with app.app_context():
         engine = extensions.db.engine

@@ -9,7 +9,7 @@ from sqlalchemy.exc import DatabaseError
 from matcher import audit
 from matcher.extensions import db
 from matcher.models import AuditEvent, User
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     link_in,
     logged_in,

@@ -1,3 +1,6 @@
+"""The command line: ``create-admin`` (new or promoted, refusing bad passwords, names and
+emails) and ``seed-demo`` (idempotent, realistic, refused in production)."""
+
 import pytest
 
 from matcher import demo
@@ -12,7 +15,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from tests.conftest import login
+from tests.helpers import login
 
 
 def count(app, role=None):

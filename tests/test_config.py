@@ -1,3 +1,6 @@
+"""Configuration: production needs a long secret key and reads its settings from the
+environment, development runs with a generated key, and the README lists every setting."""
+
 import re
 from pathlib import Path
 

@@ -1,3 +1,6 @@
+"""The database: migrations build exactly the models' schema and downgrade to nothing, and SQLite
+runs with WAL, a busy timeout and foreign keys, without losing concurrent writes."""
+
 import threading
 
 from alembic.autogenerate import compare_metadata
@@ -6,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, text
 
 from matcher.extensions import db
-from tests.conftest import dispose, make_app
+from tests.helpers import dispose, make_app
 
 
 def test_migrations_build_exactly_the_models_schema(app):

@@ -1,8 +1,11 @@
+"""Error pages and answers: a friendly 404, a 500 that rolls back, 413 for oversized requests,
+503 with ``Retry-After`` when the pool is exhausted, and the health check."""
+
 import io
 
 from matcher.extensions import db
 from matcher.models import Role, User
-from tests.conftest import dispose, logged_in, make_app, make_group, make_user, post_form
+from tests.helpers import dispose, logged_in, make_app, make_group, make_user, post_form
 
 
 def test_unknown_page_is_a_friendly_404(client):

@@ -17,7 +17,7 @@ from matcher.forms import (
     single_line,
 )
 from matcher.models import Role
-from tests.conftest import csrf_token, logged_in, make_user, post_form
+from tests.helpers import csrf_token, logged_in, make_group, make_user, outbox, post_form
 
 
 def test_a_file_in_place_of_a_text_field_is_refused_as_missing_text(app):
@@ -41,8 +41,6 @@ def test_a_json_body_is_not_read_as_a_form(app):
 
 
 def test_the_roster_upload_still_reads_its_file(app):
-    from tests.conftest import make_group
-
     coordinator = make_user(app, Role.COORDINATOR)
     group = make_group(app, coordinators=(coordinator,))
     client = logged_in(app, coordinator)
@@ -259,7 +257,6 @@ def assert_refused(response, message: str = ONE_LINE, statuses=(400,)) -> None:
 @pytest.mark.parametrize("value", BREAKS)
 def test_a_group_name_or_institution_with_a_line_break_is_refused(app, value, specialties):
     from matcher.models import InterestGroup
-    from tests.conftest import make_group
 
     coordinator = make_user(app, Role.COORDINATOR)
     client = logged_in(app, coordinator)
@@ -287,8 +284,6 @@ def test_a_description_keeps_its_line_breaks_but_no_other_control_characters(app
 @pytest.mark.parametrize("value", BREAKS)
 def test_a_sign_up_name_with_a_line_break_is_refused(app, client, value):
     """The sign-up page answers every refused form with 200 (its own convention)."""
-    from tests.conftest import outbox
-
     data = {"name": value, "email": "new@example.edu", "role": "student"}
     assert_refused(post_form(client, "/signup", data), statuses=(200, 400))
     assert outbox(app) == []
@@ -305,8 +300,6 @@ def test_profile_places_with_a_line_break_are_refused(app, value):
 
 
 def test_admin_and_coordinator_names_and_subjects_with_a_line_break_are_refused(app):
-    from tests.conftest import make_group
-
     admin = logged_in(app, make_user(app, Role.ADMIN))
     value = BREAKS[0]
     invite = {"name": value, "email": "c@example.edu", "role": "coordinator"}

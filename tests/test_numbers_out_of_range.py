@@ -5,7 +5,8 @@ header: refused with a 4xx and a message (or ignored where a filter is), never a
 import pytest
 
 from matcher.models import Role
-from tests.conftest import logged_in, make_user
+from tests.helpers import logged_in, make_group, make_user, post_form
+from tests.helpers.rounds import World
 
 HUGE = "9" * 30
 
@@ -37,9 +38,6 @@ def test_an_audit_range_to_the_end_of_the_calendar(admin_client):
 
 
 def test_comparing_with_a_draft_that_does_not_exist(app, coordinator):
-    from tests.conftest import make_group
-    from tests.rounds.conftest import World
-
     group = make_group(app, coordinators=(coordinator,))
     world = World(app, group, coordinator)
     round_id = world.round()
@@ -70,9 +68,6 @@ def test_whole_numbers_are_ascii_digits_an_integer_column_holds():
 
 @pytest.fixture
 def solved_round(app, coordinator):
-    from tests.conftest import make_group
-    from tests.rounds.conftest import World
-
     group = make_group(app, coordinators=(coordinator,))
     world = World(app, group, coordinator)
     round_id = world.round()
@@ -93,7 +88,6 @@ def rows(app, model) -> int:
 @pytest.mark.parametrize("field", ["student_id", "mentor_id"])
 def test_a_pin_or_bar_beyond_any_id_is_refused(app, coordinator, solved_round, kind, field):
     from matcher.models import RoundConstraint
-    from tests.conftest import post_form
 
     client = logged_in(app, coordinator)
     page = f"/rounds/{solved_round}"
@@ -109,7 +103,6 @@ def test_a_pin_or_bar_beyond_any_id_is_refused(app, coordinator, solved_round, k
 
 def test_publishing_a_draft_number_beyond_any_id_is_refused(app, coordinator, solved_round):
     from matcher.models import Introduction
-    from tests.conftest import post_form
 
     client = logged_in(app, coordinator)
     page = f"/rounds/{solved_round}"
@@ -140,7 +133,6 @@ def round_settings(**overrides) -> dict:
 def test_round_settings_refuse_numbers_that_are_not_finite(app, coordinator, solved_round, field):
     from matcher.extensions import db
     from matcher.models import Round
-    from tests.conftest import post_form
 
     with app.app_context():
         before = dict(db.session.get(Round, solved_round).settings)
@@ -158,8 +150,6 @@ def test_round_settings_refuse_numbers_that_are_not_finite(app, coordinator, sol
 
 @pytest.mark.parametrize("field", ["peer_min", "peer_max"])
 def test_round_whole_numbers_beyond_the_column_are_refused(app, coordinator, solved_round, field):
-    from tests.conftest import post_form
-
     client = logged_in(app, coordinator)
     url = f"/rounds/{solved_round}/settings"
     for value in [*BEYOND_THE_COLUMN, "٣", "1_0"]:
@@ -170,8 +160,6 @@ def test_round_whole_numbers_beyond_the_column_are_refused(app, coordinator, sol
 
 
 def test_profile_numbers_beyond_the_column_are_refused(app, mentor):
-    from tests.conftest import post_form
-
     client = logged_in(app, mentor)
     for value in BEYOND_THE_COLUMN:
         data = {"capacity": value, "pgy": value, "mentor_type": "resident"}
@@ -226,7 +214,6 @@ BAD_TARGETS = [
 def test_a_constraint_goes_back_only_to_a_page_of_this_site(app, coordinator, solved_round):
     from matcher.extensions import db
     from matcher.models import DraftOutcome, RoundDraft
-    from tests.conftest import post_form
 
     with app.app_context():
         outcome = db.session.scalars(

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, func, select
 from matcher.extensions import db, limiter
 from matcher.models import RateLimitCount, Role
 from matcher.ratelimit import DatabaseStorage, sqlite_limits_url
-from tests.conftest import PASSWORD, database_url, dispose, login, make_app, make_user, outbox
+from tests.helpers import PASSWORD, database_url, dispose, login, make_app, make_user, outbox
 from tests.servers import Browser, gunicorn
 
 WRONG = "not the password at all"

@@ -25,7 +25,7 @@ import pytest
 
 from matcher import ROOT as ROOT_DIR
 from matcher.models import Role
-from tests.conftest import database_url, dispose, free_port, make_app, make_user
+from tests.helpers import database_url, dispose, free_port, make_app, make_user
 
 pytestmark = pytest.mark.redis
 

@@ -3,7 +3,7 @@
 import pytest
 
 from matcher.models import Role
-from tests.conftest import logged_in, make_user
+from tests.helpers import logged_in, make_user
 
 ADMIN_PAGES = ["/admin/users", "/admin/outbox", "/admin/users/1"]
 HOME_HEADINGS = {

@@ -4,7 +4,7 @@ HSTS outside development, and ``Cache-Control: no-store`` on every page but stat
 import pytest
 
 import config
-from tests.conftest import dispose, logged_in, make_app
+from tests.helpers import dispose, logged_in, make_app
 
 HSTS = "max-age=63072000; includeSubDomains"
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matcher import audit, submissions, vocabulary
+from matcher import audit, views, vocabulary
 from matcher.access import admin_required
 from matcher.admin import bp, services
 from matcher.admin.forms import (
@@ -40,19 +40,19 @@ def users():
 @admin_required
 def invite():
     form = InviteForm()
-    if form.validate_on_submit():
-        if (earlier := submissions.claim(form)) is not None:
-            return earlier
-        try:
-            user = accounts.invite_user(form.email.data, form.name.data, Role(form.role.data))
-        except accounts.AccountError as exc:
-            db.session.rollback()
-            form.email.errors.append(str(exc))
-        else:
-            url = submissions.done(form, url_for("admin.users"))
-            db.session.commit()
-            flash(f"{user.name} was added as {user.role.label} and emailed an invitation.", "info")
-            return redirect(url)
+    created = views.create(
+        form,
+        lambda: accounts.invite_user(form.email.data, form.name.data, Role(form.role.data)),
+        refused=accounts.AccountError,
+        on_refused=lambda exc: form.email.errors.append(str(exc)),
+        then=lambda user: url_for("admin.users"),
+        message=lambda user: (
+            f"{user.name} was added as {user.role.label} and emailed an invitation."
+        ),
+        category="info",
+    )
+    if created is not None:
+        return created
     page = db.paginate(services.user_query(), per_page=PAGE_SIZE, error_out=False)
     return render_template(
         "admin/users.html", page=page, filters=UserFilterForm(), invite_form=form

@@ -3,7 +3,7 @@
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from matcher import audit, submissions
+from matcher import audit, submissions, views
 from matcher.auth import bp, limits, services
 from matcher.auth.forms import (
     ChangePasswordForm,
@@ -32,8 +32,7 @@ def _home():
 
 
 def _form_page(template: str, **context):
-    """A form's page: 200 when asked for, 400 when a sent form comes back refused."""
-    return render_template(template, **context), 400 if request.method == "POST" else 200
+    return render_template(template, **context), views.form_status()
 
 
 @bp.route("/signup", methods=["GET", "POST"])

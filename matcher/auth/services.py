@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from matcher import audit, clock
@@ -20,6 +20,7 @@ from matcher.mail import queue_mail
 from matcher.models import Role, User
 from matcher.models.released import released_at
 from matcher.models.user import SELF_SERVICE_ROLES, normalize_email
+from matcher.signing import serializer
 from matcher.text import has_controls
 
 RESET_SALT = "matcher.password-reset"
@@ -246,15 +247,8 @@ def reset_password(user: User, new_password: str) -> None:
     audit.record("auth.password_reset", actor=user, target=user)
 
 
-class ClockSigner(TimestampSigner):
-    """Timestamps from ``matcher.clock``, so link expiry follows the site's clock."""
-
-    def get_timestamp(self) -> int:
-        return int(clock.now().timestamp())
-
-
 def _serializer(salt: str = RESET_SALT) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt, signer=ClockSigner)
+    return serializer(salt)
 
 
 def _password_fingerprint(user: User) -> str:

@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from matcher import access, submissions, vocabulary
+from matcher import access, audit, views, vocabulary
 from matcher.extensions import db
 from matcher.groups import bp, services
 from matcher.groups import dashboard as group_dashboard
@@ -81,22 +81,17 @@ def answer_invitation(group_id: int, decision: str):
 @access.role_required(Role.COORDINATOR, Role.ADMIN)
 def new():
     form = GroupForm(vocabulary.specialties())
-    if form.validate_on_submit():
-        if (earlier := submissions.claim(form)) is not None:
-            return earlier
-        try:
-            group = services.create_group(current_user, **_group_fields(form))
-        except services.GroupError as exc:
-            db.session.rollback()
-            form.specialties.errors.append(str(exc))
-        else:
-            db.session.flush()
-            url = submissions.done(form, url_for("groups.show", group_id=group.id))
-            db.session.commit()
-            flash(f"{group.name} is ready. Share its invite link with your members.", "success")
-            return redirect(url)
-    status = 400 if request.method == "POST" else 200
-    return render_template("groups/form.html", form=form, group=None), status
+    created = views.create(
+        form,
+        lambda: services.create_group(current_user, **_group_fields(form)),
+        refused=services.GroupError,
+        on_refused=lambda exc: form.specialties.errors.append(str(exc)),
+        then=lambda group: url_for("groups.show", group_id=group.id),
+        message=lambda group: f"{group.name} is ready. Share its invite link with your members.",
+    )
+    if created is not None:
+        return created
+    return render_template("groups/form.html", form=form, group=None), views.form_status()
 
 
 def _coordinator_page(group: InterestGroup, status: int = 200, coordinator_form=None):
@@ -147,7 +142,7 @@ def edit(group: InterestGroup):
             db.session.commit()
             flash("Group saved.", "success")
             return redirect(url_for("groups.show", group_id=group.id))
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("groups/form.html", form=form, group=group), status
 
 
@@ -288,3 +283,14 @@ def dashboard(group: InterestGroup):
         board=group_dashboard.build(group),
         invite_url=external_url("groups.join", code=group.invite_code),
     )
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.get("/groups/<int:group_id>/audit")
+@access.group_coordinator_required
+def audit_log(group: InterestGroup):
+    """What was done in the group, newest first: rounds, pins and bars, publishing, imports."""
+    page = db.paginate(audit.group_log(group.id), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    return render_template("groups/audit.html", group=group, page=page)

@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from matcher import access, submissions
+from matcher import access, submissions, views
 from matcher.access import introduction_view
 from matcher.extensions import db
 from matcher.introductions import bp, emails, report, services
@@ -103,7 +103,7 @@ def decline(intro: Introduction, side: str):
         db.session.commit()
         flash(f"You declined {intro.student.name}. Thank you for answering.", "info")
         return redirect(url_for("introductions.index"))
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("introductions/decline.html", intro=intro, form=form), status
 
 
@@ -128,7 +128,7 @@ def answer(token: str):
             ), exc.status_code
         db.session.commit()
         return render_template("introductions/answered.html", intro=intro, choice=choice)
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template(
         "introductions/answer.html", intro=intro, choice=choice, form=form, error=None
     ), status
@@ -191,7 +191,7 @@ def feedback(intro: Introduction, side: str):
         db.session.commit()
         flash("Thank you for your rating.", "success")
         return redirect(url)
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("introductions/feedback.html", intro=intro, form=form), status
 
 
@@ -327,7 +327,7 @@ def settings(group: InterestGroup):
         db.session.commit()
         flash("Introduction settings saved.", "success")
         return redirect(url_for("introductions.group_index", group_id=group.id))
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("introductions/settings.html", group=group, form=form), status
 
 
@@ -398,12 +398,6 @@ def email_reset(group: InterestGroup, key: str):
 def group_report(group: InterestGroup):
     return render_template("introductions/report.html", group=group, report=report.build(group))
 
-
-@bp.app_template_global()
-def introduction_summary() -> dict:
-    """What the home page shows of the viewer's introductions."""
-    if not current_user.is_authenticated:
-        return {}
     if current_user.role is Role.STUDENT:
         return {"intros": services.for_student(current_user)}
     if current_user.role is Role.MENTOR:

@@ -20,13 +20,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit, clock
-from matcher.auth.services import ClockSigner
 from matcher.extensions import db
 from matcher.introductions import emails
 from matcher.mail import external_url
@@ -48,6 +46,7 @@ from matcher.models import (
     Round,
     User,
 )
+from matcher.signing import serializer
 
 LINK_SALT = "matcher.introduction-answer"
 ANSWERS = ("accept", "decline")
@@ -219,9 +218,7 @@ def hold_places(intros: list[Introduction]) -> None:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=LINK_SALT, signer=ClockSigner
-    )
+    return serializer(LINK_SALT)
 
 
 def answer_token(intro: Introduction, answer: str) -> str:
@@ -491,6 +488,20 @@ def give_feedback(intro: Introduction, user: User, rating: int, comment: str) ->
 
 
 # --- who sees what ------------------------------------------------------------------------
+
+
+def home_summary(user: User) -> dict:
+    """What the home page shows of ``user``'s introductions: a student's, or a mentor's
+    requests waiting for an answer and current mentees."""
+    if user.role is Role.STUDENT:
+        return {"intros": for_student(user)}
+    if user.role is Role.MENTOR:
+        intros = for_mentor(user)
+        return {
+            "pending": [i for i in intros if i.status is IntroStatus.PROPOSED],
+            "current": [i for i in intros if i.status in COMMITTED_STATUSES],
+        }
+    return {}
 
 
 def for_student(student: User) -> list[Introduction]:

@@ -3,10 +3,10 @@ import json
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
-from matcher import audit, vocabulary
+from matcher import audit, views, vocabulary
 from matcher.access import member_groups, role_required
 from matcher.extensions import db
-from matcher.models import Goal, Role, Specialty, Stage, User, WantedMentor
+from matcher.models import Role, Specialty, User
 from matcher.profiles import bp, services
 from matcher.profiles.forms import (
     DeleteAccountForm,
@@ -126,7 +126,7 @@ def edit():
                 "success" if not gaps else "info",
             )
             return redirect(url_for("profiles.show", user_id=user.id))
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("profiles/edit.html", form=form), status
 
 
@@ -205,15 +205,5 @@ def delete():
             session.clear()
             flash("Your account and personal data have been deleted.", "info")
             return redirect(url_for("main.index"))
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("profiles/delete.html", form=form), status
-
-
-def _labeller(enum_cls):
-    labels = enum_cls._labels()
-    return lambda value: labels.get(value, value)
-
-
-bp.add_app_template_filter(_labeller(Goal), "goal_label")
-bp.add_app_template_filter(_labeller(WantedMentor), "wanted_label")
-bp.add_app_template_filter(_labeller(Stage), "stage_label")

@@ -18,7 +18,6 @@ from matcher.models import (
     WantedMentor,
 )
 
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = ";"
 QUALIFIER = ":"
 MAX_STUDENT_SPECIALTIES = 3
@@ -117,21 +116,6 @@ _EXPORT = {
 
 def export_columns(role: Role) -> list[str]:
     return list(_EXPORT[role])
-
-
-def escape_formula(value: str) -> str:
-    """Prefix an apostrophe so spreadsheets show the cell as text, not run it as a formula.
-
-    Values that already start with apostrophes before a trigger get one more, so that
-    ``unescape_formula`` gives back exactly the original.
-    """
-    return "'" + value if value.lstrip("'").startswith(FORMULA_TRIGGERS) else value
-
-
-def unescape_formula(value: str) -> str:
-    if value.startswith("'") and value[1:].lstrip("'").startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
 
 
 def split_list(cell: str) -> list[str]:

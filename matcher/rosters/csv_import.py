@@ -46,6 +46,7 @@ from matcher.models import (
 from matcher.models.profile import mentor_focus, student_focus
 from matcher.models.user import normalize_email
 from matcher.rosters import columns
+from matcher.spreadsheet import unescape_formula
 from matcher.text import has_controls
 
 MAX_ROWS = 10_000
@@ -251,7 +252,7 @@ def _check_header(header: list[str]) -> list[str]:
 
 def _row_cells(names: list[str], cells: list[str]) -> dict[str, str] | None:
     """The row's cells by column name, trimmed and un-escaped; ``None`` for a blank row."""
-    values = [columns.unescape_formula(cell.strip()) for cell in cells]
+    values = [unescape_formula(cell.strip()) for cell in cells]
     if not any(values):
         return None
     row = {name: "" for name in names if name}

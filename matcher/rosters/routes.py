@@ -11,7 +11,7 @@ from flask import (
     url_for,
 )
 
-from matcher import audit, submissions
+from matcher import audit, spreadsheet, submissions
 from matcher.access import group_coordinator_required
 from matcher.extensions import db
 from matcher.jobs import services as jobs
@@ -61,16 +61,7 @@ def _export(group: InterestGroup, role: Role) -> Response:
         role=role.value,
         filters=request.query_string.decode(),
     )
-    return _csv_response(text, services.export_filename(group, role))
-
-
-def _csv_response(text: str, filename: str) -> Response:
-    """UTF-8 with a byte-order mark, so spreadsheets open accented names correctly."""
-    return Response(
-        "\ufeff" + text,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return spreadsheet.download(text, services.export_filename(group, role), byte_order_mark=True)
 
 
 @bp.get("/")
@@ -106,7 +97,9 @@ def mentors_csv(group: InterestGroup):
 @bp.get("/import/template.csv")
 @group_coordinator_required
 def import_template(group: InterestGroup):
-    return _csv_response(",".join(columns.NAMES) + "\r\n", "roster-template.csv")
+    return spreadsheet.download(
+        ",".join(columns.NAMES) + "\r\n", "roster-template.csv", byte_order_mark=True
+    )
 
 
 def _import_page(group: InterestGroup, form: ImportForm, errors=(), status: int = 200):

@@ -28,6 +28,7 @@ from matcher.models import (
 )
 from matcher.profiles.services import mentor_complete, student_complete
 from matcher.rosters import columns
+from matcher.spreadsheet import escape_formula
 
 ROSTER_ROLES = (Role.STUDENT, Role.MENTOR)
 
@@ -145,7 +146,7 @@ def export_csv(group: InterestGroup, role: Role, filters: RosterFilters) -> str:
     index = columns.VocabularyIndex.of(specialties_with_focus_areas())
     for user in db.session.scalars(roster_query(group, role, filters)):
         cells = columns.profile_cells(user, role, index)
-        writer.writerow([columns.escape_formula(cells.get(name, "")) for name in header])
+        writer.writerow([escape_formula(cells.get(name, "")) for name in header])
     return out.getvalue()
 
 

@@ -1,7 +1,6 @@
 from collections.abc import Callable
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -14,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from wtforms import SelectChoice
 
-from matcher import access, audit, submissions
+from matcher import access, audit, spreadsheet, views
 from matcher.access import group_coordinator_required, round_view
 from matcher.extensions import db
 from matcher.jobs import services as jobs
@@ -29,7 +28,6 @@ from matcher.models import (
     RoundPreference,
     Specialty,
     User,
-    WantedMentor,
 )
 from matcher.rounds import bp, services, solve_job
 from matcher.rounds import settings as round_settings
@@ -41,11 +39,11 @@ from matcher.rounds.forms import (
     RoundForm,
 )
 from matcher.rounds.solve import CHOICE_WHY, REASONS
+from matcher.templating import SLOT_LABELS
 from matcher.urls import safe_next, whole_number
 
 PAGE_SIZE = 50
 REFUSALS = (services.RoundError, round_settings.SettingsError)
-SLOT_LABELS = {w.value: w.label for w in WantedMentor}
 
 
 def _refused(exc: Exception, round_: Round):
@@ -87,22 +85,18 @@ def index(group: InterestGroup):
 @group_coordinator_required
 def new(group: InterestGroup):
     form = RoundForm()
-    if form.validate_on_submit():
-        if (earlier := submissions.claim(form)) is not None:
-            return earlier
-        try:
-            round_ = services.create_round(group, current_user, **form.round_fields())
-        except REFUSALS as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.flush()
-            url = submissions.done(form, url_for("rounds.show", round_id=round_.id))
-            db.session.commit()
-            flash(f"{round_.name} is open. Add students, then solve.", "success")
-            return redirect(url)
-    status = 400 if request.method == "POST" else 200
-    return render_template("rounds/form.html", form=form, group=group, round_=None), status
+    created = views.create(
+        form,
+        lambda: services.create_round(group, current_user, **form.round_fields()),
+        refused=REFUSALS,
+        then=lambda round_: url_for("rounds.show", round_id=round_.id),
+        message=lambda round_: f"{round_.name} is open. Add students, then solve.",
+    )
+    if created is not None:
+        return created
+    return render_template(
+        "rounds/form.html", form=form, group=group, round_=None
+    ), views.form_status()
 
 
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
@@ -124,7 +118,7 @@ def settings(round_: Round):
             db.session.commit()
             flash("Settings saved. Solve again to see their effect.", "success")
             return redirect(url_for("rounds.show", round_id=round_.id))
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template("rounds/form.html", form=form, group=round_.group, round_=round_), status
 
 
@@ -288,7 +282,7 @@ def preferences(round_: Round):
             db.session.commit()
             flash("Your ranking is saved. You can change it until the deadline.", "success")
             return redirect(url_for("rounds.show", round_id=round_.id), code=303)
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template(
         "rounds/preferences.html",
         round_=round_,
@@ -318,7 +312,7 @@ def likes(round_: Round):
             db.session.commit()
             flash("Saved. The round will favour the students you marked.", "success")
             return redirect(url_for("rounds.show", round_id=round_.id), code=303)
-    status = 400 if request.method == "POST" else 200
+    status = views.form_status()
     return render_template(
         "rounds/likes.html", round_=round_, group=round_.group, form=form, students=students
     ), status
@@ -551,11 +545,7 @@ def export(round_: Round, number: int):
     body = services.export_csv(round_, chosen)
     audit.record_access("round.export", group_id=round_.group_id, target=round_, draft=number)
     filename = f"round-{round_.id}-draft-{number}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return spreadsheet.download(body, filename, byte_order_mark=False)
 
 
 @bp.post("/rounds/<int:round_id>/follow-up")
@@ -567,20 +557,3 @@ def follow_up(round_: Round):
         lambda new: f"{new.name} is open with the students still waiting.",
         lambda new: url_for("rounds.show", round_id=new.id),
     )
-
-
-@bp.get("/groups/<int:group_id>/audit")
-@group_coordinator_required
-def group_audit(group: InterestGroup):
-    page = db.paginate(audit.group_log(group.id), per_page=PAGE_SIZE, error_out=False)
-    return render_template("rounds/audit.html", group=group, page=page)
-
-
-@bp.app_template_filter("slot_label")
-def slot_label(value: str) -> str:
-    return SLOT_LABELS.get(value, value)
-
-
-@bp.app_template_filter("name_of")
-def name_of(user_id: int, names: dict[int, str]) -> str:
-    return names.get(user_id, "someone no longer here")

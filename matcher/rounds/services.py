@@ -48,10 +48,10 @@ from matcher.models import (
     WantedMentor,
 )
 from matcher.profiles.services import missing, student_complete
-from matcher.rosters.columns import escape_formula
 from matcher.rounds import problem
 from matcher.rounds import settings as round_settings
 from matcher.rounds.solve import Plan, plan
+from matcher.spreadsheet import escape_formula
 from matcher.text import shorten
 
 

@@ -1,6 +1,9 @@
+"""Admin pages: inviting coordinators, role changes and switching accounts off (each ending the
+user's sessions), the last admin kept, user search and the outbox page."""
+
 from matcher.extensions import db
 from matcher.models import Role, User
-from tests.conftest import PASSWORD, link_in, logged_in, login, make_user, outbox, post_form
+from tests.helpers import PASSWORD, link_in, logged_in, login, make_user, outbox, post_form
 
 
 def test_admin_invites_a_coordinator_who_sets_a_password(app, admin):

@@ -1,6 +1,9 @@
+"""The specialty vocabulary: complete after the migration, edited by admins only (add, rename,
+hide, focus areas), hidden specialties leaving the profile choices."""
+
 from matcher.extensions import db
 from matcher.models import FocusArea, Specialty
-from tests.conftest import logged_in, post_form
+from tests.helpers import logged_in, post_form
 
 
 def test_migration_vocabulary_is_complete(app, specialties):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import logged_in
+from tests.helpers import logged_in
 
 ANONYMOUS_FORMS = ["/signup", "/login", "/reset"]
 STUDENT_FORMS = ["/logout", "/account/password"]

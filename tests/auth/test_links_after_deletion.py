@@ -4,7 +4,7 @@ before it do not work for a new account with the same address."""
 
 from matcher.extensions import db
 from matcher.models import ReleasedAddress, Role, User
-from tests.conftest import PASSWORD, link_in, logged_in, make_user, outbox, post_form
+from tests.helpers import PASSWORD, link_in, logged_in, make_user, outbox, post_form
 
 EMAIL = "nia.okafor@example.edu"
 NEW_PASSWORD = "river stones and lanterns"

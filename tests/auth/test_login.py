@@ -1,9 +1,12 @@
+"""Logging in: case-insensitive email, one answer for a wrong password or an unknown email, a
+fresh session, local ``next`` only, and the limits on failed attempts."""
+
 import pytest
 
 from matcher.auth.routes import GENERIC_LOGIN_ERROR
 from matcher.extensions import db
 from matcher.models import Role, User
-from tests.conftest import PASSWORD, csrf_token, login, make_user
+from tests.helpers import PASSWORD, csrf_token, login, make_user
 
 
 def test_login_is_case_insensitive_and_starts_a_session(app, client, student):

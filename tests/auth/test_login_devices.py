@@ -6,7 +6,7 @@ from http.cookies import SimpleCookie
 
 from matcher.auth.limits import DEVICE_COOKIE
 from matcher.models import Role
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     csrf_token,
     dispose,

@@ -4,7 +4,7 @@ answer is the same (so nothing is revealed about the address) and no mail is sen
 from itertools import pairwise
 
 from matcher.models import Role
-from tests.conftest import PASSWORD, logged_in, make_user, outbox, post_form
+from tests.helpers import PASSWORD, logged_in, make_user, outbox, post_form
 
 BUDGET = 3
 

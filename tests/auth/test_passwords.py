@@ -1,8 +1,12 @@
+"""Passwords: the common-password list and policy, argon2id hashes at the OWASP minimum, and
+weaker hashes upgraded at log-in."""
+
 import pytest
 from argon2 import PasswordHasher
 
 from matcher import create_app
 from matcher.auth import passwords
+from tests.helpers import login
 
 
 def test_common_password_list_is_shipped_and_large():
@@ -50,7 +54,6 @@ def test_production_parameters_meet_the_owasp_minimum(monkeypatch):
 def test_weaker_hash_is_upgraded_at_login(app, client):
     from matcher.extensions import db
     from matcher.models import Role, User
-    from tests.conftest import login
 
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("a good passphrase")
     with app.app_context():

@@ -1,7 +1,10 @@
+"""Password reset by emailed link: works once, expires, refuses forgeries, looks the same for an
+unknown email and refuses a common new password."""
+
 from matcher.auth import services
 from matcher.extensions import db
 from matcher.models import User
-from tests.conftest import PASSWORD, link_in, logged_in, login, outbox, post_form
+from tests.helpers import PASSWORD, link_in, logged_in, login, outbox, post_form
 
 NEW_PASSWORD = "river stones and lanterns"
 

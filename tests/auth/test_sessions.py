@@ -1,6 +1,6 @@
 """Log-out and password changes end earlier sessions: a replayed old cookie is useless."""
 
-from tests.conftest import PASSWORD, logged_in, login, post_form
+from tests.helpers import PASSWORD, logged_in, login, post_form
 
 NEW_PASSWORD = "a brand new passphrase"
 

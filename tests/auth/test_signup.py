@@ -1,8 +1,11 @@
+"""Sign-up by emailed confirmation link: the account made only on confirming, links that work
+once and expire, roles, password rules, and nothing revealed about registered emails."""
+
 import time
 
 from matcher.extensions import db
 from matcher.models import AuditEvent, Role, User
-from tests.conftest import PASSWORD, link_in, make_user, outbox, post_form
+from tests.helpers import PASSWORD, link_in, make_user, outbox, post_form
 
 SENT_PAGE = "/signup/sent"
 

@@ -13,7 +13,6 @@ from matcher.models import (
     Introduction,
     IntroStatus,
     MentorProfile,
-    Role,
     Round,
     RoundPreference,
     RoundStatus,
@@ -21,38 +20,11 @@ from matcher.models import (
     User,
 )
 from matcher.rounds import services as rounds
-from tests.conftest import PASSWORD, make_user
-from tests.rounds.conftest import World
+from tests.helpers import PASSWORD
+from tests.helpers.browser import GROUP, build_world, log_in
+from tests.helpers.rounds import World
 
 pytestmark = pytest.mark.browser
-
-
-GROUP = "Westbrook Dermatology Interest Group"
-
-
-def build_world(site) -> World:
-    from matcher import vocabulary
-
-    with site.app.app_context():
-        vocabulary.ensure_seeded()
-        db.session.commit()
-    coordinator = make_user(site.app, Role.COORDINATOR, "cora@westbrook.edu", "Dr. Cora Lind")
-    from tests.conftest import make_group
-
-    group_id = make_group(
-        site.app,
-        GROUP,
-        coordinators=(coordinator,),
-        specialty_names=("Dermatology", "Plastic Surgery"),
-    )
-    return World(site.app, group_id, coordinator)
-
-
-def log_in(tab, email: str, step: str = "logged-in") -> None:
-    tab.goto("/login", "log-in")
-    tab.page.get_by_label("Email").fill(email)
-    tab.page.get_by_label("Password").fill(PASSWORD)
-    tab.click(tab.button("Log in"), step)
 
 
 def test_student_signs_up_completes_profile_joins_and_ranks(site, journey):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from matcher.extensions import db
 from matcher.models import Membership
-from tests.browser.test_journeys import build_world, log_in
+from tests.helpers.browser import build_world, log_in
 
 pytestmark = pytest.mark.browser
 ROWS = 3000

@@ -9,7 +9,7 @@ import sqlite3
 
 from matcher.extensions import db
 from matcher.models import Role, StudentProfile
-from tests.conftest import dispose, hidden_fields, logged_in, make_app, make_user
+from tests.helpers import dispose, hidden_fields, logged_in, make_app, make_user
 
 
 def statement_of(app, user) -> str | None:

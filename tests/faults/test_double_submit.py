@@ -17,8 +17,8 @@ from matcher.extensions import db
 from matcher.forms import EXPIRED_FORM
 from matcher.models import FormSubmission, InterestGroup, Role, Round, User
 from matcher.submissions import ALREADY_SENT
-from tests.conftest import PASSWORD, csrf_token, logged_in, make_group, make_user, outbox
-from tests.faults.conftest import served_settings
+from tests.helpers import PASSWORD, csrf_token, logged_in, make_group, make_user, outbox
+from tests.helpers.faults import served_settings
 from tests.servers import Browser, Gunicorn, forms_in
 
 ROSTER = b"email,name,role\r\nnew.student@example.edu,Nia Student,student\r\n"

@@ -23,9 +23,9 @@ from matcher.models import (
     RoundStatus,
     User,
 )
-from tests.conftest import PASSWORD, make_group
-from tests.faults.conftest import is_postgresql, served_settings, writers_held
-from tests.rounds.conftest import World, lock_waiters
+from tests.helpers import PASSWORD, make_group
+from tests.helpers.faults import is_postgresql, served_settings, writers_held
+from tests.helpers.rounds import World, lock_waiters
 from tests.servers import Browser, Gunicorn, Reply, wait_until
 
 

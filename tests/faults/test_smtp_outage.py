@@ -12,7 +12,7 @@ from matcher.extensions import db
 from matcher.mail import queue_mail
 from matcher.mail.sender import send_pending
 from matcher.models import OutboxStatus, Role, User
-from tests.conftest import outbox
+from tests.helpers import outbox
 
 OUTAGE_MINUTES = 30
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from matcher import vocabulary
 from matcher.extensions import db
 from matcher.models import DraftOutcome, InterestGroup, Role, RoundDraft, StudentProfile
-from tests.conftest import PASSWORD, make_group, make_user
-from tests.faults.conftest import blocked_on_lock, served_settings, writers_held
-from tests.rounds.conftest import World
+from tests.helpers import PASSWORD, make_group, make_user
+from tests.helpers.faults import blocked_on_lock, served_settings, writers_held
+from tests.helpers.rounds import World
 from tests.servers import Browser, Gunicorn, wait_until
 
 STUDENTS = 4

@@ -1,8 +1,12 @@
+"""Interest groups: creating and editing them, joining by invite link, code or request,
+coordinators and members added and removed, and the counts on the group page."""
+
 from werkzeug.datastructures import MultiDict
 
 from matcher.extensions import db
 from matcher.models import InterestGroup, Membership, MembershipStatus, Role
-from tests.conftest import logged_in, make_group, make_user, outbox, post_form
+from tests.helpers import logged_in, make_group, make_user, outbox, post_form
+from tests.servers import forms_in
 
 
 def group(app, group_id) -> InterestGroup:
@@ -196,7 +200,6 @@ def test_edit_group(app, coordinator, specialties):
 
 def test_the_edit_form_shows_the_groups_specialties_and_saves_unchanged(app, coordinator):
     from matcher.models import Specialty
-    from tests.servers import forms_in
 
     names = ("Dermatology", "Pathology", "Retired Specialty")
     with app.app_context():

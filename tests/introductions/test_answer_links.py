@@ -1,7 +1,7 @@
 """The mentor's email: who the student is, and one-click signed, single-use, expiring links."""
 
 from matcher.models import IntroStatus
-from tests.conftest import csrf_token, deliver, link_in, outbox, post_form
+from tests.helpers import csrf_token, deliver, link_in, logged_in, outbox, post_form
 
 
 def ask_links(world, smtp_server):
@@ -115,8 +115,6 @@ def test_links_expire_with_the_request(world, smtp_server, frozen_clock):
 
 
 def test_decline_link_takes_a_reason_shown_to_coordinators_only(world, smtp_server):
-    from tests.conftest import logged_in
-
     [intro_id] = world.propose((world.student, world.mentor))
     deliver(world.app)
     body = smtp_server.inbox.to(world.mentor.email)[0].get_content()

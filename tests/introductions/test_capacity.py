@@ -11,7 +11,7 @@ from matcher.extensions import db
 from matcher.introductions import services
 from matcher.introductions.services import NoFreePlaceError, answer_token
 from matcher.models import ACTIVE_STATUSES, InterestGroup, Introduction, IntroStatus, Role, User
-from tests.conftest import (
+from tests.helpers import (
     csrf_token,
     database_url,
     give_mentor_profile,
@@ -19,9 +19,9 @@ from tests.conftest import (
     make_user,
     post_form,
 )
-from tests.faults.conftest import is_postgresql
-from tests.introductions.conftest import give_student_profile
-from tests.rounds.conftest import lock_waiters
+from tests.helpers.faults import is_postgresql
+from tests.helpers.introductions import give_student_profile
+from tests.helpers.rounds import lock_waiters
 from tests.servers import wait_until
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from matcher.introductions import emails
-from tests.conftest import deliver, logged_in, outbox, post_form
+from tests.helpers import deliver, logged_in, make_user, outbox, post_form
 
 
 def test_every_default_text_uses_only_its_own_placeholders(world):
@@ -74,7 +74,6 @@ def test_unknown_placeholders_are_refused_with_the_list(world):
 @pytest.mark.parametrize("who", ["student", "mentor", "other_coordinator"])
 def test_only_the_groups_coordinators_edit_emails(world, who):
     from matcher.models import Role
-    from tests.conftest import make_user
 
     user = {
         "student": world.student,

@@ -1,7 +1,7 @@
 """After acceptance: check-in, "we met", thank-you reminder, stalled list, closing, ratings."""
 
 from matcher.models import IntroStatus, MentorType, RematchPolicy
-from tests.conftest import deliver, give_mentor_profile, link_in, logged_in, outbox, post_form
+from tests.helpers import deliver, give_mentor_profile, link_in, logged_in, outbox, post_form
 
 
 def accepted(world, student=None, mentor=None) -> int:

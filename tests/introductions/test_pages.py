@@ -1,7 +1,7 @@
 """Dashboards, the timeline, withdrawing, filters and settings, and who may see what."""
 
 from matcher.models import IntroStatus, RematchPolicy, Role
-from tests.conftest import logged_in, make_user, outbox, post_form
+from tests.helpers import logged_in, make_user, outbox, post_form
 
 
 def test_timeline_is_visible_to_the_people_involved_only(world):

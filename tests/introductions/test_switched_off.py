@@ -4,7 +4,7 @@ who loses a mentor goes back to matching."""
 from matcher.extensions import db
 from matcher.introductions import services
 from matcher.models import Introduction, IntroStatus, RematchPolicy, Role, User
-from tests.conftest import deliver, link_in, logged_in, make_user, outbox, post_form
+from tests.helpers import deliver, link_in, logged_in, make_user, outbox, post_form
 
 
 def switch_off(world, person) -> None:

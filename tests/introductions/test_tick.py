@@ -4,7 +4,7 @@ import threading
 
 from matcher.extensions import db
 from matcher.models import IntroStatus, OutboxMessage, RematchPolicy
-from tests.conftest import deliver, hidden_fields, link_in, logged_in, outbox, post_form
+from tests.helpers import deliver, hidden_fields, link_in, logged_in, outbox, post_form
 
 
 def subjects(app, to_addr):

@@ -15,10 +15,10 @@ from matcher.jobs import services as jobs
 from matcher.models import Job, JobStatus, Role, Round, User
 from matcher.rosters import csv_import
 from matcher.rounds import services as rounds
-from tests.conftest import dispose, logged_in, make_app, make_user, post_form
-from tests.rosters.conftest import ROSTER_TABLES, Group, csv_bytes
-from tests.rosters.conftest import make_group as make_roster_group
-from tests.rounds.conftest import World
+from tests.helpers import dispose, logged_in, make_app, make_user, post_form
+from tests.helpers.rosters import ROSTER_TABLES, Group, csv_bytes
+from tests.helpers.rosters import make_group as make_roster_group
+from tests.helpers.rounds import World
 
 RANDOM_COLUMNS = {"password_hash", "session_token", "message_id", "body_text"}
 SNAPSHOT_TABLES = (*ROSTER_TABLES, "audit_events")

@@ -11,7 +11,7 @@ from matcher.mail import SUBJECT_MAX, MailHeaderError, queue_mail, subject_line
 from matcher.mail.sender import SMTPTransport, send_pending
 from matcher.models import OutboxMessage, OutboxStatus, Role, User
 from matcher.text import shorten
-from tests.conftest import outbox
+from tests.helpers import outbox
 
 EVIL_NAME = "Derm Club\r\nBcc: everyone@example.com\r\n\r\nHello"
 

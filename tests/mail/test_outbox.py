@@ -9,7 +9,7 @@ from matcher.extensions import db
 from matcher.mail import queue_mail
 from matcher.mail.sender import ConsoleTransport, SMTPTransport, send_pending
 from matcher.models import OutboxMessage, OutboxStatus, Role, User
-from tests.conftest import outbox
+from tests.helpers import link_in, make_user, outbox, post_form
 
 RECIPIENTS = [f"person{n}@example.edu" for n in range(5)]
 
@@ -157,8 +157,6 @@ def test_without_smtp_settings_production_mail_stays_queued(app):
 
 
 def test_password_reset_mail_arrives_through_smtp(mail_app, smtp_server):
-    from tests.conftest import link_in, make_user, post_form
-
     user = make_user(mail_app, Role.MENTOR, "mentor@example.org")
     client = mail_app.test_client()
     post_form(client, "/reset", {"email": user.email})

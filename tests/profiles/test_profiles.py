@@ -1,10 +1,13 @@
+"""Student and mentor profiles: completing and editing them, inline errors that change nothing,
+focus areas, capacity, the data download and deleting the account."""
+
 import json
 
 import pytest
 
 from matcher.extensions import db
 from matcher.models import MentorType, Role, Stage, StudentProfile, User
-from tests.conftest import (
+from tests.helpers import (
     PASSWORD,
     give_mentor_profile,
     logged_in,
@@ -14,6 +17,7 @@ from tests.conftest import (
     outbox,
     post_form,
 )
+from tests.servers import forms_in
 
 
 def student_answers(specialties, **overrides):
@@ -261,8 +265,6 @@ def retire(app, name: str) -> None:
 def sent_back_unchanged(client) -> list[tuple[str, str]]:
     """The profile form as shown, posted back as shown; the fields it showed."""
     from werkzeug.datastructures import MultiDict
-
-    from tests.servers import forms_in
 
     page = client.get("/profile/edit").get_data(as_text=True)
     [form] = [f for f in forms_in(page) if "focus_areas" in f.choices]

@@ -3,7 +3,7 @@
 import pytest
 
 from matcher.models import Role
-from tests.conftest import give_mentor_profile, logged_in, make_group, make_user
+from tests.helpers import give_mentor_profile, logged_in, make_group, make_user
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import io
 import pytest
 
 from matcher.models import Role
-from tests.conftest import csrf_token, logged_in, make_user, outbox
-from tests.rosters.conftest import csv_bytes, dump, make_group, upload
+from tests.helpers import csrf_token, logged_in, make_user, outbox
+from tests.helpers.rosters import csv_bytes, dump, make_group, upload
 
 PAGES = [
     "",

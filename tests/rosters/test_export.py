@@ -1,8 +1,8 @@
 """CSV export: the import's columns, the roster's filters, and no formulas."""
 
 from matcher.models import Role
-from tests.conftest import outbox
-from tests.rosters.conftest import (
+from tests.helpers import outbox
+from tests.helpers.rosters import (
     add_member,
     complete_mentor_profile,
     complete_student_profile,

@@ -14,8 +14,8 @@ from matcher.models import (
     User,
 )
 from matcher.rosters import csv_import
-from tests.conftest import make_user, outbox
-from tests.rosters.conftest import add_member, csv_bytes, dump, upload
+from tests.helpers import link_in, login, make_user, outbox, post_form
+from tests.helpers.rosters import add_member, csv_bytes, dump, upload
 
 STUDENT = {
     "email": "Ana.Alvarez@Example.edu",
@@ -527,9 +527,6 @@ def test_an_account_created_between_checking_and_writing_is_a_conflict(app, grou
 
 
 def test_imported_people_get_the_groups_invitation_and_can_log_in(app, group, coord_client):
-    from tests.conftest import link_in, login, outbox, post_form
-    from tests.rosters.conftest import csv_bytes, upload
-
     rows = [{"email": "new.person@example.edu", "name": "New Person", "role": "student"}]
     assert upload(coord_client, group, csv_bytes(rows)).status_code == 302
     [invitation] = outbox(app, "new.person@example.edu")

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from matcher.extensions import db
 from matcher.models import Membership, MembershipStatus, Role, User
-from tests.conftest import logged_in, login, outbox, post_form
-from tests.rosters.conftest import Group, add_member, csv_bytes, make_group, upload
+from tests.helpers import logged_in, login, outbox, post_form
+from tests.helpers.rosters import Group, add_member, csv_bytes, make_group, upload
 
 HIJACK = {
     "name": "Renamed By Someone Else",

@@ -23,7 +23,7 @@ from matcher.models import (
 from matcher.profiles import services as profiles
 from matcher.rosters import services
 from matcher.rosters.services import RosterFilters
-from tests.rosters.conftest import (
+from tests.helpers.rosters import (
     add_member,
     complete_mentor_profile,
     complete_student_profile,

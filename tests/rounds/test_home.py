@@ -3,7 +3,7 @@
 from matcher.extensions import db
 from matcher.models import Round, User
 from matcher.rounds import services
-from tests.conftest import logged_in
+from tests.helpers import logged_in
 
 
 def _home(client) -> str:

@@ -11,8 +11,8 @@ from matcher.extensions import db
 from matcher.models import Introduction, Membership, Round, RoundStatus, User
 from matcher.models.introduction import ACTIVE_STATUSES
 from matcher.rounds import services
-from tests.conftest import logged_in, make_group, post_form
-from tests.rounds.conftest import World
+from tests.helpers import logged_in, make_group, post_form
+from tests.helpers.rounds import World
 
 
 def publish(client, round_id: int, number: int):

@@ -23,7 +23,7 @@ from matcher.models import (
     User,
 )
 from matcher.rounds import services
-from tests.conftest import csrf_token, logged_in, login, make_group, make_user, post_form
+from tests.helpers import csrf_token, logged_in, login, make_group, make_user, post_form
 
 WEIGHTS = {
     "w_specialty": "4",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from flask.testing import FlaskClient
 
-from tests.security.conftest import Site
+from tests.helpers.security import Site
 from tests.servers import Form, forms_in
 
 TOKENS = ("csrf_token", "once_token")

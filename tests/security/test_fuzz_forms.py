@@ -33,8 +33,8 @@ from wtforms import (
 )
 from wtforms.fields.core import UnboundField
 
-from tests.conftest import CSRF_RE, logged_in
-from tests.security.conftest import Site
+from tests.helpers import CSRF_RE, logged_in
+from tests.helpers.security import Site
 from tests.security.test_route_walk import APP, WALK, call
 
 FUZZ = settings(

@@ -45,7 +45,7 @@ from matcher.models import (
     User,
 )
 from matcher.models.vocab import Goal, Stage
-from tests.conftest import (
+from tests.helpers import (
     FrozenClock,
     SMTPServer,
     deliver,

@@ -3,7 +3,7 @@ PostgreSQL cannot hold it in text, so it would otherwise fail inside a query (a 
 
 import pytest
 
-from tests.conftest import logged_in, post_form
+from tests.helpers import logged_in, post_form
 
 
 @pytest.mark.parametrize(

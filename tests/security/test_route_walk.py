@@ -15,8 +15,8 @@ import pytest
 from flask import Flask, url_for
 
 from matcher import create_app
-from tests.conftest import CSRF_RE
-from tests.security.conftest import MARK, Site
+from tests.helpers import CSRF_RE
+from tests.helpers.security import MARK, Site
 
 Args = Callable[[Site], dict]
 
@@ -238,7 +238,7 @@ WALK: dict[str, Entry] = {
     # rounds
     "rounds.index": group_coordinator(),
     "rounds.new": group_coordinator(),
-    "rounds.group_audit": group_coordinator(),
+    "groups.audit_log": group_coordinator(),
     "rounds.show": Entry("student_a", OUTSIDERS, round_a),
     "rounds.join": Entry("student_a", (*OUTSIDERS, "mentor_a"), round_a, ok=(303,)),
     "rounds.leave": Entry("student_a", (*OUTSIDERS, "mentor_a"), round_a, ok=(303,)),

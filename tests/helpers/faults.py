@@ -1,4 +1,5 @@
-"""Fault-test fixtures: the database the servers share, and a way to make writers wait."""
+"""Fault-test helpers: the settings for servers on the test's database, and ways to make
+writers wait and to see that they do."""
 
 import sqlite3
 from collections.abc import Iterator
@@ -7,7 +8,7 @@ from contextlib import contextmanager
 import psycopg
 
 from matcher.extensions import db
-from tests.conftest import database_url
+from tests.helpers import database_url
 
 
 def served_settings(app, tmp_path) -> dict[str, str]:

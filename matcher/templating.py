@@ -1,0 +1,78 @@
+"""The Jinja filters and globals every page may use, registered on the app by create_app."""
+
+from flask import Flask, request
+
+from matcher.models import Goal, Stage, WantedMentor
+
+SLOT_LABELS = {w.value: w.label for w in WantedMentor}
+
+NAV_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "student": (
+        ("main.index", "Home"),
+        ("introductions.index", "My introductions"),
+        ("profiles.mine", "Profile"),
+        ("profiles.directory", "Mentors"),
+        ("groups.index", "Groups"),
+    ),
+    "mentor": (
+        ("main.index", "Home"),
+        ("introductions.index", "Mentees"),
+        ("profiles.mine", "Profile"),
+        ("groups.index", "Groups"),
+    ),
+    "coordinator": (
+        ("main.index", "Home"),
+        ("groups.index", "Groups"),
+        ("profiles.directory", "Mentors"),
+        ("introductions.index", "Introductions"),
+    ),
+    "admin": (
+        ("main.index", "Home"),
+        ("groups.index", "Groups"),
+        ("admin.users", "People"),
+        ("admin.specialties", "Specialties"),
+        ("admin.outbox", "Outbox"),
+        ("admin.audit_log", "Audit log"),
+    ),
+}
+SECTIONS = {
+    "groups.index": {"groups", "rosters", "rounds", "jobs"},
+    "introductions.index": {"introductions"},
+}
+
+
+def nav_links(role: str) -> tuple[tuple[str, str], ...]:
+    """The main navigation of a role: (endpoint, label) pairs."""
+    return NAV_LINKS.get(role, ())
+
+
+def is_current(endpoint: str) -> bool:
+    """Whether the page shown belongs to the navigation entry ``endpoint``, so the entry is
+    marked ``aria-current``: its own page, or any page of the section it opens."""
+    return request.endpoint == endpoint or request.blueprint in SECTIONS.get(endpoint, ())
+
+
+def slot_label(value: str) -> str:
+    """A seat's name ("faculty" → "Faculty mentor")."""
+    return SLOT_LABELS.get(value, value)
+
+
+def name_of(user_id: int, names: dict[int, str]) -> str:
+    """A person's name from a page's ``names`` (id → name), for people since deleted too."""
+    return names.get(user_id, "someone no longer here")
+
+
+def _labeller(enum_cls):
+    labels = enum_cls._labels()
+    return lambda value: labels.get(value, value)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        slot_label=slot_label,
+        name_of=name_of,
+        goal_label=_labeller(Goal),
+        wanted_label=_labeller(WantedMentor),
+        stage_label=_labeller(Stage),
+    )
+    app.jinja_env.globals.update(nav_links=nav_links, is_current=is_current)

@@ -1,0 +1,106 @@
+"""Introduction helpers: students with complete profiles, and the world of a published round
+(a group with a coordinator, students and faculty mentors) that proposes introductions, runs
+the tick and reads their state."""
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+from matcher.extensions import db
+from matcher.introductions import services
+from matcher.models import (
+    Introduction,
+    IntroStatus,
+    Round,
+    Specialty,
+    StudentInterest,
+    StudentProfile,
+    User,
+)
+
+
+def give_student_profile(app: Flask, user: User, **fields) -> None:
+    with app.app_context():
+        derm = db.session.scalar(db.select(Specialty).where(Specialty.name == "Dermatology"))
+        values = {
+            "school": "Westbrook School of Medicine",
+            "stage": "ms2",
+            "home_has_department": True,
+            "goals": ["research", "cv_review"],
+            "wanted_types": ["faculty", "resident"],
+            "statement": "Melanoma screening research hooked me on dermatology.",
+            **fields,
+        }
+        profile = StudentProfile(**values)
+        profile.interests = [StudentInterest(rank=1, specialty_id=derm.id)]
+        db.session.get(User, user.id).student_profile = profile
+        db.session.commit()
+
+
+@dataclass
+class World:
+    app: Flask
+    group_id: int
+    round_id: int
+    coordinator: User
+    students: list[User]
+    mentors: list[User]
+
+    @property
+    def student(self) -> User:
+        return self.students[0]
+
+    @property
+    def mentor(self) -> User:
+        return self.mentors[0]
+
+    def propose(self, *pairs: tuple[User, User], slot: str = "faculty") -> list[int]:
+        """Propose (student, mentor) pairs as a published round would; their ids."""
+        with self.app.app_context():
+            round_ = db.session.get(Round, self.round_id)
+            coordinator = db.session.get(User, self.coordinator.id)
+            intros = services.propose(
+                round_,
+                [services.ProposedPair(s.id, m.id, slot, 0.8) for s, m in pairs],
+                coordinator,
+            )
+            db.session.commit()
+            return [i.id for i in intros]
+
+    def intro(self, intro_id: int) -> Introduction:
+        with self.app.app_context():
+            found = db.session.get(Introduction, intro_id)
+            found.events  # noqa: B018 (load before the session closes)
+            db.session.expunge_all()
+            return found
+
+    def status(self, intro_id: int) -> IntroStatus:
+        return self.intro(intro_id).status
+
+    def intros(self) -> list[Introduction]:
+        with self.app.app_context():
+            rows = list(db.session.scalars(db.select(Introduction).order_by(Introduction.id)))
+            db.session.expunge_all()
+            return rows
+
+    def set_group(self, **fields) -> None:
+        from matcher.models import InterestGroup
+
+        with self.app.app_context():
+            group = db.session.get(InterestGroup, self.group_id)
+            for name, value in fields.items():
+                setattr(group, name, value)
+            db.session.commit()
+
+    def set_capacity(self, mentor: User, capacity: int) -> None:
+        with self.app.app_context():
+            db.session.get(User, mentor.id).mentor_profile.capacity = capacity
+            db.session.commit()
+
+    def tick(self):
+        from matcher.introductions.tick import tick
+
+        with self.app.app_context():
+            report = tick()
+            db.session.commit()
+            return report
