@@ -43,7 +43,8 @@ from matcher.models import (
     User,
 )
 from matcher.models.profile import mentor_focus, student_focus
-from matcher.rounds import problem, services
+from matcher.rounds import drafts, opening, taking_part
+from matcher.solving import population
 
 PASSWORD = "benchmark-password-1"  # noqa: S105 (a throw-away benchmark account)
 SCHOOLS = ["Westbrook School of Medicine", "Harbor University", "Lakeside College of Medicine"]
@@ -141,7 +142,7 @@ def build(students: int, mentors: int, seed: int) -> tuple[int, int, str]:
     db.session.execute(insert(mentor_focus), m_focus)
     db.session.commit()
 
-    round_ = services.create_round(
+    round_ = opening.create_round(
         group, coordinator, name="Benchmark round", slots=["faculty", "resident"]
     )
     db.session.flush()
@@ -200,9 +201,9 @@ def main() -> None:
             round_id, _, email = build(args.students, args.mentors, args.seed)
             took = time.perf_counter() - t
             print(f"built {args.students} students x {args.mentors} mentors in {took:.1f} s")
-            pop = problem.load(
+            pop = population.load(
                 db.session.get(Round, round_id).group_id,
-                services.participants(round_id),
+                taking_part.participants(round_id),
                 round_id=round_id,
             )
             print(f"  {int(pop.capacity.sum())} places; slots faculty + resident")
@@ -225,7 +226,7 @@ def main() -> None:
             pages.append(done - solved)
             totals.append(done - start)
         with app.app_context():
-            draft = services.draft(db.session.get(Round, round_id), args.repeat)
+            draft = drafts.draft(db.session.get(Round, round_id), args.repeat)
             stats = draft.stats
         print(
             f"  draft: {stats['pairs']} of {stats['needs']} places filled, "

@@ -71,7 +71,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.rounds import services as round_services
+from matcher.rounds import opening, taking_part
 from tests.servers import Browser, Gunicorn
 
 PASSWORD = "load-test-password-1"  # noqa: S105 (throw-away accounts in a throw-away database)
@@ -175,9 +175,7 @@ def prepare(url: str, users: int, seed: int) -> list[Person]:
             for _ in range(EXTRA_MENTORS):
                 mentor(group, False)
             db.session.flush()
-            round_ = round_services.create_round(
-                group, coordinator, name="Load round", slots=["faculty"]
-            )
+            round_ = opening.create_round(group, coordinator, name="Load round", slots=["faculty"])
             db.session.flush()
             for s in [*mine_students, *extra_students]:
                 db.session.add(RoundStudent(round_id=round_.id, student_id=s.id))
@@ -430,8 +428,8 @@ def stored_value(what: str, uid: int):
         .where(Membership.user_id == uid, Round.name == "Load round")
     )
     if what == "ranking":
-        return round_services.preferences(round_id, uid)
-    return round_services.likes(round_id, uid)
+        return taking_part.preferences(round_id, uid)
+    return taking_part.likes(round_id, uid)
 
 
 def verify(url: str, acks: Acks) -> tuple[int, list[str]]:

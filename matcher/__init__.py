@@ -42,15 +42,15 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
 
     app.url_map.converters["int"] = urls.IdConverter
 
-    from matcher.admin import bp as admin_bp
-    from matcher.auth import bp as auth_bp
-    from matcher.groups import bp as groups_bp
-    from matcher.introductions import bp as introductions_bp
-    from matcher.jobs import bp as jobs_bp
-    from matcher.main import bp as main_bp
-    from matcher.profiles import bp as profiles_bp
-    from matcher.rosters import bp as rosters_bp
-    from matcher.rounds import bp as rounds_bp
+    from matcher.admin.routes import bp as admin_bp
+    from matcher.auth.routes import bp as auth_bp
+    from matcher.groups.routes import bp as groups_bp
+    from matcher.introductions.routes import bp as introductions_bp
+    from matcher.jobs.routes import bp as jobs_bp
+    from matcher.main.routes import bp as main_bp
+    from matcher.profiles.routes import bp as profiles_bp
+    from matcher.rosters.routes import bp as rosters_bp
+    from matcher.rounds.routes import bp as rounds_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

@@ -7,8 +7,11 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
+from matcher import demo
 from matcher.auth import services as accounts
 from matcher.extensions import db
+from matcher.introductions.tick import tick
+from matcher.mail.sender import send_pending
 from matcher.models import Role
 
 
@@ -16,6 +19,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(outbox)
+    app.cli.add_command(introductions)
 
 
 @click.command("create-admin")
@@ -46,8 +50,6 @@ def create_admin(email: str, name: str, password: str) -> None:
 @with_appcontext
 def seed_demo() -> None:
     """Fill an empty database with realistic demo data (running it again changes nothing)."""
-    from matcher import demo
-
     try:
         created = demo.seed()
     except RuntimeError as exc:
@@ -66,8 +68,6 @@ def outbox() -> None:
 @click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
 def outbox_send(loop: bool, interval: float) -> None:
     """Send every due message once."""
-    from matcher.mail.sender import send_pending
-
     while True:
         try:
             report = send_pending()
@@ -93,3 +93,24 @@ def outbox_send(loop: bool, interval: float) -> None:
             return
         db.session.remove()
         time.sleep(interval)
+
+
+@click.group(cls=AppGroup)
+def introductions() -> None:
+    """The introductions' time-driven work."""
+
+
+@introductions.command("tick")
+def tick_command() -> None:
+    """Send due reminders and check-ins, expire, re-match and close introductions, once.
+
+    Safe to run often and concurrently: nothing is sent twice. The mail goes out with
+    ``flask --app wsgi outbox send``.
+    """
+    report = tick()
+    db.session.commit()
+    for line in report.errors:
+        click.echo(line, err=True)
+    click.echo(str(report))
+    if report.errors:
+        raise SystemExit(1)

@@ -27,7 +27,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.rounds import services as rounds
+from matcher.rounds import opening, taking_part
 
 DEMO_PASSWORD = "mentor-match-demo"  # noqa: S105
 DEMO_SEED = 20261122
@@ -293,20 +293,20 @@ def seed() -> bool:
 def _round(group: InterestGroup) -> bool:
     """An open round in the first group, with its students enrolled and some rankings, so
     a coordinator can solve, adjust and publish straight away."""
-    if db.session.scalar(rounds.group_rounds(group.id).limit(1)) is not None:
+    if db.session.scalar(opening.group_rounds(group.id).limit(1)) is not None:
         return False
     coordinator = group.coordinators[0]
-    round_ = rounds.create_round(
+    round_ = opening.create_round(
         group,
         coordinator,
         name="Autumn 2026: faculty and resident mentors",
         slots=["faculty", "resident"],
         preference_deadline=clock.now() + timedelta(days=14),
     )
-    rounds.add_all_students(round_, coordinator)
+    taking_part.add_all_students(round_, coordinator)
     rng = random.Random(DEMO_SEED)  # noqa: S311
-    mentors = [u.id for u, _, free in rounds.round_mentor_rows(round_) if free]
-    students = list(db.session.scalars(rounds.participants(round_.id)))
+    mentors = [u.id for u, _, free in taking_part.round_mentor_rows(round_) if free]
+    students = list(db.session.scalars(taking_part.participants(round_.id)))
     for student_id in rng.sample(students, len(students) // 3):
         ranked = rng.sample(mentors, min(3, len(mentors)))
         db.session.add_all(

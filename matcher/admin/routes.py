@@ -1,12 +1,12 @@
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from matcher import audit, views, vocabulary
 from matcher.access import admin_required
-from matcher.admin import bp, services
+from matcher.admin import services
 from matcher.admin.forms import (
     ActiveForm,
     AuditFilterForm,
@@ -18,6 +18,8 @@ from matcher.admin.vocab_forms import FocusAreaForm, SpecialtyEditForm, Specialt
 from matcher.auth import services as accounts
 from matcher.extensions import db
 from matcher.models import FocusArea, OutboxMessage, OutboxStatus, Role, Specialty, User
+
+bp = Blueprint("admin", __name__)
 
 PAGE_SIZE = 50
 

@@ -1,10 +1,19 @@
 """Account pages: sign-up with a confirmed email, log-in, log-out, password change and reset."""
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
 from matcher import audit, submissions, views
-from matcher.auth import bp, limits, services
+from matcher.auth import limits, services
 from matcher.auth.forms import (
     ChangePasswordForm,
     ConfirmSignupForm,
@@ -16,6 +25,8 @@ from matcher.auth.forms import (
 from matcher.extensions import db, limiter
 from matcher.models import Role, User
 from matcher.urls import safe_next
+
+bp = Blueprint("auth", __name__)
 
 GENERIC_LOGIN_ERROR = "That email and password do not match an account."
 

@@ -32,8 +32,8 @@ from matcher.models import (
     User,
     WantedMentor,
 )
-from matcher.rounds import problem
-from matcher.rounds import services as rounds
+from matcher.rounds import opening, taking_part
+from matcher.solving import population
 
 STALLED_SHOWN = 10
 
@@ -158,17 +158,17 @@ def supply_and_demand(group: InterestGroup) -> tuple[list[Balance], list[Balance
     A student's wanted places count under their first-choice specialty. Faculty places fill
     both faculty and external-faculty requests.
     """
-    taken = problem.places_taken().subquery()
+    taken = population.places_taken().subquery()
     held = func.coalesce(taken.c[1], 0)
     free = case((MentorProfile.capacity > held, MentorProfile.capacity - held), else_=0)
     mentor_rows = db.session.execute(
         select(MentorProfile.mentor_type, MentorProfile.specialty_id, func.sum(free))
         .outerjoin(taken, taken.c[0] == MentorProfile.user_id)
-        .where(MentorProfile.user_id.in_(problem.round_mentors(group.id).scalar_subquery()))
+        .where(MentorProfile.user_id.in_(population.round_mentors(group.id).scalar_subquery()))
         .group_by(MentorProfile.mentor_type, MentorProfile.specialty_id)
     ).all()
 
-    eligible = rounds.eligible_students(group.id).scalar_subquery()
+    eligible = taking_part.eligible_students(group.id).scalar_subquery()
     student_rows = db.session.execute(
         select(StudentProfile.user_id, StudentProfile.wanted_types, StudentInterest.specialty_id)
         .outerjoin(
@@ -237,7 +237,7 @@ def round_rows(group: InterestGroup) -> list[RoundRow]:
         .correlate(Round)
         .scalar_subquery()
     )
-    query = rounds.group_rounds(group.id).add_columns(drafts, students)
+    query = opening.group_rounds(group.id).add_columns(drafts, students)
     return [
         RoundRow(
             id=r.id,

@@ -1,15 +1,17 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from matcher import access, audit, views, vocabulary
 from matcher.extensions import db
-from matcher.groups import bp, services
 from matcher.groups import dashboard as group_dashboard
+from matcher.groups import services
 from matcher.groups.forms import ActionForm, CoordinatorForm, GroupForm
 from matcher.mail import external_url
 from matcher.models import InterestGroup, MembershipStatus, Role, Round, RoundStatus
-from matcher.rounds import services as round_services
+from matcher.rounds import opening
 from matcher.urls import safe_next
+
+bp = Blueprint("groups", __name__)
 
 
 def _group_fields(form: GroupForm) -> dict:
@@ -118,7 +120,7 @@ def show(group_id: int):
 
 
 def _rounds(group: InterestGroup, *, open_only: bool = False) -> list:
-    query = round_services.group_rounds(group.id)
+    query = opening.group_rounds(group.id)
     if open_only:
         query = query.where(Round.status == RoundStatus.OPEN)
     return list(db.session.scalars(query))

@@ -18,7 +18,7 @@ from matcher.models import (
     User,
 )
 from matcher.models.group import new_invite_code
-from matcher.profiles import services as profiles
+from matcher.models.profile import mentor_complete, student_complete
 
 MEMBER_ROLES = (Role.STUDENT, Role.MENTOR)
 
@@ -226,8 +226,8 @@ def counts(group: InterestGroup) -> GroupCounts:
             members(User.role == Role.STUDENT),
             members(User.role == Role.MENTOR),
             members(status=MembershipStatus.PENDING),
-            members(User.role == Role.STUDENT, profiles.student_complete()),
-            members(User.role == Role.MENTOR, profiles.mentor_complete()),
+            members(User.role == Role.STUDENT, student_complete()),
+            members(User.role == Role.MENTOR, mentor_complete()),
             members(
                 User.role == Role.MENTOR,
                 MentorProfile.user_id == User.id,

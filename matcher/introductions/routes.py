@@ -1,10 +1,10 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from matcher import access, submissions, views
 from matcher.access import introduction_view
 from matcher.extensions import db
-from matcher.introductions import bp, emails, report, services
+from matcher.introductions import emails, report, services
 from matcher.introductions.forms import (
     AcceptForm,
     ActionForm,
@@ -18,6 +18,8 @@ from matcher.introductions.forms import (
     WithdrawForm,
 )
 from matcher.models import COMMITTED_STATUSES, InterestGroup, Introduction, IntroStatus, Role
+
+bp = Blueprint("introductions", __name__)
 
 PAGE_SIZE = 50
 

@@ -47,6 +47,9 @@ from matcher.models import (
     User,
 )
 from matcher.signing import serializer
+from matcher.solving import population
+from matcher.solving.assignment import ProposedPair
+from matcher.solving.rematch import next_mentors
 
 LINK_SALT = "matcher.introduction-answer"
 ANSWERS = ("accept", "decline")
@@ -64,14 +67,6 @@ class LinkError(IntroductionError):
     def __init__(self, message: str, status_code: int) -> None:
         super().__init__(message)
         self.status_code = status_code
-
-
-@dataclass(frozen=True)
-class ProposedPair:
-    student_id: int
-    mentor_id: int
-    slot: str
-    score: float | None = None
 
 
 # --- proposing ----------------------------------------------------------------------------
@@ -706,8 +701,6 @@ def rematch(
     The group's row is locked first, so two re-matches of a group (two ticks, or a tick and a
     coordinator) never offer the same need twice.
     """
-    from matcher.rounds.services import rematch as solve
-
     db.session.execute(
         select(InterestGroup.id).where(InterestGroup.id == group.id).with_for_update()
     )
@@ -728,7 +721,8 @@ def rematch(
             )
         )
     }
-    pairs = solve(group, list(by_want), exclude)
+    lock_mentors(db.session.scalars(population.round_mentors(group.id)))
+    pairs = next_mentors(group, list(by_want), exclude)
     proposed = []
     for pair in pairs:
         sources = by_want.pop((pair.student_id, pair.slot), None)

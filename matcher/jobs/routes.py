@@ -1,11 +1,13 @@
 """A job's progress page, its JSON for the page's script, and the hand-over when done."""
 
-from flask import abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from matcher.jobs import bp, services
+from matcher.jobs import services
 from matcher.models.job import Job, JobStatus
 from matcher.urls import safe_next
+
+bp = Blueprint("jobs", __name__)
 
 
 def _job_or_404(job_id: int) -> Job:

@@ -1,14 +1,15 @@
-from flask import render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 
 from matcher import access
 from matcher.extensions import db
 from matcher.groups import services as groups
 from matcher.introductions import services as introductions
-from matcher.main import bp
 from matcher.models import Role
 from matcher.profiles import services as profiles
-from matcher.rounds import services as rounds
+from matcher.rounds import opening
+
+bp = Blueprint("main", __name__)
 
 
 @bp.get("/")
@@ -21,7 +22,7 @@ def index():
         context["groups"] = list(db.session.scalars(access.member_groups(current_user)))
         context["invitations"] = groups.invitations(current_user)
         context["summary"] = introductions.home_summary(current_user)
-        context["open_rounds"] = rounds.open_rounds_overview(current_user)
+        context["open_rounds"] = opening.open_rounds_overview(current_user)
     else:
         run = list(db.session.scalars(access.coordinated_groups(current_user)))
         context["groups"] = [(group, groups.counts(group)) for group in run]

@@ -1,48 +1,11 @@
-"""Boundary checks that turn user input into one canonical edge list."""
+"""Boundary checks that turn user input into one canonical graph of the allowed pairs."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from scipy import sparse
 
-from ._arrays import find_pairs, row_starts
-
-
-@dataclass(frozen=True)
-class Edges:
-    """Allowed pairs of a problem in canonical form.
-
-    Attributes
-    ----------
-    n_students, n_mentors : int
-        Shape of the score matrix.
-    rows, cols : numpy.ndarray
-        Student and mentor index of each allowed pair (``intp``), sorted by
-        student and then by mentor, without duplicates.
-    weights : numpy.ndarray
-        Finite ``float64`` score of each pair.
-    capacity : numpy.ndarray
-        ``int64`` capacity of each mentor, as given.
-    """
-
-    n_students: int
-    n_mentors: int
-    rows: np.ndarray
-    cols: np.ndarray
-    weights: np.ndarray
-    capacity: np.ndarray
-
-    @cached_property
-    def indptr(self) -> np.ndarray:
-        """Start of each student's pairs in ``rows``/``cols``, and their total at the end."""
-        return row_starts(self.rows, self.n_students)
-
-    def positions(self, students: np.ndarray, mentors: np.ndarray) -> np.ndarray:
-        """Position of each (student, mentor) pair among the allowed pairs, or -1."""
-        return find_pairs(self.indptr, self.cols, students, mentors)
+from ._graph import Graph
 
 
 def as_capacity(capacity, n_mentors: int | None = None) -> np.ndarray:
@@ -97,7 +60,7 @@ def _check_real(values: np.ndarray, what: str) -> np.ndarray:
     return values.astype(np.float64, copy=False)
 
 
-def as_edges(score, capacity, allowed=None) -> Edges:
+def as_graph(score, capacity, allowed=None) -> Graph:
     """Validate ``assign``'s arguments and return the allowed pairs.
 
     Parameters
@@ -111,8 +74,9 @@ def as_edges(score, capacity, allowed=None) -> Edges:
 
     Returns
     -------
-    Edges
-        The allowed pairs sorted by student then mentor.
+    Graph
+        The allowed pairs sorted by student then mentor, holding the student
+        of each pair.
 
     Raises
     ------
@@ -172,4 +136,45 @@ def as_edges(score, capacity, allowed=None) -> Edges:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         raise ValueError(f"score must be finite; student {rows[k]}, mentor {cols[k]} has {data[k]}")
-    return Edges(n_s, n_m, rows, cols, np.ascontiguousarray(data), cap)
+    return Graph(n_s, n_m, cols, np.ascontiguousarray(data), cap, rows=rows)
+
+
+def csr_graph(score, capacity, allowed=None) -> Graph | None:
+    """Validate a canonical 2-D CSR ``score`` and return its graph without copying its pairs.
+
+    Parameters
+    ----------
+    score, capacity, allowed
+        As for :func:`as_graph`.
+
+    Returns
+    -------
+    Graph or None
+        The graph on the matrix's own column indices and scores, with an
+        int64 row pointer; None unless ``score`` is a canonical 2-D CSR
+        matrix or array and ``allowed`` is omitted.
+
+    Raises
+    ------
+    ValueError
+        For non-real, NaN or infinite scores, or bad capacities.
+    """
+    if not (
+        allowed is None
+        and sparse.issparse(score)
+        and score.format == "csr"
+        and score.ndim == 2
+        and score.has_canonical_format
+    ):
+        return None
+    n_s, n_m = (int(x) for x in score.shape)
+    cap = as_capacity(capacity, n_m)
+    data = _check_real(np.asarray(score.data), "score")
+    if not np.isfinite(data).all():
+        k = int(np.flatnonzero(~np.isfinite(data))[0])
+        row = int(np.searchsorted(score.indptr, k, side="right")) - 1
+        raise ValueError(
+            f"score must be finite; student {row}, mentor {score.indices[k]} has {data[k]}"
+        )
+    indptr = np.asarray(score.indptr, dtype=np.int64)
+    return Graph(n_s, n_m, np.asarray(score.indices), data, cap, indptr=indptr)

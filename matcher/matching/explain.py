@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._arrays import find_pairs
-from ._validation import as_edges
+from ._validation import as_graph
 
 __all__ = [
     "ALL_FULL",
@@ -152,15 +152,15 @@ def explain(score, capacity, students, mentors, allowed=None) -> Explanation:
     A matched student's highest-scoring mentor is likewise full whenever it is
     not their own.
     """
-    edges = as_edges(score, capacity, allowed)
-    n_s, n_m = edges.n_students, edges.n_mentors
+    graph = as_graph(score, capacity, allowed)
+    n_s, n_m = graph.n_students, graph.n_mentors
     st, me = _pairs(students, mentors, n_s, n_m)
     mate = np.full(n_s, -1, dtype=np.int64)
     mate[st] = me
 
-    rows, cols, w = edges.rows, edges.cols, edges.weights
-    if not (edges.capacity > 0).all():
-        live = edges.capacity[cols] > 0
+    rows, cols, w = graph.rows, graph.cols, graph.weights
+    if not (graph.capacity > 0).all():
+        live = graph.capacity[cols] > 0
         rows, cols, w = rows[live], cols[live], w[live]
     counts = np.bincount(rows, minlength=n_s)
     ptr = np.concatenate([[0], np.cumsum(counts)])
@@ -182,7 +182,7 @@ def explain(score, capacity, students, mentors, allowed=None) -> Explanation:
         mate_score[st[hit]] = w[where[hit]]
 
     load = np.bincount(me, minlength=n_m)
-    full = load >= edges.capacity
+    full = load >= graph.capacity
     has_room = np.zeros(n_s, dtype=bool)
     if rows.size:
         has_room[has] = np.logical_or.reduceat(~full[cols], starts)

@@ -8,7 +8,7 @@ import numpy as np
 from scipy import sparse
 
 from ._arrays import contains, distinct
-from ._validation import as_edges
+from ._validation import as_graph
 from .explain import _pairs
 
 __all__ = ["QualityReport", "blocking_pairs", "quality_report"]
@@ -113,17 +113,17 @@ def blocking_pairs(
     -------
     int
     """
-    edges = as_edges(score, capacity, allowed)
-    n_s, n_m = edges.n_students, edges.n_mentors
+    graph = as_graph(score, capacity, allowed)
+    n_s, n_m = graph.n_students, graph.n_mentors
     st, me = _pairs(students, mentors, n_s, n_m)
     prefs = _preferences(preferences, n_s, n_m)
     liked_keys = _likes_keys(mentor_likes, n_s, n_m)
 
     def lookup(i: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        where = edges.positions(i, m)
+        where = graph.positions(i, m)
         found = where >= 0
         weight = np.zeros(where.size)
-        weight[found] = edges.weights[where[found]]
+        weight[found] = graph.weights[where[found]]
         return found, weight
 
     def liked(i: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -140,11 +140,11 @@ def blocking_pairs(
     better = cr < current[ci]
     ci, cm = ci[better], cm[better]
     ok, cw = lookup(ci, cm)
-    ok &= edges.capacity[cm] > 0
+    ok &= graph.capacity[cm] > 0
     ci, cm, cw = ci[ok], cm[ok], cw[ok]
 
     load = np.bincount(me, minlength=n_m)
-    free = load < edges.capacity
+    free = load < graph.capacity
     worst_liked = np.ones(n_m, dtype=bool)
     worst_score = np.full(n_m, np.inf)
     if st.size:
@@ -182,13 +182,13 @@ def quality_report(
     -------
     QualityReport
     """
-    edges = as_edges(score, capacity, allowed)
-    n_s, n_m = edges.n_students, edges.n_mentors
+    graph = as_graph(score, capacity, allowed)
+    n_s, n_m = graph.n_students, graph.n_mentors
     st, me = _pairs(students, mentors, n_s, n_m)
-    where = edges.positions(st, me)
+    where = graph.positions(st, me)
     if (where < 0).any():
         raise ValueError("the assignment holds a pair that is not allowed")
-    values = edges.weights[where]
+    values = graph.weights[where]
     if values.size:
         q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75])
         stats = (values.mean(), median, values.min(), values.max(), q1, q3)

@@ -2,12 +2,27 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    cast,
+    exists,
+    or_,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
 from matcher.database import str_enum
 from matcher.extensions import db
+from matcher.models.user import User
 from matcher.models.vocab import (
     ContactPreference,
     FacultyRank,
@@ -72,7 +87,7 @@ class StudentProfile(db.Model):
     statement: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
-    user: Mapped["User"] = relationship(back_populates="student_profile")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="student_profile")
     interests: Mapped[list[StudentInterest]] = relationship(
         order_by=StudentInterest.rank, cascade="all, delete-orphan"
     )
@@ -122,7 +137,7 @@ class MentorProfile(db.Model):
     bio: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
-    user: Mapped["User"] = relationship(back_populates="mentor_profile")  # noqa: F821
+    user: Mapped["User"] = relationship(back_populates="mentor_profile")
     specialty: Mapped[Specialty | None] = relationship()
     focus_areas: Mapped[list[FocusArea]] = relationship(secondary=mentor_focus)
 
@@ -152,3 +167,44 @@ class MentorProfile(db.Model):
         if not self.offers:
             gaps.append("what you can offer")
         return gaps
+
+
+# --- completeness in SQL ----------------------------------------------------------------
+
+
+def _json_list_nonempty(column) -> ColumnElement[bool]:
+    """True where a JSON list column holds at least one item (stored ``[]`` or ``null`` is empty).
+
+    The ORM writes JSON with ``json.dumps``, so an empty list is always the text ``[]``.
+    """
+    text = cast(column, Text)
+    return and_(text.is_not(None), text.not_in(["[]", "null"]))
+
+
+def student_complete() -> ColumnElement[bool]:
+    """SQL for ``user.student_profile is not None and user.student_profile.missing() == []``."""
+    return exists().where(
+        StudentProfile.user_id == User.id,
+        StudentProfile.school != "",
+        StudentProfile.stage.is_not(None),
+        exists().where(StudentInterest.student_id == StudentProfile.user_id),
+        _json_list_nonempty(StudentProfile.goals),
+        _json_list_nonempty(StudentProfile.wanted_types),
+        StudentProfile.home_has_department.is_not(None),
+    )
+
+
+def mentor_complete() -> ColumnElement[bool]:
+    """SQL for ``user.mentor_profile is not None and user.mentor_profile.missing() == []``."""
+    return exists().where(
+        MentorProfile.user_id == User.id,
+        MentorProfile.mentor_type.is_not(None),
+        or_(
+            MentorProfile.mentor_type != MentorType.RESIDENT,
+            and_(MentorProfile.pgy.is_not(None), MentorProfile.pgy != 0),
+        ),
+        or_(MentorProfile.mentor_type != MentorType.PEER, MentorProfile.peer_stage.is_not(None)),
+        MentorProfile.specialty_id.is_not(None),
+        MentorProfile.institution != "",
+        _json_list_nonempty(MentorProfile.offers),
+    )

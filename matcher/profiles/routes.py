@@ -1,19 +1,31 @@
 import json
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, logout_user
 
 from matcher import audit, views, vocabulary
 from matcher.access import member_groups, role_required
 from matcher.extensions import db
 from matcher.models import Role, Specialty, User
-from matcher.profiles import bp, services
+from matcher.profiles import services
 from matcher.profiles.forms import (
     DeleteAccountForm,
     DirectoryFilterForm,
     MentorProfileForm,
     StudentProfileForm,
 )
+
+bp = Blueprint("profiles", __name__)
 
 PAGE_SIZE = 24
 

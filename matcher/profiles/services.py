@@ -3,11 +3,7 @@
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
-    Text,
-    and_,
-    cast,
     delete,
     exists,
     func,
@@ -153,44 +149,6 @@ def missing(user: User) -> list[str]:
         return []
     profile = user.student_profile if user.role is Role.STUDENT else user.mentor_profile
     return profile.missing() if profile is not None else ["your profile"]
-
-
-def _json_list_nonempty(column) -> ColumnElement[bool]:
-    """True where a JSON list column holds at least one item (stored ``[]`` or ``null`` is empty).
-
-    The ORM writes JSON with ``json.dumps``, so an empty list is always the text ``[]``.
-    """
-    text = cast(column, Text)
-    return and_(text.is_not(None), text.not_in(["[]", "null"]))
-
-
-def student_complete() -> ColumnElement[bool]:
-    """SQL for ``user.student_profile is not None and user.student_profile.missing() == []``."""
-    return exists().where(
-        StudentProfile.user_id == User.id,
-        StudentProfile.school != "",
-        StudentProfile.stage.is_not(None),
-        exists().where(StudentInterest.student_id == StudentProfile.user_id),
-        _json_list_nonempty(StudentProfile.goals),
-        _json_list_nonempty(StudentProfile.wanted_types),
-        StudentProfile.home_has_department.is_not(None),
-    )
-
-
-def mentor_complete() -> ColumnElement[bool]:
-    """SQL for ``user.mentor_profile is not None and user.mentor_profile.missing() == []``."""
-    return exists().where(
-        MentorProfile.user_id == User.id,
-        MentorProfile.mentor_type.is_not(None),
-        or_(
-            MentorProfile.mentor_type != MentorType.RESIDENT,
-            and_(MentorProfile.pgy.is_not(None), MentorProfile.pgy != 0),
-        ),
-        or_(MentorProfile.mentor_type != MentorType.PEER, MentorProfile.peer_stage.is_not(None)),
-        MentorProfile.specialty_id.is_not(None),
-        MentorProfile.institution != "",
-        _json_list_nonempty(MentorProfile.offers),
-    )
 
 
 # --- who sees whom ---------------------------------------------------------------------------

@@ -135,7 +135,9 @@ class Entry:
 
 
 @dataclass
-class Plan:
+class ImportPlan:
+    """A checked file, ready to write: its valid rows and the group's memberships of them."""
+
     group: InterestGroup
     entries: list[Entry]
     vocabulary: "Vocabulary"
@@ -268,7 +270,9 @@ def _row_cells(names: list[str], cells: list[str]) -> dict[str, str] | None:
 # --- checking every row ----------------------------------------------------------------------
 
 
-def validate(group: InterestGroup, data: bytes, on_progress: OnProgress | None = None) -> Plan:
+def validate(
+    group: InterestGroup, data: bytes, on_progress: OnProgress | None = None
+) -> ImportPlan:
     """Check every row; ``RosterImportError`` listing each problem, or the plan to apply."""
     return check_rows(group, read_rows(data), on_progress)
 
@@ -277,7 +281,7 @@ def check_rows(
     group: InterestGroup,
     rows: list[tuple[int, dict[str, str]]],
     on_progress: OnProgress | None = None,
-) -> Plan:
+) -> ImportPlan:
     """``validate`` for rows already read by ``read_rows``."""
     report = on_progress or _no_progress
     report(0, len(rows), CHECKING)
@@ -299,7 +303,7 @@ def check_rows(
         report(k, len(rows), CHECKING)
     if errors:
         raise RosterImportError(errors)
-    plan = Plan(group=group, entries=entries, vocabulary=vocabulary)
+    plan = ImportPlan(group=group, entries=entries, vocabulary=vocabulary)
     plan.memberships = _memberships(group, [e.user.id for e in entries if e.user is not None])
     return plan
 
@@ -611,7 +615,7 @@ def _find_area(name: str, specialties: list[Specialty], problems: list[str]) -> 
 # --- writing ---------------------------------------------------------------------------------
 
 
-def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
+def apply(plan: ImportPlan, on_progress: OnProgress | None = None) -> ImportSummary:
     """Write the plan: create and invite new people, update the accounts the import may
     change and make them active members, and ask everyone else to join.
 
@@ -666,7 +670,7 @@ def apply(plan: Plan, on_progress: OnProgress | None = None) -> ImportSummary:
     return summary
 
 
-def _ask_to_join(plan: Plan, user: User, summary: ImportSummary) -> None:
+def _ask_to_join(plan: ImportPlan, user: User, summary: ImportSummary) -> None:
     """An account the import may not change: invite it, or approve its own request to join."""
     membership = plan.memberships.get(user.id)
     if membership is None:
@@ -682,7 +686,7 @@ def _ask_to_join(plan: Plan, user: User, summary: ImportSummary) -> None:
 
 
 def _insert_new_people(
-    plan: Plan, entries: list[Entry], on_share: Callable[[float], None] = lambda share: None
+    plan: ImportPlan, entries: list[Entry], on_share: Callable[[float], None] = lambda share: None
 ) -> None:
     """Profiles, ranked interests, focus areas and memberships of new accounts, in bulk."""
     rows: dict[Any, list[dict[str, Any]]] = {
@@ -728,7 +732,7 @@ def _interests(specialty_ids: list[int]) -> list[StudentInterest]:
 
 
 def _apply_entry(
-    plan: Plan, entry: Entry, interest_changes: list[tuple[StudentProfile, list[int]]]
+    plan: ImportPlan, entry: Entry, interest_changes: list[tuple[StudentProfile, list[int]]]
 ) -> bool:
     """Bring an existing person in line with their row; whether anything changed."""
     user = entry.user
@@ -766,12 +770,12 @@ def _set(obj: Any, values: dict[str, Any]) -> bool:
     return changed
 
 
-def _areas(plan: Plan, ids: list[int]) -> list[FocusArea]:
+def _areas(plan: ImportPlan, ids: list[int]) -> list[FocusArea]:
     return [plan.vocabulary.areas[i] for i in ids]
 
 
 def _apply_student(
-    plan: Plan,
+    plan: ImportPlan,
     entry: Entry,
     user: User,
     profile: StudentProfile | None,
@@ -798,7 +802,9 @@ def _apply_student(
     return _apply_focus(plan, entry, profile, new_specialties) or changed
 
 
-def _apply_mentor(plan: Plan, entry: Entry, user: User, profile: MentorProfile | None) -> bool:
+def _apply_mentor(
+    plan: ImportPlan, entry: Entry, user: User, profile: MentorProfile | None
+) -> bool:
     values = dict(entry.values)
     if entry.specialty_ids is not None:
         values["specialty_id"] = entry.specialty_ids[0]
@@ -816,7 +822,7 @@ def _apply_mentor(plan: Plan, entry: Entry, user: User, profile: MentorProfile |
 
 
 def _apply_focus(
-    plan: Plan,
+    plan: ImportPlan,
     entry: Entry,
     profile: StudentProfile | MentorProfile,
     new_specialties: set[int] | None,

@@ -1,6 +1,7 @@
 """Roster pages for a group's coordinators: member tables, CSV export and CSV import."""
 
 from flask import (
+    Blueprint,
     Response,
     abort,
     current_app,
@@ -17,8 +18,10 @@ from matcher.extensions import db
 from matcher.jobs import services as jobs
 from matcher.models import InterestGroup, Role
 from matcher.profiles import services as profiles
-from matcher.rosters import bp, columns, csv_import, import_job, services
+from matcher.rosters import columns, csv_import, import_job, services
 from matcher.rosters.forms import ImportForm, MentorFilterForm, StudentFilterForm
+
+bp = Blueprint("rosters", __name__)
 
 PAGE_SIZE = 50
 MAX_ERRORS_SHOWN = 200

@@ -26,7 +26,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.profiles.services import mentor_complete, student_complete
+from matcher.models.profile import mentor_complete, student_complete
 from matcher.rosters import columns
 from matcher.spreadsheet import escape_formula
 

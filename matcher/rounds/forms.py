@@ -22,7 +22,7 @@ from matcher.forms import (
 )
 from matcher.matching import CRITERIA, Weights
 from matcher.models import MAX_PREFERENCES, Round, WantedMentor
-from matcher.rounds.settings import CRITERION_HELP, INSTITUTION_POLICIES, RoundSettings
+from matcher.solving.settings import CRITERION_HELP, INSTITUTION_POLICIES, RoundSettings
 
 MAX_WEIGHT = 100
 

@@ -1,6 +1,7 @@
 from collections.abc import Callable
 
 from flask import (
+    Blueprint,
     abort,
     current_app,
     flash,
@@ -29,8 +30,7 @@ from matcher.models import (
     Specialty,
     User,
 )
-from matcher.rounds import bp, services, solve_job
-from matcher.rounds import settings as round_settings
+from matcher.rounds import drafts, opening, pins, publishing, rules, solve_job, taking_part
 from matcher.rounds.forms import (
     ConstraintForm,
     LikesForm,
@@ -38,12 +38,15 @@ from matcher.rounds.forms import (
     PublishForm,
     RoundForm,
 )
-from matcher.rounds.solve import CHOICE_WHY, REASONS
+from matcher.solving import settings as round_settings
+from matcher.solving.assignment import CHOICE_WHY, REASONS
 from matcher.templating import SLOT_LABELS
 from matcher.urls import safe_next, whole_number
 
+bp = Blueprint("rounds", __name__)
+
 PAGE_SIZE = 50
-REFUSALS = (services.RoundError, round_settings.SettingsError)
+REFUSALS = (rules.RoundError, round_settings.SettingsError)
 
 
 def _refused(exc: Exception, round_: Round):
@@ -77,7 +80,7 @@ def _perform(round_: Round, action: Callable, success: Callable[[object], str], 
 @bp.get("/groups/<int:group_id>/rounds")
 @group_coordinator_required
 def index(group: InterestGroup):
-    rounds = list(db.session.scalars(services.group_rounds(group.id)))
+    rounds = list(db.session.scalars(opening.group_rounds(group.id)))
     return render_template("rounds/index.html", group=group, rounds=rounds)
 
 
@@ -87,7 +90,7 @@ def new(group: InterestGroup):
     form = RoundForm()
     created = views.create(
         form,
-        lambda: services.create_round(group, current_user, **form.round_fields()),
+        lambda: opening.create_round(group, current_user, **form.round_fields()),
         refused=REFUSALS,
         then=lambda round_: url_for("rounds.show", round_id=round_.id),
         message=lambda round_: f"{round_.name} is open. Add students, then solve.",
@@ -110,7 +113,7 @@ def settings(round_: Round):
         form.load(round_settings.parse(round_.settings))
     elif form.validate_on_submit():
         try:
-            services.update_round(round_, current_user, **form.round_fields())
+            opening.update_round(round_, current_user, **form.round_fields())
         except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -131,14 +134,14 @@ def show(round_: Round):
 
 
 def _manage_page(round_: Round, status: int = 200):
-    people = services.round_mentor_rows(round_)
+    people = taking_part.round_mentor_rows(round_)
     counts = {
         "students": db.session.scalar(
-            select(db.func.count()).select_from(services.participants(round_.id).subquery())
+            select(db.func.count()).select_from(taking_part.participants(round_.id).subquery())
         ),
         "eligible": db.session.scalar(
             select(db.func.count()).select_from(
-                services.eligible_students(round_.group_id).subquery()
+                taking_part.eligible_students(round_.group_id).subquery()
             )
         ),
         "ranked": db.session.scalar(
@@ -149,7 +152,7 @@ def _manage_page(round_: Round, status: int = 200):
         "mentors": len(people),
         "places": sum(free for _, _, free in people),
     }
-    constraints = services.constraints(round_.id)
+    constraints = pins.constraints(round_.id)
     names = _names({c.student_id for c in constraints} | {c.mentor_id for c in constraints})
     return render_template(
         "rounds/manage.html",
@@ -170,7 +173,7 @@ def _manage_page(round_: Round, status: int = 200):
 def add_all(round_: Round):
     return _perform(
         round_,
-        lambda: services.add_all_students(round_, current_user),
+        lambda: taking_part.add_all_students(round_, current_user),
         lambda added: f"Added {added} students with complete profiles.",
         lambda _: url_for("rounds.show", round_id=round_.id),
     )
@@ -179,7 +182,7 @@ def add_all(round_: Round):
 @bp.get("/rounds/<int:round_id>/people")
 @round_view(coordinator=True)
 def people(round_: Round):
-    students = list(db.session.scalars(services.round_students(round_.id)))
+    students = list(db.session.scalars(taking_part.round_students(round_.id)))
     ranked = dict(
         db.session.execute(
             select(RoundPreference.student_id, db.func.count())
@@ -193,7 +196,7 @@ def people(round_: Round):
         group=round_.group,
         students=students,
         ranked=ranked,
-        mentors=services.round_mentor_rows(round_),
+        mentors=taking_part.round_mentor_rows(round_),
     )
 
 
@@ -204,16 +207,16 @@ def _member_page(round_: Round, status: int = 200):
     ranked = []
     liked = 0
     if current_user.role is Role.STUDENT:
-        chosen = services.preferences(round_.id, current_user.id)
-        names = _names(chosen)
-        ranked = [names[m] for m in chosen]
+        ranked_ids = taking_part.preferences(round_.id, current_user.id)
+        names = _names(ranked_ids)
+        ranked = [names[m] for m in ranked_ids]
     elif current_user.role is Role.MENTOR:
-        liked = len(services.likes(round_.id, current_user.id))
+        liked = len(taking_part.likes(round_.id, current_user.id))
     return render_template(
         "rounds/member.html",
         round_=round_,
         group=round_.group,
-        taking_part=services.is_participant(round_, current_user),
+        taking_part=taking_part.is_participant(round_, current_user),
         ranked=ranked,
         liked=liked,
         slot_labels=SLOT_LABELS,
@@ -236,7 +239,7 @@ def join(round_: Round):
     _student_only()
     return _perform(
         round_,
-        lambda: services.opt_in(round_, current_user),
+        lambda: taking_part.opt_in(round_, current_user),
         lambda _: f"You are taking part in {round_.name}. Rank the mentors you would like.",
         lambda _: url_for("rounds.preferences", round_id=round_.id),
     )
@@ -248,7 +251,7 @@ def leave(round_: Round):
     _student_only()
     return _perform(
         round_,
-        lambda: services.opt_out(round_, current_user),
+        lambda: taking_part.opt_out(round_, current_user),
         lambda _: f"You are no longer taking part in {round_.name}.",
         lambda _: url_for("rounds.show", round_id=round_.id),
     )
@@ -258,7 +261,7 @@ def leave(round_: Round):
 @round_view(coordinator=False)
 def preferences(round_: Round):
     _student_only()
-    rows = services.round_mentor_rows(round_)
+    rows = taking_part.round_mentor_rows(round_)
     choices = [
         SelectChoice(
             str(u.id),
@@ -269,12 +272,12 @@ def preferences(round_: Round):
     form = PreferencesForm(choices)
     if request.method == "GET":
         for f, mentor_id in zip(
-            form.choice_fields, services.preferences(round_.id, current_user.id), strict=False
+            form.choice_fields, taking_part.preferences(round_.id, current_user.id), strict=False
         ):
             f.data = mentor_id
     elif form.validate_on_submit():
         try:
-            services.set_preferences(round_, current_user, form.ranked())
+            taking_part.set_preferences(round_, current_user, form.ranked())
         except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -289,7 +292,7 @@ def preferences(round_: Round):
         group=round_.group,
         form=form,
         mentors=rows,
-        taking_part=services.is_participant(round_, current_user),
+        taking_part=taking_part.is_participant(round_, current_user),
     ), status
 
 
@@ -297,14 +300,14 @@ def preferences(round_: Round):
 @round_view(coordinator=False)
 def likes(round_: Round):
     _mentor_only()
-    students = list(db.session.scalars(services.round_students(round_.id)))
+    students = list(db.session.scalars(taking_part.round_students(round_.id)))
     form = LikesForm()
     form.students.choices = [SelectChoice(s.id, s.name) for s in students]
     if request.method == "GET":
-        form.students.data = sorted(services.likes(round_.id, current_user.id))
+        form.students.data = sorted(taking_part.likes(round_.id, current_user.id))
     elif form.validate_on_submit():
         try:
-            services.set_likes(round_, current_user, form.students.data or [])
+            taking_part.set_likes(round_, current_user, form.students.data or [])
         except REFUSALS as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -333,7 +336,7 @@ def solve(round_: Round):
         return redirect(url_for("jobs.show", job_id=job_id), code=303)
     return _perform(
         round_,
-        lambda: services.solve(round_, current_user),
+        lambda: drafts.solve_round(round_, current_user),
         solve_job.message,
         lambda d: url_for("rounds.draft", round_id=round_.id, number=d.number),
     )
@@ -347,7 +350,7 @@ def _names(ids) -> dict[int, str]:
 
 
 def _draft_or_404(round_: Round, number: int) -> RoundDraft:
-    found = services.draft(round_, number)
+    found = drafts.draft(round_, number)
     if found is None:
         abort(404)
     return found
@@ -356,11 +359,11 @@ def _draft_or_404(round_: Round, number: int) -> RoundDraft:
 @bp.get("/rounds/<int:round_id>/drafts/<int:number>")
 @round_view(coordinator=True)
 def draft(round_: Round, number: int):
-    chosen = _draft_or_404(round_, number)
+    shown = _draft_or_404(round_, number)
     slot = request.args.get("slot", "")
     outcome = request.args.get("outcome", "")
     q = request.args.get("q", "").strip()
-    query = services.outcomes(chosen.id)
+    query = drafts.outcomes(shown.id)
     if slot in SLOT_LABELS:
         query = query.where(DraftOutcome.slot == slot)
     if outcome == "matched":
@@ -383,52 +386,50 @@ def draft(round_: Round, number: int):
     if compare_to is None and number > 1:
         compare_to = number - 1
     if compare_to is not None and compare_to != number:
-        previous = services.draft(round_, compare_to)
+        previous = drafts.draft(round_, compare_to)
         if previous is not None:
-            changes = services.compare(previous, chosen)
-    constraint_changes = services.constraint_changes(previous, chosen) if previous else []
+            changes = drafts.compare(previous, shown)
+    constraint_changes = drafts.constraint_changes(previous, shown) if previous else []
     specialty_names = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
     names = _names(
         {c.student_id for c in changes}
         | {c.before for c in changes}
         | {c.after for c in changes}
-        | {p["student_id"] for p in chosen.stats.get("pins", [])}
-        | {p["mentor_id"] for p in chosen.stats.get("pins", [])}
+        | {p["student_id"] for p in shown.stats.get("pins", [])}
+        | {p["mentor_id"] for p in shown.stats.get("pins", [])}
         | {c.student_id for c in constraint_changes}
         | {c.mentor_id for c in constraint_changes}
     )
-    pins = {(c.student_id, c.mentor_id): c.kind for c in services.constraints(round_.id)}
+    pinned = {(c.student_id, c.mentor_id): c.kind for c in pins.constraints(round_.id)}
     return render_template(
         "rounds/draft.html",
         round_=round_,
         group=round_.group,
-        draft=chosen,
+        draft=shown,
         drafts=round_.drafts,
         page=page,
         filters={"slot": slot, "outcome": outcome, "q": q},
         previous=previous,
         changes=changes,
-        settings_changes=services.settings_changes(previous, chosen) if previous else [],
+        settings_changes=drafts.settings_changes(previous, shown) if previous else [],
         constraint_changes=constraint_changes,
         names=names,
         specialty_names=specialty_names,
-        pins=pins,
+        pins=pinned,
         criteria=CRITERIA,
         criterion_help=round_settings.CRITERION_HELP,
         slot_labels=SLOT_LABELS,
         reasons=REASONS,
-        publish_form=PublishForm(draft=chosen.number),
+        publish_form=PublishForm(draft=shown.number),
     )
 
 
 @bp.get("/rounds/<int:round_id>/drafts/<int:number>/students/<int:student_id>")
 @round_view(coordinator=True)
 def explain(round_: Round, number: int, student_id: int):
-    chosen = _draft_or_404(round_, number)
+    shown = _draft_or_404(round_, number)
     rows = list(
-        db.session.scalars(
-            services.outcomes(chosen.id).where(DraftOutcome.student_id == student_id)
-        )
+        db.session.scalars(drafts.outcomes(shown.id).where(DraftOutcome.student_id == student_id))
     )
     if not rows:
         abort(404)
@@ -437,21 +438,21 @@ def explain(round_: Round, number: int, student_id: int):
     for o in rows:
         ids |= {o.best_mentor_id, o.detail.get("choice"), *o.took_place}
         ids |= set(o.detail.get("holders", []))
-    ranked = services.preferences(round_.id, student_id)
-    pins = {(c.student_id, c.mentor_id): c.kind for c in services.constraints(round_.id)}
+    ranked = taking_part.preferences(round_.id, student_id)
+    pinned = {(c.student_id, c.mentor_id): c.kind for c in pins.constraints(round_.id)}
     return render_template(
         "rounds/explain.html",
         round_=round_,
         group=round_.group,
-        draft=chosen,
+        draft=shown,
         student=student,
         outcomes=rows,
         names=_names(ids | set(ranked)),
         ranked=ranked,
-        pins=pins,
+        pins=pinned,
         criteria=CRITERIA,
         criterion_help=round_settings.CRITERION_HELP,
-        weights=chosen.settings.get("weights", {}),
+        weights=shown.settings.get("weights", {}),
         slot_labels=SLOT_LABELS,
         reasons=REASONS,
         choice_why=CHOICE_WHY,
@@ -467,18 +468,16 @@ def constrain(round_: Round):
         return _manage_page(round_, 400)
     try:
         if form.kind.data == "remove":
-            services.remove_constraint(
-                round_, current_user, form.student_id.data, form.mentor_id.data
-            )
+            pins.remove_constraint(round_, current_user, form.student_id.data, form.mentor_id.data)
         else:
-            services.add_constraint(
+            pins.add_constraint(
                 round_,
                 current_user,
                 form.student_id.data,
                 form.mentor_id.data,
                 ConstraintKind(form.kind.data),
             )
-    except services.RoundError as exc:
+    except rules.RoundError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     else:
@@ -501,16 +500,16 @@ def publish(round_: Round):
         flash(_form_problem(form, "Choose a draft to publish."), "error")
         return _manage_page(round_, 400)
     try:
-        intros = services.publish(round_, form.draft.data, current_user)
-    except services.AlreadyPublishedError as exc:
+        intros = publishing.publish(round_, form.draft.data, current_user)
+    except rules.AlreadyPublishedError as exc:
         db.session.rollback()
         flash(f"{exc} Nothing was sent twice.", "error")
         db.session.refresh(round_)
         return _manage_page(round_, 409)
-    except services.StaleDraftError as exc:
+    except publishing.StaleDraftError as exc:
         db.session.rollback()
         return _stale_page(round_, exc)
-    except services.RoundError as exc:
+    except rules.RoundError as exc:
         return _refused(exc, round_)
     db.session.commit()
     flash(
@@ -520,7 +519,7 @@ def publish(round_: Round):
     return redirect(url_for("rounds.show", round_id=round_.id), code=303)
 
 
-def _stale_page(round_: Round, stale: services.StaleDraftError):
+def _stale_page(round_: Round, stale: publishing.StaleDraftError):
     """Why the draft was refused, conflict by conflict, with the way to solve again."""
     names = _names(
         {c.mentor_id for c in stale.mentors}
@@ -541,8 +540,8 @@ def _stale_page(round_: Round, stale: services.StaleDraftError):
 @bp.get("/rounds/<int:round_id>/drafts/<int:number>.csv")
 @round_view(coordinator=True)
 def export(round_: Round, number: int):
-    chosen = _draft_or_404(round_, number)
-    body = services.export_csv(round_, chosen)
+    shown = _draft_or_404(round_, number)
+    body = drafts.export_csv(round_, shown)
     audit.record_access("round.export", group_id=round_.group_id, target=round_, draft=number)
     filename = f"round-{round_.id}-draft-{number}.csv"
     return spreadsheet.download(body, filename, byte_order_mark=False)
@@ -553,7 +552,7 @@ def export(round_: Round, number: int):
 def follow_up(round_: Round):
     return _perform(
         round_,
-        lambda: services.follow_up(round_, current_user),
+        lambda: publishing.follow_up(round_, current_user),
         lambda new: f"{new.name} is open with the students still waiting.",
         lambda new: url_for("rounds.show", round_id=new.id),
     )

@@ -9,7 +9,7 @@ from matcher.database import reading
 from matcher.extensions import db
 from matcher.jobs import services as jobs
 from matcher.models import Job, Round, RoundDraft, User
-from matcher.rounds import services
+from matcher.rounds import drafts, rules
 
 KIND = "round.solve"
 
@@ -23,7 +23,7 @@ def message(draft: RoundDraft) -> str:
 
 
 def wanted(round_: Round, config) -> bool:
-    return services.solve_size(round_) >= config["JOBS_SOLVE_MIN_PAIRS"]
+    return drafts.solve_size(round_) >= config["JOBS_SOLVE_MIN_PAIRS"]
 
 
 def queue(round_: Round, retry_url: str) -> tuple[Job, jobs.Work]:
@@ -35,7 +35,7 @@ def queue(round_: Round, retry_url: str) -> tuple[Job, jobs.Work]:
         owner=current_user,
         group_id=round_.group_id,
         retry_url=retry_url,
-        total=services.solve_steps(round_),
+        total=drafts.solve_steps(round_),
     )
     round_id, actor_id, ip = round_.id, current_user.id, (request.remote_addr or "")[:45]
     return job, lambda progress: work(progress, round_id, actor_id, ip)
@@ -46,12 +46,12 @@ def work(progress: jobs.Progress, round_id: int, actor_id: int, ip: str) -> jobs
         with reading():
             round_ = db.session.get(Round, round_id)
             actor = db.session.get(User, actor_id)
-            solved = services.prepare_solve(round_, progress)
+            solved = drafts.prepare_solve(round_, progress)
         db.session.commit()
         db.session.refresh(round_)
         with audit.acting_as(actor, ip):
-            draft = services.record_solve(round_, actor, solved, progress)
-    except services.RoundError as exc:
+            draft = drafts.record_solve(round_, actor, solved, progress)
+    except rules.RoundError as exc:
         raise jobs.JobRefusedError(str(exc), status=409) from None
     return jobs.Outcome(
         url=jobs.site_path("rounds.draft", round_id=round_id, number=draft.number),

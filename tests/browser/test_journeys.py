@@ -19,7 +19,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.rounds import services as rounds
+from matcher.rounds import publishing, taking_part
 from tests.helpers import PASSWORD
 from tests.helpers.browser import GROUP, build_world, log_in
 from tests.helpers.rounds import World
@@ -165,7 +165,7 @@ def test_coordinator_imports_solves_explains_pins_and_publishes(site, journey, t
         tomas = db.session.scalar(select(User.id).where(User.name == "Dr. Tomas Berg"))
         round_ = db.session.get(Round, round_id)
         for student in students[:2]:
-            rounds.set_preferences(round_, db.session.get(User, student.id), [tomas])
+            taking_part.set_preferences(round_, db.session.get(User, student.id), [tomas])
         db.session.commit()
 
     tab.click(tab.button("Solve"), "draft-1")
@@ -216,7 +216,7 @@ def published_introduction(site) -> tuple[World, User, User, int]:
     number = world.solve(round_id)
     with site.app.app_context():
         round_ = db.session.get(Round, round_id)
-        rounds.publish(round_, number, db.session.get(User, world.coordinator.id))
+        publishing.publish(round_, number, db.session.get(User, world.coordinator.id))
         db.session.commit()
         intro_id = db.session.scalar(select(Introduction.id))
     return world, student, mentor, intro_id

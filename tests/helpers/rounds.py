@@ -22,7 +22,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.rounds import services
+from matcher.rounds import drafts, opening, taking_part
 from tests.helpers import make_user
 
 
@@ -111,7 +111,7 @@ class World:
         with self.app.app_context():
             group = db.session.get(InterestGroup, self.group_id)
             coordinator = db.session.get(User, self.coordinator.id)
-            round_ = services.create_round(
+            round_ = opening.create_round(
                 group, coordinator, name=name, slots=list(slots), settings=settings or None
             )
             db.session.commit()
@@ -121,20 +121,20 @@ class World:
         with self.app.app_context():
             round_ = db.session.get(Round, round_id)
             for s in students:
-                services.opt_in(round_, db.session.get(User, s.id))
+                taking_part.opt_in(round_, db.session.get(User, s.id))
             db.session.commit()
 
     def solve(self, round_id: int) -> int:
         with self.app.app_context():
             round_ = db.session.get(Round, round_id)
-            draft = services.solve(round_, db.session.get(User, self.coordinator.id))
+            draft = drafts.solve_round(round_, db.session.get(User, self.coordinator.id))
             db.session.commit()
             return draft.number
 
     def outcomes(self, round_id: int, number: int) -> dict[tuple[int, str], DraftOutcome]:
         with self.app.app_context():
             round_ = db.session.get(Round, round_id)
-            draft = services.draft(round_, number)
+            draft = drafts.draft(round_, number)
             rows = db.session.scalars(
                 select(DraftOutcome).where(DraftOutcome.draft_id == draft.id)
             ).all()
@@ -147,7 +147,7 @@ class World:
 
     def stats(self, round_id: int, number: int) -> dict:
         with self.app.app_context():
-            return services.draft(db.session.get(Round, round_id), number).stats
+            return drafts.draft(db.session.get(Round, round_id), number).stats
 
 
 def lock_waiters(url: str) -> int:

@@ -14,7 +14,7 @@ from matcher.extensions import db
 from matcher.jobs import services as jobs
 from matcher.models import Job, JobStatus, Role, Round, User
 from matcher.rosters import csv_import
-from matcher.rounds import services as rounds
+from matcher.rounds import drafts
 from tests.helpers import dispose, logged_in, make_app, make_user, post_form
 from tests.helpers.rosters import ROSTER_TABLES, Group, csv_bytes
 from tests.helpers.rosters import make_group as make_roster_group
@@ -173,7 +173,7 @@ def test_services_report_progress_without_changing_results(app, coordinator, spe
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         actor = db.session.get(User, coordinator.id)
-        second = rounds.solve(round_, actor, lambda *a: seen.append(a)).number
+        second = drafts.solve_round(round_, actor, lambda *a: seen.append(a)).number
         db.session.commit()
     assert [d for d, _, _ in seen] == sorted(d for d, _, _ in seen)
     assert seen[-1][:2] == (4, 4)

@@ -14,48 +14,55 @@ from matching_reference import (
 )
 from scipy import sparse
 
-from matcher.matching import _arrays, assign, solver
-from matcher.matching._validation import as_edges
+from matcher.matching import _arrays, _certify, _repair, assign, solver
+from matcher.matching._graph import Graph
+from matcher.matching._validation import as_graph
 
 
 def _solve(score, capacity, allowed, prune):
-    edges = as_edges(score, capacity, allowed)
-    mate = solver.solve_edges(
-        edges.n_students,
-        edges.n_mentors,
-        edges.rows,
-        edges.cols,
-        edges.weights,
-        edges.capacity,
-        prune=prune,
-    )
+    mate = solver.solve(as_graph(score, capacity, allowed), prune=prune)
     students = np.flatnonzero(mate >= 0)
     return students, mate[students]
 
 
-def _live_pairs(score, capacity, allowed):
-    """The pairs the solver works on: mentors without places dropped, places capped by pairs."""
-    edges = as_edges(score, capacity, allowed)
-    n_s, n_m = edges.n_students, edges.n_mentors
-    live = edges.capacity[edges.cols] > 0
-    rows, cols, weights = edges.rows[live], edges.cols[live], edges.weights[live]
-    cap = np.minimum(edges.capacity, np.bincount(cols, minlength=n_m))
-    return n_s, n_m, rows, cols, weights, cap
+def _live_graph(score, capacity, allowed):
+    """The graph the solver works on: mentors without places dropped, places capped by pairs."""
+    graph = as_graph(score, capacity, allowed)
+    live = graph.capacity[graph.cols] > 0
+    cols = graph.cols[live]
+    cap = np.minimum(graph.capacity, np.bincount(cols, minlength=graph.n_mentors))
+    return Graph(
+        graph.n_students, graph.n_mentors, cols, graph.weights[live], cap, rows=graph.rows[live]
+    )
 
 
-def _reference_arcs(n_s, n_m, rows, cols, weights, mate, cap):
+def _negated(graph):
+    """The same pairs and places with every score negated."""
+    return Graph(
+        graph.n_students,
+        graph.n_mentors,
+        graph.cols,
+        -graph.weights,
+        graph.capacity,
+        rows=graph.rows,
+    )
+
+
+def _reference_arcs(graph, mate):
     """The residual arcs of ``mate``, pair by pair: sorted (tail, head, cost) triples."""
+    n_s, n_m = graph.n_students, graph.n_mentors
     source, sink = n_s + n_m, n_s + n_m + 1
     load = np.bincount(mate[mate >= 0], minlength=n_m)
     arcs = []
-    for s, m, w in zip(rows.tolist(), cols.tolist(), weights.tolist(), strict=True):
+    pairs = zip(graph.rows.tolist(), graph.cols.tolist(), graph.weights.tolist(), strict=True)
+    for s, m, w in pairs:
         arcs.append((n_s + m, s, w) if mate[s] == m else (s, n_s + m, -w))
     for s in range(n_s):
         arcs.append((s, source, 0.0) if mate[s] >= 0 else (source, s, 0.0))
     for m in range(n_m):
         if load[m] > 0:
             arcs.append((sink, n_s + m, 0.0))
-        if load[m] < cap[m]:
+        if load[m] < graph.capacity[m]:
             arcs.append((n_s + m, sink, 0.0))
     return sorted(arcs)
 
@@ -71,19 +78,17 @@ def _reduced_costs(residual, pi):
     return costs + pi[tails] - pi[heads]
 
 
-def _random_live_pairs(seed, n_s, n_m):
-    """A seeded random instance: its generator, the instance and the solver's live pairs."""
+def _random_live_graph(seed, n_s, n_m):
+    """A seeded random instance: its generator, the instance and the solver's live graph."""
     rng = np.random.default_rng(seed)
     score, capacity, allowed = random_instance(rng, n_s, n_m)
-    return rng, (score, capacity, allowed), _live_pairs(score, capacity, allowed)
+    return rng, (score, capacity, allowed), _live_graph(score, capacity, allowed)
 
 
 def _optimal_residual(seed, n_s, n_m):
     """A seeded random instance's generator and the residual graph of its optimum."""
-    rng, _, live = _random_live_pairs(seed, n_s, n_m)
-    n_s, n_m, rows, cols, weights, cap = live
-    mate = solver._solve_exact(n_s, n_m, rows, cols, weights, cap).mate
-    return rng, solver._residual(n_s, n_m, rows, cols, weights, mate, cap)
+    rng, _, graph = _random_live_graph(seed, n_s, n_m)
+    return rng, _certify.residual(graph, solver._solve_exact(graph).mate)
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -135,8 +140,8 @@ def test_certificate_rejects_a_suboptimal_support_answer(monkeypatch):
 
     fast = solver._solve_big_m
 
-    def worst(n_s, n_m, rows, cols, weights, cap, warm=None, start=None):
-        return fast(n_s, n_m, rows, cols, -weights, cap)
+    def worst(part, warm=None, start=None):
+        return fast(_negated(part))
 
     monkeypatch.setattr(solver, "_solve_big_m", worst)
     rng = np.random.default_rng(9)
@@ -153,20 +158,20 @@ def test_bellman_ford_detects_negative_cycle():
     rows = np.array([0, 0, 1, 1])
     cols = np.array([0, 1, 0, 1])
     weights = np.array([5.0, 1.0, 1.0, 5.0])
-    cap = np.array([1, 1])
+    graph = Graph.from_pairs(2, 2, rows, cols, weights, np.array([1, 1]))
     good = np.array([0, 1])
     bad = np.array([1, 0])
-    assert solver._potentials(solver._residual(2, 2, rows, cols, weights, good, cap)) is not None
-    assert solver._potentials(solver._residual(2, 2, rows, cols, weights, bad, cap)) is None
-    assert solver._certified(2, 2, rows, cols, weights, cap, bad) is None
+    assert _certify.potentials(_certify.residual(graph, good)) is not None
+    assert _certify.potentials(_certify.residual(graph, bad)) is None
+    assert _certify.certificate(graph, bad) is None
     half = np.array([0, -1])
-    assert solver._certified(2, 2, rows, cols, weights, cap, half) is None
+    assert _certify.certificate(graph, half) is None
     rng = np.random.default_rng(3)
     for _ in range(20):
         start = rng.integers(-10, 10, 6).astype(float)
-        arcs = solver._residual(2, 2, rows, cols, weights, bad, cap)
-        assert solver._potentials(arcs, start) is None
-        assert solver._certified(2, 2, rows, cols, weights, cap, bad, start=start) is None
+        arcs = _certify.residual(graph, bad)
+        assert _certify.potentials(arcs, start) is None
+        assert _certify.certificate(graph, bad, start=start) is None
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -175,11 +180,11 @@ def test_bellman_ford_from_any_start(seed):
     below the start."""
     rng, arcs = _optimal_residual(9100 + seed, 30, 8)
     start = rng.integers(-50, 50, arcs.n).astype(float)
-    pi = solver._potentials(arcs, start)
+    pi = _certify.potentials(arcs, start)
     assert pi is not None
     assert (_reduced_costs(arcs, pi) >= 0).all()
     assert (pi <= start).all()
-    cold = solver._potentials(arcs)
+    cold = _certify.potentials(arcs)
     assert (pi >= np.minimum(start, cold + (start - cold).min())).all()
 
 
@@ -187,24 +192,17 @@ def test_bellman_ford_from_any_start(seed):
 def test_residual_graph_arc_by_arc(seed):
     """The residual graph holds exactly the arcs of the matching, built pair by pair; one
     built for another matching by changing arcs equals one built afresh."""
-    rng, _, live = _random_live_pairs(9400 + seed, 25, 8)
-    n_s, n_m, rows, cols, weights, cap = live
-    best = solver._solve_exact(n_s, n_m, rows, cols, weights, cap).mate
-    worst = solver._solve_exact(n_s, n_m, rows, cols, -weights, cap).mate
-    shuffled = rng.permutation(rows.size)
+    rng, _, graph = _random_live_graph(9400 + seed, 25, 8)
+    best = solver._solve_exact(graph).mate
+    worst = solver._solve_exact(_negated(graph)).mate
     for mate in (best, worst):
-        arcs = solver._residual(n_s, n_m, rows, cols, weights, mate, cap)
-        assert _arcs_of(arcs) == _reference_arcs(n_s, n_m, rows, cols, weights, mate, cap)
-        mixed = solver._residual(
-            n_s, n_m, rows[shuffled], cols[shuffled], weights[shuffled], mate, cap
-        )
-        assert _arcs_of(mixed) == _arcs_of(arcs)
-    changed = solver._residual(n_s, n_m, rows, cols, weights, best, cap).rematched(worst)
-    assert _arcs_of(changed) == _reference_arcs(n_s, n_m, rows, cols, weights, worst, cap)
+        assert _arcs_of(_certify.residual(graph, mate)) == _reference_arcs(graph, mate)
+    changed = _certify.residual(graph, best).rematched(worst)
+    assert _arcs_of(changed) == _reference_arcs(graph, worst)
     free = best.copy()
-    free[rng.choice(n_s, 5, replace=False)] = -1
+    free[rng.choice(graph.n_students, 5, replace=False)] = -1
     changed = changed.rematched(free)
-    assert _arcs_of(changed) == _reference_arcs(n_s, n_m, rows, cols, weights, free, cap)
+    assert _arcs_of(changed) == _reference_arcs(graph, free)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -212,13 +210,13 @@ def test_bellman_ford_with_suspects_is_confirmed_on_all_pairs(seed):
     """Looking first only at some students' pairs gives the same potentials, even when
     the pairs that break the start belong to students left out."""
     rng, arcs = _optimal_residual(9500 + seed, 30, 8)
-    n_s, n_m = arcs.n_students, arcs.n_mentors
-    raised = solver._potentials(arcs).copy()
+    n_s, n_m = arcs.graph.n_students, arcs.graph.n_mentors
+    raised = _certify.potentials(arcs).copy()
     raised[n_s : n_s + n_m] += 100.0
     for start in (rng.integers(-50, 50, arcs.n).astype(float), raised):
-        full = solver._potentials(arcs, start)
+        full = _certify.potentials(arcs, start)
         for suspects in (np.zeros(n_s, dtype=bool), rng.random(n_s) < 0.2):
-            pi, parent = solver._relax(arcs, start, suspects=suspects)
+            pi, parent = _certify.relax(arcs, start, suspects=suspects)
             assert parent is None
             np.testing.assert_array_equal(pi, full)
             assert (_reduced_costs(arcs, pi) >= 0).all()
@@ -231,14 +229,14 @@ def test_certified_solve_repairs_a_late_round(monkeypatch, seed):
     A thinner first support (4 best pairs per student) leaves a few violators on these rounds.
     """
     outcomes = []
-    repair = solver._repair
+    repair = solver.cancel_cycles
 
     def spy(*args):
         fixed = repair(*args)
         outcomes.append(fixed is not None)
         return fixed
 
-    monkeypatch.setattr(solver, "_repair", spy)
+    monkeypatch.setattr(solver, "cancel_cycles", spy)
     monkeypatch.setattr(solver, "PRUNE_STUDENT_EDGES", 4)
     matrix, capacity = national_round(np.random.default_rng(seed), 600, 150)
     students, mentors = _solve(matrix, capacity, None, True)
@@ -251,7 +249,7 @@ def test_certified_solve_repairs_a_late_round(monkeypatch, seed):
 def test_cycle_arcs_of_parent_pointers():
     """Only arcs on cycles are returned, not the trees hanging off them or fixed points."""
     parent = np.array([0, 2, 3, 1, 1, 5, 7, 6])
-    tails, heads = solver._cycle_arcs(parent)
+    tails, heads = _repair.cycle_arcs(parent)
     assert sorted(zip(tails.tolist(), heads.tolist(), strict=True)) == [
         (1, 3),
         (2, 1),
@@ -264,17 +262,15 @@ def test_cycle_arcs_of_parent_pointers():
 @pytest.mark.parametrize("seed", range(8))
 def test_repair_reaches_the_optimum_of_a_maximum_matching(monkeypatch, seed):
     """Cancelling the negative cycles of any maximum-cardinality matching gives the optimum."""
-    monkeypatch.setattr(solver, "REPAIR_PASSES", 10_000)
-    rng, problem, live = _random_live_pairs(9300 + seed, 40, 10)
+    monkeypatch.setattr(_repair, "REPAIR_PASSES", 10_000)
+    rng, problem, graph = _random_live_graph(9300 + seed, 40, 10)
     score, capacity, allowed = problem
-    n_s, n_m, rows, cols, weights, cap = live
-    worst = solver._solve_exact(n_s, n_m, rows, cols, -weights, cap).mate
-    start = rng.integers(-5, 5, n_s + n_m + 2).astype(float)
-    fixed = solver._repair(n_s, n_m, rows, cols, weights, cap, worst, start)
+    worst = solver._solve_exact(_negated(graph)).mate
+    start = rng.integers(-5, 5, graph.n_students + graph.n_mentors + 2).astype(float)
+    fixed = _repair.cancel_cycles(graph, worst, start)
     assert fixed is not None
     mate, pi = fixed
-    arcs = solver._residual(n_s, n_m, rows, cols, weights, mate, cap)
-    assert (_reduced_costs(arcs, pi) >= 0).all()
+    assert (_reduced_costs(_certify.residual(graph, mate), pi) >= 0).all()
     students = np.flatnonzero(mate >= 0)
     pairs, best = milp_optimum(score, capacity, allowed)
     assert students.size == pairs
@@ -282,16 +278,15 @@ def test_repair_reaches_the_optimum_of_a_maximum_matching(monkeypatch, seed):
 
 
 def test_repair_gives_up_after_its_passes(monkeypatch):
-    monkeypatch.setattr(solver, "REPAIR_PASSES", 0)
+    monkeypatch.setattr(_repair, "REPAIR_PASSES", 0)
     rows, cols = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
-    weights = np.array([5.0, 1.0, 1.0, 5.0])
-    cap = np.array([1, 1])
-    assert solver._repair(2, 2, rows, cols, weights, cap, np.array([1, 0]), None) is None
+    graph = Graph.from_pairs(2, 2, rows, cols, np.array([5.0, 1.0, 1.0, 5.0]), np.array([1, 1]))
+    assert _repair.cancel_cycles(graph, np.array([1, 0]), None) is None
 
 
 def test_cycle_check_of_parent_pointers():
-    assert not solver._has_cycle(np.array([0, 0, 1, 2]))
-    assert solver._has_cycle(np.array([0, 2, 3, 1]))
+    assert not _certify.has_cycle(np.array([0, 0, 1, 2]))
+    assert _certify.has_cycle(np.array([0, 2, 3, 1]))
 
 
 def test_seed_matching_is_maximum():
@@ -304,12 +299,7 @@ def test_seed_matching_is_maximum():
         mask[rng.random((n_s, n_m)) < 0.02] = True
         capacity = rng.integers(0, 4, n_m)
         score = np.ones((n_s, n_m))
-        edges = as_edges(score, capacity, mask)
-        live = edges.capacity[edges.cols] > 0
-        rows, cols = edges.rows[live], edges.cols[live]
-        cap = np.minimum(capacity, np.bincount(cols, minlength=n_m))
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_s))])
-        seed = solver._seed_matching(n_s, n_m, indptr, cols, cap)
+        seed = solver._seed_matching(_live_graph(score, capacity, mask))
         pairs, _ = milp_optimum(score, capacity, mask)
         assert (seed >= 0).sum() == pairs
         chosen = np.flatnonzero(seed >= 0)
@@ -439,14 +429,15 @@ def test_violation_check_matches_the_certificate_conditions(seed):
     rng = np.random.default_rng(5000 + seed)
     score, capacity, allowed = random_instance(rng, 60, 15)
     score[rng.random(score.shape) < 0.2] = 0.0
-    n_s, n_m, rows, cols, weights, cap = _live_pairs(score, capacity, allowed)
+    graph = _live_graph(score, capacity, allowed)
+    n_s, rows, cols, weights = graph.n_students, graph.rows, graph.cols, graph.weights
     keep = rng.random(rows.size) < 0.5
-    mate = solver._solve_exact(n_s, n_m, rows[keep], cols[keep], weights[keep], cap).mate
-    proof = solver._certified(n_s, n_m, rows[keep], cols[keep], weights[keep], cap, mate)
+    support = graph.subgraph(np.flatnonzero(keep))
+    mate = solver._solve_exact(support).mate
+    proof = _certify.certificate(support, mate)
     assert proof is not None
     pi, reach = proof
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_s))])
-    found = solver._violations(n_s, n_m, indptr, cols, weights, keep, pi, reach)
+    found = _certify.violated_pairs(graph, keep, pi, reach)
     uncovered = reach[rows] & ~reach[n_s + cols]
     negative = weights + pi[n_s + cols] - pi[rows] > 0
     expected = np.flatnonzero((uncovered | negative) & ~keep)
@@ -473,7 +464,8 @@ def test_warm_big_m_reaches_the_optimum_from_any_prices(seed):
         shuffle = rng.permutation(rows.size)
         rows, cols = rows[shuffle], cols[shuffle]
     prices = rng.integers(-20, 5, n_m).astype(float)
-    mate = solver._solve_big_m(n_s, n_m, rows, cols, score[rows, cols], capacity, prices)
+    part = Graph.from_pairs(n_s, n_m, rows, cols, score[rows, cols], capacity)
+    mate = solver._solve_big_m(part, prices)
     students = np.flatnonzero(mate >= 0)
     assert students.size == pairs
     assert check_valid(score, capacity, allowed, students, mate[students]) == best
@@ -484,16 +476,16 @@ def test_certified_rounds_start_warm_from_the_auction(monkeypatch):
     hints, starts, prices = [], [], []
     fast, exact, priced = solver._solve_big_m, solver._solve_exact, solver._auction_potentials
 
-    def spy(n_s, n_m, rows, cols, weights, cap, warm=None, start=None):
+    def spy(part, warm=None, start=None):
         hints.append(warm is not None)
-        return fast(n_s, n_m, rows, cols, weights, cap, warm, start)
+        return fast(part, warm, start)
 
-    def spy_exact(n_s, n_m, *args, **kwargs):
+    def spy_exact(graph, **kwargs):
         starts.append((kwargs.get("warm"), kwargs.get("start")))
-        return exact(n_s, n_m, *args, **kwargs)
+        return exact(graph, **kwargs)
 
-    def spy_prices(n_s, n_m, *args):
-        pi, mate = priced(n_s, n_m, *args)
+    def spy_prices(graph):
+        pi, mate = priced(graph)
         prices.append((pi, mate))
         return pi, mate
 
@@ -518,24 +510,15 @@ def test_certified_rounds_start_warm_from_the_auction(monkeypatch):
     assert all(hints)
 
 
-def _auction_of(live, step, give_up, stop=0, rounds=None):
-    n_s, n_m, rows, cols, weights, cap = live
-    order = np.lexsort((cols, rows))
-    rows, cols, weights = rows[order], cols[order], weights[order]
-    indptr = _arrays.row_starts(rows, n_s)
-    mate, price = solver._auction(n_s, n_m, indptr, cols, weights, cap, step, give_up, stop, rounds)
-    return (rows, cols, weights), mate, price
-
-
 @pytest.mark.parametrize("seed", range(40))
 def test_auction_run_to_the_end_is_exact(seed):
     """With a step below 1/(n+1) and a high give-up, the auction reaches the optimum."""
     rng = np.random.default_rng(9600 + seed)
     n_s, n_m = int(rng.integers(1, 14)), int(rng.integers(1, 6))
     score, capacity, allowed = random_instance(rng, n_s, n_m)
-    live = _live_pairs(score, capacity, allowed)
+    live = _live_graph(score, capacity, allowed)
     span = float(np.ptp(score)) + 1.0
-    _, mate, _ = _auction_of(live, 1.0 / (n_s + 2), (n_s + 1) * span + 1.0)
+    mate, _ = solver._auction(live, 1.0 / (n_s + 2), (n_s + 1) * span + 1.0)
     students = np.flatnonzero(mate >= 0)
     total = check_valid(score, capacity, allowed, students, mate[students])
     pairs, best = milp_optimum(score, capacity, allowed)
@@ -549,9 +532,11 @@ def test_auction_prices_scale_with_the_scores():
     n_s, n_m = matrix.shape
     indptr = matrix.indptr.astype(np.int64)
     weights = matrix.data + 1 / 3
-    pi, mate = solver._auction_potentials(n_s, n_m, indptr, matrix.indices, weights, capacity)
+    pi, mate = solver._auction_potentials(
+        Graph(n_s, n_m, matrix.indices, weights, capacity, indptr=indptr)
+    )
     scaled, same = solver._auction_potentials(
-        n_s, n_m, indptr, matrix.indices, weights * 1024, capacity
+        Graph(n_s, n_m, matrix.indices, weights * 1024, capacity, indptr=indptr)
     )
     assert (pi[n_s : n_s + n_m] < 0).any()
     np.testing.assert_array_equal(scaled, pi * 1024)
@@ -561,12 +546,12 @@ def test_auction_prices_scale_with_the_scores():
 def test_auction_stops_after_its_rounds():
     rng = np.random.default_rng(9900)
     matrix, capacity = national_round(rng, 200, 50)
-    live = _live_pairs(matrix, capacity, None)
-    _, untouched, price = _auction_of(live, 1.0, 24.0, rounds=0)
+    live = _live_graph(matrix, capacity, None)
+    untouched, price = solver._auction(live, 1.0, 24.0, rounds=0)
     assert (untouched < 0).all()
     assert (price == 0).all()
-    _, once, _ = _auction_of(live, 1.0, 24.0, rounds=1)
-    _, done, _ = _auction_of(live, 1.0, 24.0)
+    once, _ = solver._auction(live, 1.0, 24.0, rounds=1)
+    done, _ = solver._auction(live, 1.0, 24.0)
     assert 0 < (once >= 0).sum() < (done >= 0).sum()
 
 
@@ -575,9 +560,10 @@ def test_auction_stopped_early_keeps_capacities_and_prices(seed):
     """An early stop leaves a feasible partial matching whose prices are what its holders paid."""
     rng = np.random.default_rng(9700 + seed)
     matrix, capacity = national_round(rng, 300, 80)
-    live = _live_pairs(matrix, capacity, None)
-    (rows, cols, _), mate, price = _auction_of(live, 2.0, 24.0, stop=10)
-    n_s, n_m, cap = live[0], live[1], live[5]
+    live = _live_graph(matrix, capacity, None)
+    mate, price = solver._auction(live, 2.0, 24.0, stop=10)
+    n_s, n_m, cap = live.n_students, live.n_mentors, live.capacity
+    rows, cols = live.rows, live.cols
     placed = np.flatnonzero(mate >= 0)
     assert n_s - placed.size <= n_s // 2
     load = np.bincount(mate[placed], minlength=n_m)

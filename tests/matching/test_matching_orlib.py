@@ -12,7 +12,7 @@ from matching_reference import orlib_dir
 from scipy import sparse
 
 from matcher.matching import assign, solver
-from matcher.matching._validation import as_edges
+from matcher.matching._validation import as_graph
 
 DENSE = [f"assign{n}" for n in range(100, 900, 100)]
 SPARSE = ["assignp800", "assignp1500", "assignp3000", "assignp5000"]
@@ -68,10 +68,7 @@ def test_orlib_optimum(name):
 @pytest.mark.parametrize("name", ["assign800", "assignp800", "assignp5000"])
 def test_orlib_optimum_through_certified_pruning(name):
     n, cost = load(name)
-    edges = as_edges(-cost, np.ones(n, dtype=int))
-    mate = solver.solve_edges(
-        n, n, edges.rows, edges.cols, edges.weights, edges.capacity, prune=True
-    )
+    mate = solver.solve(as_graph(-cost, np.ones(n, dtype=int)), prune=True)
     assert (mate >= 0).all()
     assert cost[np.arange(n), mate].sum() == optima()[name]
 

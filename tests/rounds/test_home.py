@@ -2,7 +2,7 @@
 
 from matcher.extensions import db
 from matcher.models import Round, User
-from matcher.rounds import services
+from matcher.rounds import publishing, taking_part
 from tests.helpers import logged_in
 
 
@@ -27,7 +27,7 @@ def test_a_student_home_lists_open_rounds_and_the_next_step(app, world):
 
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        services.set_preferences(round_, db.session.get(User, student.id), [mentor.id])
+        taking_part.set_preferences(round_, db.session.get(User, student.id), [mentor.id])
         db.session.commit()
     assert "You ranked 1 mentor." in _home(client)
 
@@ -41,14 +41,14 @@ def test_a_mentor_home_counts_marked_students_and_published_rounds_leave(app, wo
     assert "You marked 0 students" in _home(client)
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        services.set_likes(round_, db.session.get(User, mentor.id), [student.id])
+        taking_part.set_likes(round_, db.session.get(User, mentor.id), [student.id])
         db.session.commit()
     assert "You marked 1 student you would like to mentor." in _home(client)
 
     number = world.solve(round_id)
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        services.publish(round_, number, db.session.get(User, world.coordinator.id))
+        publishing.publish(round_, number, db.session.get(User, world.coordinator.id))
         db.session.commit()
     assert "Open match rounds" not in _home(client)
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from matcher.extensions import db
 from matcher.models import Introduction, Membership, Round, RoundStatus, User
 from matcher.models.introduction import ACTIVE_STATUSES
-from matcher.rounds import services
+from matcher.rounds import publishing
 from tests.helpers import logged_in, make_group, post_form
 from tests.helpers.rounds import World
 
@@ -109,10 +109,10 @@ def test_the_refusal_lists_each_conflict(app, world, two_rounds):
     drafted = world.pairs(second, 1)
     with app.app_context():
         coordinator = db.session.get(User, world.coordinator.id)
-        services.publish(db.session.get(Round, first), 1, coordinator)
+        publishing.publish(db.session.get(Round, first), 1, coordinator)
         db.session.commit()
-        with pytest.raises(services.StaleDraftError) as refused:
-            services.publish(db.session.get(Round, second), 1, coordinator)
+        with pytest.raises(publishing.StaleDraftError) as refused:
+            publishing.publish(db.session.get(Round, second), 1, coordinator)
         db.session.rollback()
     conflict = refused.value
     assert [(c.mentor_id, c.capacity, c.held, c.asked, c.over) for c in conflict.mentors] == [

@@ -22,7 +22,7 @@ from matcher.models import (
     RoundStudent,
     User,
 )
-from matcher.rounds import services
+from matcher.rounds import drafts, taking_part
 from tests.helpers import csrf_token, logged_in, login, make_group, make_user, post_form
 
 WEIGHTS = {
@@ -147,7 +147,7 @@ def test_mentors_mark_students_they_would_like(app, world):
     assert "Student 2" in client.get(url).get_data(as_text=True)
     assert post_form(client, url, {"students": [str(people[2].id)]}).status_code == 303
     with app.app_context():
-        assert services.likes(round_id, tutors[0].id) == {people[2].id}
+        assert taking_part.likes(round_id, tutors[0].id) == {people[2].id}
 
 
 def solve_in_browser(client, round_id):
@@ -294,8 +294,8 @@ def test_follow_up_round_takes_the_waiting_and_keeps_accepted_pairs(app, world):
     assert response.status_code == 303
     new_id = int(response.headers["Location"].rsplit("/", 1)[1])
     with app.app_context():
-        taking_part = set(db.session.scalars(services.participants(new_id)))
-    assert taking_part == unmatched | {declined}
+        enrolled = set(db.session.scalars(taking_part.participants(new_id)))
+    assert enrolled == unmatched | {declined}
 
     world.solve(new_id)
     waited = [o.breakdown[7] for o in world.outcomes(new_id, 1).values() if o.breakdown]
@@ -404,7 +404,7 @@ def test_the_demo_round_is_ready_to_solve_and_publish(app):
     page = client.get(solve_in_browser(client, round_id)).get_data(as_text=True)
     assert "Every student" in page
     with app.app_context():
-        stats = services.draft(db.session.get(Round, round_id), 1).stats
+        stats = drafts.draft(db.session.get(Round, round_id), 1).stats
     assert stats["students"] > 20
     assert stats["pairs"] > 10
     assert stats["stated_preferences"] > 5

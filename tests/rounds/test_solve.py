@@ -7,8 +7,8 @@ import pytest
 
 from matcher.extensions import db
 from matcher.models import ConstraintKind, Round, User
-from matcher.rounds import services
-from matcher.rounds.settings import SettingsError, parse
+from matcher.rounds import drafts, pins, rules, taking_part
+from matcher.solving.settings import SettingsError, parse
 
 SPECIALTY_ONLY = {
     "weights": {
@@ -112,7 +112,7 @@ def test_a_student_who_missed_their_first_choice_is_told_who_took_it(world, app)
     world.enrol(round_id, keen, other)
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        services.set_preferences(round_, db.session.get(User, other.id), [star.id])
+        taking_part.set_preferences(round_, db.session.get(User, other.id), [star.id])
         db.session.commit()
 
     out = world.outcomes(round_id, world.solve(round_id))
@@ -179,7 +179,7 @@ def test_pins_and_bars_change_the_next_draft(world, app):
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         actor = db.session.get(User, world.coordinator.id)
-        services.add_constraint(round_, actor, a.id, letters.id, ConstraintKind.PIN)
+        pins.add_constraint(round_, actor, a.id, letters.id, ConstraintKind.PIN)
         db.session.commit()
     second_number = world.solve(round_id)
     second = world.outcomes(round_id, second_number)
@@ -190,10 +190,10 @@ def test_pins_and_bars_change_the_next_draft(world, app):
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         actor = db.session.get(User, world.coordinator.id)
-        services.remove_constraint(round_, actor, a.id, letters.id)
-        services.add_constraint(round_, actor, a.id, research.id, ConstraintKind.BAR)
+        pins.remove_constraint(round_, actor, a.id, letters.id)
+        pins.add_constraint(round_, actor, a.id, research.id, ConstraintKind.BAR)
         db.session.commit()
-        changes = services.compare(services.draft(round_, 1), services.draft(round_, 2))
+        changes = drafts.compare(drafts.draft(round_, 1), drafts.draft(round_, 2))
     assert {(c.student_id, c.before, c.after) for c in changes} == {
         (a.id, research.id, letters.id),
         (b.id, letters.id, research.id),
@@ -210,9 +210,9 @@ def test_a_student_can_be_pinned_once_per_kind_of_mentor(world, app):
     with app.app_context():
         round_ = db.session.get(Round, round_id)
         actor = db.session.get(User, world.coordinator.id)
-        services.add_constraint(round_, actor, s.id, m1.id, ConstraintKind.PIN)
-        with pytest.raises(services.RoundError, match="already pinned"):
-            services.add_constraint(round_, actor, s.id, m2.id, ConstraintKind.PIN)
+        pins.add_constraint(round_, actor, s.id, m1.id, ConstraintKind.PIN)
+        with pytest.raises(rules.RoundError, match="already pinned"):
+            pins.add_constraint(round_, actor, s.id, m2.id, ConstraintKind.PIN)
 
 
 def test_a_round_where_nobody_can_be_matched_is_a_draft_that_says_so(world):
@@ -239,9 +239,9 @@ def test_stats_count_ranks_supply_and_blocking_pairs(world, app):
     world.enrol(round_id, s1, s2)
     with app.app_context():
         round_ = db.session.get(Round, round_id)
-        services.set_preferences(round_, db.session.get(User, s1.id), [m1.id, m2.id])
-        services.set_preferences(round_, db.session.get(User, s2.id), [m1.id])
-        services.set_likes(round_, db.session.get(User, m1.id), [s1.id, s2.id])
+        taking_part.set_preferences(round_, db.session.get(User, s1.id), [m1.id, m2.id])
+        taking_part.set_preferences(round_, db.session.get(User, s2.id), [m1.id])
+        taking_part.set_likes(round_, db.session.get(User, m1.id), [s1.id, s2.id])
         db.session.commit()
     stats = world.stats(round_id, world.solve(round_id))
     assert stats["stated_preferences"] == 2

@@ -27,8 +27,8 @@ from matcher.matching import (
     quality_report,
     refusals,
 )
-from matcher.rounds.problem import Population
-from matcher.rounds.settings import RoundSettings
+from matcher.solving.population import Population
+from matcher.solving.settings import RoundSettings
 
 REASONS = {
     "matched": "Matched",
@@ -69,8 +69,18 @@ class Outcome:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProposedPair:
+    """A student and the mentor proposed for one seat of their board, with the pair's score."""
+
+    student_id: int
+    mentor_id: int
+    slot: str
+    score: float | None = None
+
+
 @dataclass
-class Plan:
+class RoundAssignment:
     """A solved round: each (student, slot) outcome, what became of the pins, the blocking
     pairs, each slot's places, and the core's preference-rank counts (1st ... P-th choice, not
     on the list, unmatched) over the students who ranked a mentor of the slot."""
@@ -123,14 +133,14 @@ def _pairs(pairs: list[tuple[int, int]], rows: np.ndarray, cols: np.ndarray) -> 
     return np.array(kept, dtype=np.int64).reshape(-1, 2)
 
 
-def plan(
+def assign_round(
     pop: Population,
     slots: list[str],
     settings: RoundSettings,
     pins: list[tuple[int, int]] = (),
     bars: list[tuple[int, int]] = (),
     on_progress: Callable[[int, int, str], None] | None = None,
-) -> Plan:
+) -> RoundAssignment:
     """Solve every slot in order; ``pins`` and ``bars`` are (student, mentor) indices of ``pop``.
 
     A pin goes to the first slot its mentor can fill and its student wants.
@@ -228,7 +238,7 @@ def plan(
         pin_report.append((s, m, "", "no_slot"))
     if on_progress is not None and slots:
         on_progress(len(slots), len(slots), slots[-1])
-    return Plan(outcomes, pin_report, blocking_total, supply, ranks.tolist())
+    return RoundAssignment(outcomes, pin_report, blocking_total, supply, ranks.tolist())
 
 
 def _stated_ranks(sub_s, result, slot_capacity, ranks: np.ndarray) -> dict[int, int]:

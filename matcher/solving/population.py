@@ -42,8 +42,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.models.profile import mentor_focus, student_focus
-from matcher.profiles.services import mentor_complete
+from matcher.models.profile import mentor_complete, mentor_focus, student_focus
 
 _KIND = {
     MentorType.FACULTY: KIND_FACULTY,

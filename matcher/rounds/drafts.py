@@ -1,0 +1,386 @@
+"""Solving a round into drafts, their statistics and outcomes, comparing two drafts, and
+the draft as CSV."""
+
+import csv
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import ScalarSelect, Select, func, insert, select
+from sqlalchemy.orm import selectinload
+
+from matcher import audit
+from matcher.extensions import db
+from matcher.matching import CRITERIA
+from matcher.models import (
+    ConstraintKind,
+    DraftOutcome,
+    Round,
+    RoundConstraint,
+    RoundDraft,
+    User,
+    WantedMentor,
+)
+from matcher.rounds.pins import constraints
+from matcher.rounds.rules import require_open
+from matcher.rounds.taking_part import participants
+from matcher.solving import population
+from matcher.solving import settings as round_settings
+from matcher.solving.assignment import RoundAssignment, assign_round
+from matcher.spreadsheet import escape_formula
+
+
+def _histogram(values: list[float], top: float, bins: int = 10) -> list[dict]:
+    edges = np.linspace(0.0, top, bins + 1)
+    counts = np.histogram(np.clip(values, 0, top), bins=edges)[0] if values else [0] * bins
+    return [
+        {"low": round(float(edges[k]), 2), "high": round(float(edges[k + 1]), 2), "n": int(c)}
+        for k, c in enumerate(counts)
+    ]
+
+
+OnProgress = Callable[[int, int, str], None]
+
+
+LOADING = "Loading the round's people"
+
+
+SAVING = "Saving the draft"
+
+
+@dataclass
+class Solved:
+    """A solved round not yet stored (see ``solve``)."""
+
+    settings: round_settings.RoundSettings
+    population: population.Population
+    constraints: list[RoundConstraint]
+    assignment: RoundAssignment
+    started: float
+
+
+def solve_size(round_: Round) -> int:
+    """Students taking part times the mentors who can: the size of the problem to solve."""
+
+    def count(query: Select) -> ScalarSelect[int]:
+        return select(func.count()).select_from(query.subquery()).scalar_subquery()
+
+    students, mentors = db.session.execute(
+        select(count(participants(round_.id)), count(population.round_mentors(round_.group_id)))
+    ).one()
+    return students * mentors
+
+
+def solve_steps(round_: Round) -> int:
+    """The steps ``solve`` reports: loading, one per kind of mentor, saving."""
+    return len(round_.slots) + 2
+
+
+def solve_round(round_: Round, actor: User, on_progress: OnProgress | None = None) -> RoundDraft:
+    """Score and solve the round as it stands and store the answer as the next draft.
+
+    ``on_progress(done, total, stage)`` is called as people are loaded, as each kind of
+    mentor is matched, and before the draft is saved.
+    """
+    return record_solve(round_, actor, prepare_solve(round_, on_progress), on_progress)
+
+
+def prepare_solve(round_: Round, on_progress: OnProgress | None = None) -> Solved:
+    """Load and solve the round (reads only)."""
+    require_open(round_)
+    started = time.perf_counter()
+    total = solve_steps(round_)
+    report = on_progress or (lambda done, total, stage: None)
+    report(0, total, LOADING)
+    settings = round_settings.parse(round_.settings)
+    pop = population.load(round_.group_id, participants(round_.id), round_id=round_.id)
+    s_at, m_at = pop.student_index(), pop.mentor_index()
+    pins, bars = [], []
+    pairs = constraints(round_.id)
+    for c in pairs:
+        if c.student_id in s_at and c.mentor_id in m_at:
+            pair = (s_at[c.student_id], m_at[c.mentor_id])
+            (pins if c.kind is ConstraintKind.PIN else bars).append(pair)
+
+    def slot_progress(done: int, slots: int, slot: str) -> None:
+        label = WantedMentor(slot).label
+        report(1 + done, total, f"Matching: {label} ({min(done + 1, slots)} of {slots})")
+
+    result = assign_round(pop, round_.slots, settings, pins, bars, on_progress=slot_progress)
+    return Solved(settings, pop, pairs, result, started)
+
+
+def record_solve(
+    round_: Round, actor: User, solved: Solved, on_progress: OnProgress | None = None
+) -> RoundDraft:
+    """Store a prepared solve as the round's next draft."""
+    require_open(round_)
+    total = solve_steps(round_)
+    if on_progress is not None:
+        on_progress(total - 1, total, SAVING)
+    settings, pop, pairs, result = (
+        solved.settings,
+        solved.population,
+        solved.constraints,
+        solved.assignment,
+    )
+    started = solved.started
+    sid, mid = pop.student_ids, pop.mentor_ids
+
+    def user(index):
+        return int(mid[index]) if index is not None else None
+
+    number = (
+        db.session.scalar(
+            select(func.max(RoundDraft.number)).where(RoundDraft.round_id == round_.id)
+        )
+        or 0
+    ) + 1
+    draft = RoundDraft(
+        round_id=round_.id,
+        number=number,
+        created_by_id=actor.id,
+        settings=_snapshot(round_, pairs),
+    )
+    db.session.add(draft)
+    db.session.flush()
+    rows = [
+        {
+            "draft_id": draft.id,
+            "student_id": int(sid[o.student_index]),
+            "slot": o.slot,
+            "mentor_id": user(o.mentor_index),
+            "score": o.score,
+            "breakdown": o.breakdown,
+            "reason": o.reason,
+            "pinned": o.pinned,
+            "best_mentor_id": user(o.best_index),
+            "best_score": o.best_score,
+            "took_place": [int(sid[s]) for s in o.took_place],
+            "preference_rank": o.preference_rank,
+            "detail": _detail_ids(o.detail, sid, mid),
+        }
+        for o in result.outcomes
+    ]
+    if rows:
+        db.session.execute(insert(DraftOutcome), rows)
+    draft.stats = _stats(pop, round_.slots, settings, result)
+    draft.stats["pins"] = [
+        {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}
+        for s, m, slot, status in result.pins
+    ]
+    draft.seconds = round(time.perf_counter() - started, 3)
+    audit.record(
+        "round.solve",
+        actor=actor,
+        group_id=round_.group_id,
+        target=round_,
+        draft=number,
+        matched=draft.stats["pairs"],
+        needs=draft.stats["needs"],
+    )
+    if on_progress is not None:
+        on_progress(total, total, SAVING)
+    return draft
+
+
+def _detail_ids(detail: dict, sid: np.ndarray, mid: np.ndarray) -> dict:
+    if not detail:
+        return {}
+    out = dict(detail)
+    out["choice"] = int(mid[detail["choice"]])
+    if "holders" in detail:
+        out["holders"] = [int(sid[h]) for h in detail["holders"]]
+    return out
+
+
+def _snapshot(round_: Round, pairs: list[RoundConstraint]) -> dict:
+    return {
+        **round_.settings,
+        "slots": list(round_.slots),
+        "constraints": [
+            {"student_id": c.student_id, "mentor_id": c.mentor_id, "kind": c.kind.value}
+            for c in pairs
+        ],
+    }
+
+
+def _stats(pop: population.Population, slots: list[str], settings, result) -> dict:
+    outcomes = result.outcomes
+    matched = [o for o in outcomes if o.reason == "matched"]
+    scores = [o.score for o in matched]
+    stated = pop.students.preferences >= 0
+    per_slot = {
+        slot: {
+            "needs": sum(1 for o in outcomes if o.slot == slot),
+            "matched": sum(1 for o in matched if o.slot == slot),
+            "places": result.supply.get(slot, 0),
+        }
+        for slot in slots
+    }
+    demand: dict[int, int] = {}
+    for o in outcomes:
+        spec = int(pop.first_choice[o.student_index])
+        demand[spec] = demand.get(spec, 0) + 1
+    supply: dict[int, int] = {}
+    for m, spec in enumerate(pop.mentors.specialty.tolist()):
+        supply[spec] = supply.get(spec, 0) + int(pop.capacity[m])
+    specialties = sorted(s for s in set(demand) | set(supply) if s >= 0)
+    students_matched = len({o.student_index for o in matched})
+    return {
+        "students": int(pop.student_ids.size),
+        "mentors": int(pop.mentor_ids.size),
+        "places": int(pop.capacity.sum()),
+        "needs": len(outcomes),
+        "pairs": len(matched),
+        "students_matched": students_matched,
+        "match_rate": round(len(matched) / len(outcomes), 4) if outcomes else 0.0,
+        "score_mean": round(float(np.mean(scores)), 3) if scores else None,
+        "score_median": round(float(np.median(scores)), 3) if scores else None,
+        "max_score": settings.max_score,
+        "histogram": _histogram(scores, settings.max_score),
+        "ranks": result.ranks,
+        "stated_preferences": int(stated.any(axis=1).sum()),
+        "per_slot": per_slot,
+        "supply_demand": [
+            {"specialty_id": s, "demand": demand.get(s, 0), "supply": supply.get(s, 0)}
+            for s in specialties
+        ],
+        "blocking_pairs": result.blocking,
+        "unmatched_reasons": {
+            reason: sum(1 for o in outcomes if o.reason == reason)
+            for reason in ("no_allowed", "all_full")
+        },
+    }
+
+
+def draft(round_: Round, number: int) -> RoundDraft | None:
+    return db.session.scalar(
+        select(RoundDraft).where(RoundDraft.round_id == round_.id, RoundDraft.number == number)
+    )
+
+
+def outcomes(draft_id: int) -> Select[tuple[DraftOutcome]]:
+    return (
+        select(DraftOutcome)
+        .where(DraftOutcome.draft_id == draft_id)
+        .options(
+            selectinload(DraftOutcome.student),
+            selectinload(DraftOutcome.mentor).selectinload(User.mentor_profile),
+        )
+        .order_by(DraftOutcome.student_id, DraftOutcome.slot)
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    student_id: int
+    slot: str
+    before: int | None
+    after: int | None
+    score_before: float | None
+    score_after: float | None
+
+
+def compare(old: RoundDraft, new: RoundDraft) -> list[Change]:
+    """Every (student, slot) whose mentor differs between two drafts."""
+
+    def table(d: RoundDraft) -> dict:
+        return {
+            (o.student_id, o.slot): (o.mentor_id, o.score)
+            for o in db.session.execute(
+                select(
+                    DraftOutcome.student_id,
+                    DraftOutcome.slot,
+                    DraftOutcome.mentor_id,
+                    DraftOutcome.score,
+                ).where(DraftOutcome.draft_id == d.id)
+            )
+        }
+
+    before, after = table(old), table(new)
+    changes = []
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key, (None, None)), after.get(key, (None, None))
+        if b[0] != a[0]:
+            changes.append(Change(key[0], key[1], b[0], a[0], b[1], a[1]))
+    return changes
+
+
+@dataclass(frozen=True)
+class ConstraintChange:
+    """A pin or bar added or removed between two drafts."""
+
+    kind: str
+    added: bool
+    student_id: int
+    mentor_id: int
+
+
+def settings_changes(old: RoundDraft, new: RoundDraft) -> list[tuple[str, object, object]]:
+    """Settings that differ between two drafts, as (name, before, after); pins and bars are
+    told apart by :func:`constraint_changes`."""
+    out = []
+    a, b = old.settings, new.settings
+    for key in sorted(set(a) | set(b)):
+        if key == "constraints":
+            continue
+        if key == "weights":
+            for name in CRITERIA:
+                x, y = a.get(key, {}).get(name), b.get(key, {}).get(name)
+                if x != y:
+                    out.append((f"weight: {name}", x, y))
+        elif a.get(key) != b.get(key):
+            out.append((key, a.get(key), b.get(key)))
+    return out
+
+
+def constraint_changes(old: RoundDraft, new: RoundDraft) -> list[ConstraintChange]:
+    """Pins and bars in one draft's settings and not in the other's."""
+
+    def of(draft_: RoundDraft) -> set[tuple[str, int, int]]:
+        return {
+            (c["kind"], c["student_id"], c["mentor_id"])
+            for c in draft_.settings.get("constraints", [])
+        }
+
+    before, after = of(old), of(new)
+    return [
+        ConstraintChange(kind, added, student_id, mentor_id)
+        for added, items in ((True, after - before), (False, before - after))
+        for kind, student_id, mentor_id in sorted(items)
+    ]
+
+
+def export_csv(round_: Round, draft_: RoundDraft) -> str:
+    """The draft's pairs and unmatched students, one row per student and slot."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "student_email",
+            "student_name",
+            "slot",
+            "mentor_email",
+            "mentor_name",
+            "score",
+            "outcome",
+            *CRITERIA,
+        ]
+    )
+    for o in db.session.scalars(outcomes(draft_.id)):
+        mentor = o.mentor
+        cells = [
+            o.student.email,
+            o.student.name,
+            o.slot,
+            mentor.email if mentor else "",
+            mentor.name if mentor else "",
+            f"{o.score:.3f}" if o.score is not None else "",
+            "matched" if o.mentor_id else o.reason,
+            *(f"{x:.3f}" for x in (o.breakdown or [0.0] * len(CRITERIA))),
+        ]
+        writer.writerow([escape_formula(c) for c in cells])
+    return buffer.getvalue()

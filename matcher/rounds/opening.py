@@ -1,0 +1,143 @@
+"""Opening and changing rounds, and the rounds a group or a member sees."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from matcher import audit, clock
+from matcher.extensions import db
+from matcher.models import (
+    SLOTS,
+    InterestGroup,
+    Membership,
+    MembershipStatus,
+    Role,
+    Round,
+    RoundLike,
+    RoundPreference,
+    RoundStatus,
+    RoundStudent,
+    User,
+)
+from matcher.rounds.rules import RoundError, require_open
+from matcher.solving import settings as round_settings
+
+
+def _checked(
+    name: str, slots: list[str], settings: dict | None
+) -> tuple[str, list[str], round_settings.RoundSettings]:
+    """The round's name, its slots in board order, and its parsed settings, or a refusal."""
+    name = name.strip()
+    if not name:
+        raise RoundError("Give the round a name.")
+    in_order = [s for s in SLOTS if s in slots]
+    if not in_order or len(in_order) != len(set(slots)):
+        raise RoundError("Choose at least one kind of mentor for the round to fill.")
+    return name, in_order, round_settings.parse(settings)
+
+
+def create_round(
+    group: InterestGroup,
+    actor: User,
+    *,
+    name: str,
+    slots: list[str],
+    preference_deadline: datetime | None = None,
+    follow_up_of: Round | None = None,
+    settings: dict | None = None,
+) -> Round:
+    if preference_deadline is not None and preference_deadline <= clock.now():
+        raise RoundError("The preference deadline must be in the future.")
+    name, slots, parsed = _checked(name, slots, settings)
+    round_ = Round(
+        group_id=group.id,
+        name=name,
+        slots=slots,
+        preference_deadline=preference_deadline,
+        settings=parsed.to_json(),
+        follow_up_of=follow_up_of,
+        created_by_id=actor.id,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    audit.record("round.create", actor=actor, group_id=group.id, target=round_, name=name)
+    return round_
+
+
+def update_round(
+    round_: Round,
+    actor: User,
+    *,
+    name: str,
+    slots: list[str],
+    preference_deadline: datetime | None,
+    settings: dict,
+) -> None:
+    require_open(round_)
+    round_.name, round_.slots, parsed = _checked(name, slots, settings)
+    round_.preference_deadline = preference_deadline
+    round_.settings = parsed.to_json()
+    audit.record(
+        "round.settings", actor=actor, group_id=round_.group_id, target=round_, **parsed.to_json()
+    )
+
+
+def group_rounds(group_id: int) -> Select[tuple[Round]]:
+    return select(Round).where(Round.group_id == group_id).order_by(Round.created_at.desc())
+
+
+def open_rounds_for(user: User) -> Select[tuple[Round]]:
+    """Open rounds of the groups ``user`` is an active member of."""
+    return (
+        select(Round)
+        .join(Membership, Membership.group_id == Round.group_id)
+        .where(
+            Membership.user_id == user.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Round.status == RoundStatus.OPEN,
+        )
+        .options(selectinload(Round.group))
+        .order_by(Round.created_at.desc())
+    )
+
+
+@dataclass(frozen=True)
+class OpenRound:
+    """An open round as a member's home shows it: whether the student takes part and how many
+    mentors they ranked, or how many students the mentor marked."""
+
+    round: Round
+    taking_part: bool
+    marked: int
+
+
+def open_rounds_overview(user: User) -> list[OpenRound]:
+    """The open rounds of ``user``'s groups with their part in each, in two queries."""
+    rounds_ = list(db.session.scalars(open_rounds_for(user)))
+    ids = [r.id for r in rounds_]
+    if not ids:
+        return []
+    if user.role is Role.STUDENT:
+        counts = dict(
+            db.session.execute(
+                select(RoundStudent.round_id, func.count(RoundPreference.mentor_id))
+                .outerjoin(
+                    RoundPreference,
+                    (RoundPreference.round_id == RoundStudent.round_id)
+                    & (RoundPreference.student_id == RoundStudent.student_id),
+                )
+                .where(RoundStudent.round_id.in_(ids), RoundStudent.student_id == user.id)
+                .group_by(RoundStudent.round_id)
+            ).all()
+        )
+        return [OpenRound(r, r.id in counts, counts.get(r.id, 0)) for r in rounds_]
+    counts = dict(
+        db.session.execute(
+            select(RoundLike.round_id, func.count())
+            .where(RoundLike.round_id.in_(ids), RoundLike.mentor_id == user.id)
+            .group_by(RoundLike.round_id)
+        ).all()
+    )
+    return [OpenRound(r, True, counts.get(r.id, 0)) for r in rounds_]
