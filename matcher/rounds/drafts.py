@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import ScalarSelect, Select, func, insert, select
+from sqlalchemy import ScalarSelect, Select, func, insert, or_, select
 from sqlalchemy.orm import selectinload
 
 from matcher import audit
 from matcher.extensions import db
 from matcher.matching import CRITERIA
 from matcher.models import (
+    SLOTS,
     ConstraintKind,
     DraftOutcome,
     Round,
@@ -260,6 +261,49 @@ def draft(round_: Round, number: int) -> RoundDraft | None:
     return db.session.scalar(
         select(RoundDraft).where(RoundDraft.round_id == round_.id, RoundDraft.number == number)
     )
+
+
+@dataclass(frozen=True)
+class OutcomeFilters:
+    """What a coordinator narrowed a draft's outcomes to: a seat, matched or unmatched, and a
+    name or email of the student or the mentor (empty: any)."""
+
+    slot: str = ""
+    outcome: str = ""
+    q: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        return {"slot": self.slot, "outcome": self.outcome, "q": self.q}
+
+
+def search(draft_: RoundDraft, filters: OutcomeFilters) -> Select[tuple[DraftOutcome]]:
+    """The draft's outcomes narrowed by ``filters`` (an unknown seat or outcome is ignored)."""
+    query = outcomes(draft_.id)
+    if filters.slot in SLOTS:
+        query = query.where(DraftOutcome.slot == filters.slot)
+    if filters.outcome == "matched":
+        query = query.where(DraftOutcome.mentor_id.is_not(None))
+    elif filters.outcome == "unmatched":
+        query = query.where(DraftOutcome.mentor_id.is_(None))
+    if filters.q:
+        like = f"%{filters.q}%"
+        people = select(User.id).where(or_(User.name.ilike(like), User.email.ilike(like)))
+        query = query.where(
+            or_(DraftOutcome.student_id.in_(people), DraftOutcome.mentor_id.in_(people))
+        )
+    return query
+
+
+def compared_draft(round_: Round, shown: RoundDraft, asked: int | None) -> RoundDraft | None:
+    """The draft ``shown`` is compared with: the one asked for when it exists, else the one
+    before; ``None`` for the first draft or when asked to compare it with itself."""
+    numbers = {d.number for d in round_.drafts}
+    number = asked if asked in numbers else None
+    if number is None and shown.number > 1:
+        number = shown.number - 1
+    if number is None or number == shown.number:
+        return None
+    return draft(round_, number)
 
 
 def outcomes(draft_id: int) -> Select[tuple[DraftOutcome]]:

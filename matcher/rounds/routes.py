@@ -11,7 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms import SelectChoice
 
 from matcher import access, audit, spreadsheet, views
@@ -40,7 +40,7 @@ from matcher.rounds.forms import (
 )
 from matcher.solving import settings as round_settings
 from matcher.solving.assignment import CHOICE_WHY, REASONS
-from matcher.templating import SLOT_LABELS
+from matcher.templating import SLOT_LABELS, slot_label
 from matcher.urls import safe_next, whole_number
 
 bp = Blueprint("rounds", __name__)
@@ -356,39 +356,71 @@ def _draft_or_404(round_: Round, number: int) -> RoundDraft:
     return found
 
 
+PIN_STATUS_LABELS = {
+    "placed": "placed",
+    "not_allowed": "not placed: the rules do not allow this pair",
+    "no_place": "not placed: the mentor had no free place",
+    "no_slot": "not placed: the student does not need that kind of mentor in this round",
+}
+
+
+def _bar(label: str, value) -> dict:
+    return {"label": label, "value": value}
+
+
+def _charts(stats: dict, specialty_names: dict[int, str]) -> dict[str, list[dict]]:
+    """The draft page's charts as the chart macros take them: places filled per seat (%),
+    the score histogram, the students' ranks of their mentors, and supply against demand."""
+    ranks = stats["ranks"]
+    return {
+        "slots": [
+            _bar(
+                slot_label(slot), int(f"{100 * s['matched'] / s['needs'] if s['needs'] else 0:.0f}")
+            )
+            for slot, s in stats["per_slot"].items()
+        ],
+        "scores": [_bar(f"{b['low']:g}–{b['high']:g}", b["n"]) for b in stats["histogram"]],
+        "ranks": [
+            *(_bar(f"choice {k}", n) for k, n in enumerate(ranks[:-2], 1)),
+            _bar("not on their list", ranks[-2]),
+            _bar("unmatched", ranks[-1]),
+        ],
+        "supply": [
+            {
+                "label": specialty_names.get(r["specialty_id"], "?"),
+                "supply": r["supply"],
+                "demand": r["demand"],
+            }
+            for r in stats["supply_demand"]
+        ],
+    }
+
+
+def _breakdowns(outcomes) -> dict[int, list[tuple[str, float]]]:
+    """Each matched outcome's criteria that added to its score, as (short label, value)."""
+    return {
+        o.id: [
+            (round_settings.CRITERION_HELP[name][0], value)
+            for name, value in zip(CRITERIA, o.breakdown, strict=True)
+            if value > 0
+        ]
+        for o in outcomes
+        if o.breakdown
+    }
+
+
 @bp.get("/rounds/<int:round_id>/drafts/<int:number>")
 @round_view(coordinator=True)
 def draft(round_: Round, number: int):
     shown = _draft_or_404(round_, number)
-    slot = request.args.get("slot", "")
-    outcome = request.args.get("outcome", "")
-    q = request.args.get("q", "").strip()
-    query = drafts.outcomes(shown.id)
-    if slot in SLOT_LABELS:
-        query = query.where(DraftOutcome.slot == slot)
-    if outcome == "matched":
-        query = query.where(DraftOutcome.mentor_id.is_not(None))
-    elif outcome == "unmatched":
-        query = query.where(DraftOutcome.mentor_id.is_(None))
-    if q:
-        like = f"%{q}%"
-        people = select(User.id).where(or_(User.name.ilike(like), User.email.ilike(like)))
-        query = query.where(
-            or_(DraftOutcome.student_id.in_(people), DraftOutcome.mentor_id.in_(people))
-        )
-    page = db.paginate(query, per_page=PAGE_SIZE, error_out=False)
-
-    previous = None
-    changes = []
-    compare_to = whole_number(request.args.get("compare"))
-    if compare_to not in {d.number for d in round_.drafts}:
-        compare_to = None
-    if compare_to is None and number > 1:
-        compare_to = number - 1
-    if compare_to is not None and compare_to != number:
-        previous = drafts.draft(round_, compare_to)
-        if previous is not None:
-            changes = drafts.compare(previous, shown)
+    filters = drafts.OutcomeFilters(
+        request.args.get("slot", ""),
+        request.args.get("outcome", ""),
+        request.args.get("q", "").strip(),
+    )
+    page = db.paginate(drafts.search(shown, filters), per_page=PAGE_SIZE, error_out=False)
+    previous = drafts.compared_draft(round_, shown, whole_number(request.args.get("compare")))
+    changes = drafts.compare(previous, shown) if previous else []
     constraint_changes = drafts.constraint_changes(previous, shown) if previous else []
     specialty_names = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
     names = _names(
@@ -408,16 +440,16 @@ def draft(round_: Round, number: int):
         draft=shown,
         drafts=round_.drafts,
         page=page,
-        filters={"slot": slot, "outcome": outcome, "q": q},
+        filters=filters.as_args(),
         previous=previous,
         changes=changes,
         settings_changes=drafts.settings_changes(previous, shown) if previous else [],
         constraint_changes=constraint_changes,
         names=names,
-        specialty_names=specialty_names,
+        charts=_charts(shown.stats, specialty_names),
+        breakdowns=_breakdowns(page.items),
+        pin_status_labels=PIN_STATUS_LABELS,
         pins=pinned,
-        criteria=CRITERIA,
-        criterion_help=round_settings.CRITERION_HELP,
         slot_labels=SLOT_LABELS,
         reasons=REASONS,
         publish_form=PublishForm(draft=shown.number),
