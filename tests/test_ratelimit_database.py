@@ -90,18 +90,29 @@ def test_clear_reset_check_and_long_keys(db_app):
         assert storage.get("other") == 0
 
 
-def test_sqlite_counts_live_in_a_file_of_their_own(tmp_path, db_app):
-    if not db_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite only")
-    with db_app.app_context():
-        limiter.storage.incr("beside", 60)
-        assert db.session.scalar(select(func.count()).select_from(RateLimitCount)) == 0
-    url = sqlite_limits_url(db_app.config["SQLALCHEMY_DATABASE_URI"])
-    assert Path(url.removeprefix("sqlite:///")) == tmp_path / "test-limits.sqlite3"
-    engine = create_engine(url)
-    with engine.connect() as connection:
-        assert connection.scalar(select(RateLimitCount.hits)) == 1
-    engine.dispose()
+def test_sqlite_counts_live_in_a_file_of_their_own(tmp_path):
+    """On SQLite (whatever database the rest of the suite runs on) the counts go to a file
+    beside the site's, so a request holding the write lock can still count."""
+    app = make_app(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'site.sqlite3'}",
+        RATELIMIT_STORAGE_URI="database://",
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
+    )
+    storage = limiter.storage
+    try:
+        with app.app_context():
+            storage.incr("beside", 60)
+            assert db.session.scalar(select(func.count()).select_from(RateLimitCount)) == 0
+        url = sqlite_limits_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        assert Path(url.removeprefix("sqlite:///")) == tmp_path / "site-limits.sqlite3"
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            assert connection.scalar(select(RateLimitCount.hits)) == 1
+        engine.dispose()
+    finally:
+        storage.dispose()
+        dispose(app)
 
 
 def test_log_in_limits_count_in_the_database_while_the_request_holds_its_transaction(db_app):

@@ -1,3 +1,6 @@
+"""The admin's forms: adding a person with a role, changing a role, switching an account on
+or off, and the filters of the people list and the audit log."""
+
 from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional, ValidationError
 

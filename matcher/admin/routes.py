@@ -1,3 +1,6 @@
+"""Admin pages: people (add, change role, switch off), the outbox, the vocabulary of
+specialties and focus areas, and the site's audit log."""
+
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 

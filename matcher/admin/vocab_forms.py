@@ -1,3 +1,5 @@
+"""The forms that add and rename specialties and their focus areas."""
+
 from wtforms import BooleanField, SubmitField
 
 from matcher.forms import SiteForm, line_field

@@ -1,0 +1,1 @@
+"""Data shipped with the package: the first specialty vocabulary and the common passwords."""

@@ -1,3 +1,5 @@
+"""A group's forms: creating and editing it, adding a coordinator, and one-button actions."""
+
 from wtforms import RadioField, SelectChoice, SelectMultipleField, SubmitField
 from wtforms.validators import InputRequired
 

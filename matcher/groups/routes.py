@@ -1,3 +1,6 @@
+"""Group pages: the list of groups, creating and editing one, joining by invite link or
+code, invitations, join requests, members, coordinators, the dashboard and the audit log."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 

@@ -1,3 +1,7 @@
+"""Introduction pages: each side's list and timeline, the mentor's answer (on the site or
+by an emailed link), meetings, withdrawals and ratings, and the coordinators' introductions,
+re-match list, settings, emails and report."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 

@@ -1,3 +1,5 @@
+"""The home page of each role (the landing page for visitors) and the health check."""
+
 from flask import Blueprint, render_template
 from flask_login import current_user
 

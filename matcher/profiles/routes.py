@@ -1,3 +1,6 @@
+"""Profile pages: editing one's own, viewing another's, the mentor directory, the personal
+data download and deleting the account."""
+
 import json
 
 from flask import (

@@ -1,3 +1,6 @@
+"""A round's forms: its name, seats, deadline and settings; students' rankings; mentors'
+marks; pins and bars; publishing a draft."""
+
 from datetime import UTC
 
 from wtforms import (

@@ -1,3 +1,6 @@
+"""Round pages: opening and changing a round, who takes part, rankings and marks, solving,
+drafts and their explanations, pins and bars, publishing and follow-ups."""
+
 from collections.abc import Callable
 
 from flask import (
