@@ -72,6 +72,17 @@ def line_field(label: str, column, *, required: bool = False, **kwargs) -> Strin
     )
 
 
+def pick_many(label: str, **kwargs) -> SelectMultipleField:
+    """A list box of ids from which several may be chosen."""
+    return SelectMultipleField(
+        label,
+        coerce=int,
+        description="Hold Ctrl (Cmd on a Mac) to choose several.",
+        render_kw={"size": 8},
+        **kwargs,
+    )
+
+
 def text_area(label: str, max_length: int, *, required: bool = False, **kwargs) -> TextAreaField:
     """A several-line text field of at most ``max_length`` characters, no control characters
     but line breaks."""
@@ -139,6 +150,19 @@ class SiteForm(FlaskForm):
             if files:
                 return CombinedMultiDict((files, request.form))
             return request.form or None
+
+
+class QueryForm(SiteForm):
+    """A form of filters read from the query string: it changes nothing, so it carries no
+    CSRF token."""
+
+    class Meta:
+        csrf = False
+
+
+def search_box(label: str, max_length: int = 120, **kwargs) -> StringField:
+    """An optional search field of at most ``max_length`` characters."""
+    return StringField(label, validators=[Optional(), Length(max=max_length)], **kwargs)
 
 
 class OnceForm(SiteForm):

@@ -1,5 +1,5 @@
-"""What views share: the status of a form's page, and the sequence of a form that creates
-something."""
+"""What views share: the status of a form's page, and the sequences of an action, a form
+that saves and a form that creates something."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from matcher import submissions
 from matcher.extensions import db
-from matcher.forms import OnceForm
+from matcher.forms import OnceForm, SiteForm
 
 T = TypeVar("T")
 
@@ -52,3 +52,55 @@ def create(
     db.session.commit()
     flash(message(made), category)
     return redirect(url)
+
+
+def act(
+    action: Callable[[], T],
+    *,
+    refused: type[Exception] | tuple[type[Exception], ...],
+    on_refused: Callable[[Exception], Response | tuple],
+    then: Callable[[T], str],
+    message: Callable[[T], str],
+    category: str = "success",
+    code: int = 302,
+) -> Response | tuple:
+    """Run ``action()``, commit, flash ``message(result)`` and redirect to ``then(result)``;
+    a refusal (an exception of ``refused``) is rolled back and answered by ``on_refused(exc)``."""
+    try:
+        result = action()
+    except refused as exc:
+        db.session.rollback()
+        return on_refused(exc)
+    db.session.commit()
+    flash(message(result), category)
+    return redirect(then(result), code=code)
+
+
+def save(
+    form: SiteForm,
+    action: Callable[[], T],
+    *,
+    refused: type[Exception] | tuple[type[Exception], ...],
+    on_refused: Callable[[Exception], None],
+    then: Callable[[T], str],
+    message: Callable[[T], str],
+    category: str = "success",
+    code: int = 302,
+) -> Response | None:
+    """Act on a sent, valid form: ``action()``, commit, flash ``message(result)`` and redirect
+    to ``then(result)``.
+
+    ``None`` when the page should show the form again: not sent, not valid, or refused by a
+    rule (the transaction is rolled back and ``on_refused(exc)`` puts the message on the form).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = action()
+    except refused as exc:
+        db.session.rollback()
+        on_refused(exc)
+        return None
+    db.session.commit()
+    flash(message(result), category)
+    return redirect(then(result), code=code)

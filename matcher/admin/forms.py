@@ -5,7 +5,7 @@ from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitFie
 from wtforms.validators import Length, Optional, ValidationError
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm, SiteForm, line_field
+from matcher.forms import OnceForm, QueryForm, SiteForm, line_field, search_box
 from matcher.models import Role, User
 from matcher.urls import LARGEST_ID, whole_number
 
@@ -30,21 +30,15 @@ class ActiveForm(SiteForm):
     submit = SubmitField("Apply")
 
 
-class UserFilterForm(SiteForm):
-    class Meta:
-        csrf = False
-
-    q = StringField("Search name or email", validators=[Optional(), Length(max=120)])
+class UserFilterForm(QueryForm):
+    q = search_box("Search name or email")
     role = SelectField(
         "Role", choices=[SelectChoice("", "Any role"), *ROLE_CHOICES], validators=[Optional()]
     )
 
 
-class AuditFilterForm(SiteForm):
+class AuditFilterForm(QueryForm):
     """Filters of the audit log page, read from the query string."""
-
-    class Meta:
-        csrf = False
 
     action = SelectField("Action", validators=[Optional()])
     actor = StringField("Who (email or account number)", validators=[Optional(), Length(max=254)])

@@ -81,15 +81,18 @@ def user_detail(user_id: int):
 def _change(user_id: int, change: Callable[[User], None], done: Callable[[User], str]):
     """Apply an admin change; a refused one re-shows the page with the reason and a 409."""
     user = db.get_or_404(User, user_id)
-    try:
-        change(user)
-    except services.AdminError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _user_page(user, 409)
-    db.session.commit()
-    flash(done(user), "success")
-    return redirect(url_for("admin.user_detail", user_id=user_id))
+    return views.act(
+        lambda: change(user),
+        refused=services.AdminError,
+        on_refused=lambda exc: _refused(exc, user),
+        then=lambda _: url_for("admin.user_detail", user_id=user_id),
+        message=lambda _: done(user),
+    )
+
+
+def _refused(exc: services.AdminError, user: User):
+    flash(str(exc), "error")
+    return _user_page(user, 409)
 
 
 @bp.post("/users/<int:user_id>/role")
@@ -167,21 +170,30 @@ def outbox_message(message_id: int):
 @admin_required
 def specialties():
     form = SpecialtyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            specialty = vocabulary.add_specialty(form.name.data)
-        except vocabulary.VocabularyError as exc:
-            form.name.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"{specialty.name} added.", "success")
-            return redirect(url_for("admin.specialty", specialty_id=specialty.id))
-    if request.method == "POST":
-        status = 400
+    saved = _save_vocabulary(
+        form,
+        lambda: vocabulary.add_specialty(form.name.data),
+        lambda specialty: f"{specialty.name} added.",
+        lambda specialty: specialty.id,
+    )
+    if saved is not None:
+        return saved
     return render_template(
         "admin/specialties.html", form=form, specialties=vocabulary.specialties(active_only=False)
-    ), status
+    ), views.form_status()
+
+
+def _save_vocabulary(form, action: Callable, message: Callable, specialty_id: Callable):
+    """Save a vocabulary form and show the specialty ``specialty_id(result)``; a refusal is
+    put on the form's name."""
+    return views.save(
+        form,
+        action,
+        refused=vocabulary.VocabularyError,
+        on_refused=lambda exc: form.name.errors.append(str(exc)),
+        then=lambda result: url_for("admin.specialty", specialty_id=specialty_id(result)),
+        message=message,
+    )
 
 
 def _specialty_page(item: Specialty, form=None, area_form=None, status: int = 200):
@@ -198,17 +210,15 @@ def _specialty_page(item: Specialty, form=None, area_form=None, status: int = 20
 def specialty(specialty_id: int):
     item = db.get_or_404(Specialty, specialty_id)
     form = SpecialtyEditForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            vocabulary.rename_specialty(item, form.name.data, form.active.data)
-        except vocabulary.VocabularyError as exc:
-            db.session.rollback()
-            form.name.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Specialty saved.", "success")
-            return redirect(url_for("admin.specialty", specialty_id=item.id))
-    return _specialty_page(item, form=form, status=400 if request.method == "POST" else 200)
+    saved = _save_vocabulary(
+        form,
+        lambda: vocabulary.rename_specialty(item, form.name.data, form.active.data),
+        lambda _: "Specialty saved.",
+        lambda _: item.id,
+    )
+    if saved is not None:
+        return saved
+    return _specialty_page(item, form=form, status=views.form_status())
 
 
 @bp.post("/specialties/<int:specialty_id>/focus")
@@ -216,15 +226,14 @@ def specialty(specialty_id: int):
 def add_focus_area(specialty_id: int):
     item = db.get_or_404(Specialty, specialty_id)
     area_form = FocusAreaForm()
-    if area_form.validate_on_submit():
-        try:
-            vocabulary.add_focus_area(item, area_form.name.data)
-        except vocabulary.VocabularyError as exc:
-            area_form.name.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"{area_form.name.data} added to {item.name}.", "success")
-            return redirect(url_for("admin.specialty", specialty_id=item.id))
+    saved = _save_vocabulary(
+        area_form,
+        lambda: vocabulary.add_focus_area(item, area_form.name.data),
+        lambda _: f"{area_form.name.data} added to {item.name}.",
+        lambda _: item.id,
+    )
+    if saved is not None:
+        return saved
     return _specialty_page(item, area_form=area_form, status=400)
 
 

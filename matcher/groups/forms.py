@@ -1,10 +1,10 @@
 """A group's forms: creating and editing it, adding a coordinator, and one-button actions."""
 
-from wtforms import RadioField, SelectChoice, SelectMultipleField, SubmitField
+from wtforms import RadioField, SelectChoice, SubmitField
 from wtforms.validators import InputRequired
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm, SiteForm, line_field, text_area
+from matcher.forms import OnceForm, SiteForm, line_field, pick_many, text_area
 from matcher.models import GroupKind, InterestGroup, JoinPolicy, Specialty
 
 
@@ -21,12 +21,9 @@ class GroupForm(OnceForm):
         default=GroupKind.SCHOOL.value,
     )
     institution = line_field("School or society", InterestGroup.institution)
-    specialties = SelectMultipleField(
+    specialties = pick_many(
         "Specialties the group covers",
-        coerce=int,
         validators=[InputRequired(message="Choose at least one specialty.")],
-        description="Hold Ctrl (Cmd on a Mac) to choose several.",
-        render_kw={"size": 8},
     )
     join_policy = RadioField(
         "Joining",

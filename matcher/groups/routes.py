@@ -42,9 +42,24 @@ def _group_data(group: InterestGroup) -> dict:
 
 
 def _refused(exc: services.GroupError, group: InterestGroup):
-    db.session.rollback()
     flash(str(exc), "error")
     return _coordinator_page(group, status=409)
+
+
+def _refused_at_index(exc: services.GroupError):
+    flash(str(exc), "error")
+    return redirect(url_for("groups.index"), code=303)
+
+
+def _act(group: InterestGroup, action, message, then=None):
+    """Run a coordinator's action on ``group``; a refusal is flashed on the group's page."""
+    return views.act(
+        action,
+        refused=services.GroupError,
+        on_refused=lambda exc: _refused(exc, group),
+        then=then or (lambda _: url_for("groups.show", group_id=group.id)),
+        message=message,
+    )
 
 
 @bp.get("/groups")
@@ -66,20 +81,16 @@ def index():
 @login_required
 def answer_invitation(group_id: int, decision: str):
     _checked()
-    try:
-        if decision == "accept":
-            member = services.accept_invitation(current_user, group_id)
-            message = f"You are a member of {member.group.name}."
-        else:
-            group = services.decline_invitation(current_user, group_id)
-            message = f"You declined the invitation from {group.name}."
-    except services.GroupError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("groups.index"), code=303)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("groups.index"), code=303)
+    accept = decision == "accept"
+    said = "You are a member of {}." if accept else "You declined the invitation from {}."
+    return views.act(
+        lambda: services.answer_invitation(current_user, group_id, accept).group,
+        refused=services.GroupError,
+        on_refused=_refused_at_index,
+        then=lambda _: url_for("groups.index"),
+        message=lambda group: said.format(group.name),
+        code=303,
+    )
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -137,16 +148,16 @@ def edit(group: InterestGroup):
         sorted([*vocabulary.specialties(), *retired], key=lambda s: s.name),
         data=_group_data(group) if request.method == "GET" else None,
     )
-    if form.validate_on_submit():
-        try:
-            services.update_group(group, **_group_fields(form))
-        except services.GroupError as exc:
-            db.session.rollback()
-            form.specialties.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Group saved.", "success")
-            return redirect(url_for("groups.show", group_id=group.id))
+    saved = views.save(
+        form,
+        lambda: services.update_group(group, **_group_fields(form)),
+        refused=services.GroupError,
+        on_refused=lambda exc: form.specialties.errors.append(str(exc)),
+        then=lambda _: url_for("groups.show", group_id=group.id),
+        message=lambda _: "Group saved.",
+    )
+    if saved is not None:
+        return saved
     status = views.form_status()
     return render_template("groups/form.html", form=form, group=group), status
 
@@ -194,32 +205,24 @@ def _checked() -> None:
 @access.group_coordinator_required
 def decide(group: InterestGroup, membership_id: int, decision: str):
     _checked()
-    try:
-        if decision == "approve":
-            member = services.approve(group, membership_id)
-            message = f"{member.user.name} is now a member."
-        else:
-            user = services.decline(group, membership_id)
-            message = f"{user.name}'s request was declined."
-    except services.GroupError as exc:
-        return _refused(exc, group)
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("groups.show", group_id=group.id))
+    approve = decision == "approve"
+    said = "{} is now a member." if approve else "{}'s request was declined."
+    return _act(
+        group,
+        lambda: services.decide_request(group, membership_id, approve).user,
+        lambda user: said.format(user.name),
+    )
 
 
 @bp.post("/groups/<int:group_id>/members/<int:user_id>/remove")
 @access.group_coordinator_required
 def remove_member(group: InterestGroup, user_id: int):
     _checked()
-    try:
-        user = services.remove_member(group, user_id)
-    except services.GroupError as exc:
-        return _refused(exc, group)
-    db.session.commit()
-    flash(f"{user.name} was removed from the group.", "success")
-    return redirect(
-        safe_next(request.form.get("back")) or url_for("groups.show", group_id=group.id)
+    return _act(
+        group,
+        lambda: services.remove_member(group, user_id),
+        lambda user: f"{user.name} was removed from the group.",
+        lambda _: safe_next(request.form.get("back")) or url_for("groups.show", group_id=group.id),
     )
 
 
@@ -237,16 +240,16 @@ def rotate_code(group: InterestGroup):
 @access.group_coordinator_required
 def add_coordinator(group: InterestGroup):
     form = CoordinatorForm()
-    if form.validate_on_submit():
-        try:
-            user = services.add_coordinator(group, form.email.data)
-        except services.GroupError as exc:
-            db.session.rollback()
-            form.email.errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(f"{user.name} now coordinates {group.name}.", "success")
-            return redirect(url_for("groups.show", group_id=group.id))
+    saved = views.save(
+        form,
+        lambda: services.add_coordinator(group, form.email.data),
+        refused=services.GroupError,
+        on_refused=lambda exc: form.email.errors.append(str(exc)),
+        then=lambda _: url_for("groups.show", group_id=group.id),
+        message=lambda user: f"{user.name} now coordinates {group.name}.",
+    )
+    if saved is not None:
+        return saved
     return _coordinator_page(group, status=400, coordinator_form=form)
 
 
@@ -254,15 +257,16 @@ def add_coordinator(group: InterestGroup):
 @access.group_coordinator_required
 def remove_coordinator(group: InterestGroup, user_id: int):
     _checked()
-    try:
-        user = services.remove_coordinator(current_user, group, user_id)
-    except services.GroupError as exc:
-        return _refused(exc, group)
-    db.session.commit()
-    flash(f"{user.name} no longer coordinates {group.name}.", "success")
-    if not access.coordinates(current_user, group.id):
-        return redirect(url_for("groups.index"))
-    return redirect(url_for("groups.show", group_id=group.id))
+    return _act(
+        group,
+        lambda: services.remove_coordinator(current_user, group, user_id),
+        lambda user: f"{user.name} no longer coordinates {group.name}.",
+        lambda _: (
+            url_for("groups.show", group_id=group.id)
+            if access.coordinates(current_user, group.id)
+            else url_for("groups.index")
+        ),
+    )
 
 
 @bp.post("/groups/<int:group_id>/leave")

@@ -34,25 +34,10 @@ def _specialties(ids: list[int]) -> list[Specialty]:
     return found
 
 
-def create_group(
-    creator: User,
-    *,
-    name: str,
-    kind: str,
-    institution: str,
-    description: str,
-    specialty_ids: list[int],
-    join_policy: str,
-) -> InterestGroup:
-    """A new group; a coordinator who creates it runs it."""
-    group = InterestGroup(
-        name=name,
-        kind=GroupKind(kind),
-        institution=institution,
-        description=description,
-        join_policy=JoinPolicy(join_policy),
-        specialties=_specialties(specialty_ids),
-    )
+def create_group(creator: User, **fields) -> InterestGroup:
+    """A new group, ``fields`` as for ``update_group``; a coordinator who creates it runs it."""
+    group = InterestGroup()
+    update_group(group, **fields)
     if creator.role is Role.COORDINATOR:
         group.coordinators.append(creator)
     db.session.add(group)
@@ -106,10 +91,15 @@ def join(user: User, group: InterestGroup) -> Membership:
 
 def invitations(user: User) -> list[Membership]:
     """The groups asking ``user`` to join (a roster import named their account)."""
+    return _memberships(MembershipStatus.INVITED, Membership.user_id == user.id)
+
+
+def _memberships(status: MembershipStatus, *conditions) -> list[Membership]:
+    """The memberships in ``status`` that meet ``conditions``, oldest first."""
     return list(
         db.session.scalars(
             select(Membership)
-            .where(Membership.user_id == user.id, Membership.status == MembershipStatus.INVITED)
+            .where(*conditions, Membership.status == status)
             .order_by(Membership.joined_at)
         )
     )
@@ -122,18 +112,19 @@ def _invitation(user: User, group_id: int) -> Membership:
     return member
 
 
-def accept_invitation(user: User, group_id: int) -> Membership:
-    """Join a group that invited ``user``."""
-    member = _invitation(user, group_id)
-    member.status = MembershipStatus.ACTIVE
+def _settle(member: Membership, accept: bool) -> Membership:
+    """Make a waiting membership active, or delete it."""
+    if accept:
+        member.status = MembershipStatus.ACTIVE
+    else:
+        db.session.delete(member)
     return member
 
 
-def decline_invitation(user: User, group_id: int) -> InterestGroup:
-    """Turn down a group's invitation; the group can invite again with a later import."""
-    member = _invitation(user, group_id)
-    db.session.delete(member)
-    return member.group
+def answer_invitation(user: User, group_id: int, accept: bool) -> Membership:
+    """Join a group that invited ``user``, or turn the invitation down (the group can invite
+    again with a later import)."""
+    return _settle(_invitation(user, group_id), accept)
 
 
 def _pending(group: InterestGroup, membership_id: int) -> Membership:
@@ -145,16 +136,9 @@ def _pending(group: InterestGroup, membership_id: int) -> Membership:
     return member
 
 
-def approve(group: InterestGroup, membership_id: int) -> Membership:
-    member = _pending(group, membership_id)
-    member.status = MembershipStatus.ACTIVE
-    return member
-
-
-def decline(group: InterestGroup, membership_id: int) -> User:
-    member = _pending(group, membership_id)
-    db.session.delete(member)
-    return member.user
+def decide_request(group: InterestGroup, membership_id: int, approve: bool) -> Membership:
+    """Approve a request to join ``group``, or decline it."""
+    return _settle(_pending(group, membership_id), approve)
 
 
 def remove_member(group: InterestGroup, user_id: int) -> User:
@@ -240,10 +224,4 @@ def counts(group: InterestGroup) -> GroupCounts:
 
 
 def pending_requests(group: InterestGroup) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .where(Membership.group_id == group.id, Membership.status == MembershipStatus.PENDING)
-            .order_by(Membership.joined_at)
-        )
-    )
+    return _memberships(MembershipStatus.PENDING, Membership.group_id == group.id)

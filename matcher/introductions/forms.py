@@ -5,14 +5,29 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, NumberRange, Optional
 
 from matcher import clock
-from matcher.forms import OnceForm, SiteForm, WholeNumberField, line_field, strip, text_area
+from matcher.forms import (
+    OnceForm,
+    QueryForm,
+    SiteForm,
+    WholeNumberField,
+    line_field,
+    search_box,
+    strip,
+    text_area,
+)
 from matcher.models import GroupEmailTemplate, IntroStatus, RematchPolicy, WantedMentor
+
+
+def _reason(label: str, description: str, rows: int):
+    """An optional reason for a step of the introduction, kept with it."""
+    return text_area(
+        label, 1000, filters=[strip], description=description, render_kw={"rows": rows}
+    )
 
 
 class ActionForm(SiteForm):
@@ -26,12 +41,8 @@ class AcceptForm(SiteForm):
 
 
 class DeclineForm(SiteForm):
-    reason = text_area(
-        "Reason (optional)",
-        1000,
-        filters=[strip],
-        description="Seen by the coordinators only, to find a better match next time.",
-        render_kw={"rows": 3},
+    reason = _reason(
+        "Reason (optional)", "Seen by the coordinators only, to find a better match next time.", 3
     )
     submit = SubmitField("Decline")
 
@@ -46,13 +57,7 @@ class MetForm(SiteForm):
 
 
 class WithdrawForm(SiteForm):
-    reason = text_area(
-        "Why (optional)",
-        1000,
-        filters=[strip],
-        description="Shown in the introduction's history.",
-        render_kw={"rows": 2},
-    )
+    reason = _reason("Why (optional)", "Shown in the introduction's history.", 2)
     submit = SubmitField("Withdraw")
 
 
@@ -123,13 +128,10 @@ class OfferForm(OnceForm):
     submit = SubmitField("Offer")
 
 
-class FilterForm(SiteForm):
+class FilterForm(QueryForm):
     """The coordinator's filters (GET, no CSRF); a refused filter is ignored with a message."""
 
-    class Meta:
-        csrf = False
-
-    q = StringField("Search a name", validators=[Optional(), Length(max=120)])
+    q = search_box("Search a name")
     status = SelectField(
         "Status",
         choices=[SelectChoice("", "Any status")]

@@ -2,6 +2,8 @@
 by an emailed link), meetings, withdrawals and ratings, and the coordinators' introductions,
 re-match list, settings, emails and report."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -52,6 +54,27 @@ def _refused(exc: services.IntroductionError, intro: Introduction, side: str, **
     return _intro_page(intro, side, exc.status_code, **forms)
 
 
+def _act(
+    intro: Introduction,
+    side: str,
+    action: Callable[[], object],
+    message: str,
+    category: str = "success",
+    then: str | None = None,
+    **forms,
+):
+    """Run ``action`` on the introduction, then flash ``message`` and go to ``then`` (by
+    default its page); a refusal shows its page again with the reason."""
+    return views.act(
+        action,
+        refused=services.IntroductionError,
+        on_refused=lambda exc: _refused(exc, intro, side, **forms),
+        then=lambda _: then or _back(intro),
+        message=lambda _: message,
+        category=category,
+    )
+
+
 # --- dashboards ---------------------------------------------------------------------------
 
 
@@ -88,13 +111,12 @@ def show(intro: Introduction, side: str):
 def accept(intro: Introduction, side: str):
     if not AcceptForm().validate_on_submit():
         abort(400)
-    try:
-        services.accept(intro, current_user)
-    except services.IntroductionError as exc:
-        return _refused(exc, intro, side)
-    db.session.commit()
-    flash(f"You accepted {intro.student.name}. You both have an introduction email.", "success")
-    return redirect(_back(intro))
+    return _act(
+        intro,
+        side,
+        lambda: services.accept(intro, current_user),
+        f"You accepted {intro.student.name}. You both have an introduction email.",
+    )
 
 
 @bp.route("/introductions/<int:intro_id>/decline", methods=["GET", "POST"])
@@ -102,13 +124,14 @@ def accept(intro: Introduction, side: str):
 def decline(intro: Introduction, side: str):
     form = DeclineForm()
     if form.validate_on_submit():
-        try:
-            services.decline(intro, current_user, form.reason.data or "")
-        except services.IntroductionError as exc:
-            return _refused(exc, intro, side)
-        db.session.commit()
-        flash(f"You declined {intro.student.name}. Thank you for answering.", "info")
-        return redirect(url_for("introductions.index"))
+        return _act(
+            intro,
+            side,
+            lambda: services.decline(intro, current_user, form.reason.data or ""),
+            f"You declined {intro.student.name}. Thank you for answering.",
+            "info",
+            url_for("introductions.index"),
+        )
     status = views.form_status()
     return render_template("introductions/decline.html", intro=intro, form=form), status
 
@@ -149,15 +172,13 @@ def met(intro: Introduction, side: str):
     form = MetForm()
     if not form.validate_on_submit():
         return _intro_page(intro, side, 400, met_form=form)
-    try:
-        services.mark_met(intro, current_user, form.met_on.data)
-    except services.IntroductionError as exc:
-        return _refused(exc, intro, side, met_form=form)
-    db.session.commit()
-    flash(
-        "Noted: you have met. A short thank-you note within a few days goes a long way.", "success"
+    return _act(
+        intro,
+        side,
+        lambda: services.mark_met(intro, current_user, form.met_on.data),
+        "Noted: you have met. A short thank-you note within a few days goes a long way.",
+        met_form=form,
     )
-    return redirect(_back(intro))
 
 
 @bp.post("/introductions/<int:intro_id>/withdraw")
@@ -166,13 +187,13 @@ def withdraw(intro: Introduction, side: str):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _intro_page(intro, side, 400, withdraw_form=form)
-    try:
-        services.withdraw(intro, current_user, form.reason.data or "")
-    except services.IntroductionError as exc:
-        return _refused(exc, intro, side)
-    db.session.commit()
-    flash("The introduction was withdrawn.", "info")
-    return redirect(_back(intro))
+    return _act(
+        intro,
+        side,
+        lambda: services.withdraw(intro, current_user, form.reason.data or ""),
+        "The introduction was withdrawn.",
+        "info",
+    )
 
 
 @bp.route("/introductions/<int:intro_id>/feedback", methods=["GET", "POST"])

@@ -499,24 +499,22 @@ def home_summary(user: User) -> dict:
     return {}
 
 
-def for_student(student: User) -> list[Introduction]:
+def _newest_first(*conditions) -> list[Introduction]:
     return list(
         db.session.scalars(
             select(Introduction)
-            .where(Introduction.student_id == student.id)
+            .where(*conditions)
             .order_by(Introduction.created_at.desc(), Introduction.id.desc())
         )
     )
+
+
+def for_student(student: User) -> list[Introduction]:
+    return _newest_first(Introduction.student_id == student.id)
 
 
 def for_mentor(mentor: User) -> list[Introduction]:
-    return list(
-        db.session.scalars(
-            select(Introduction)
-            .where(Introduction.mentor_id == mentor.id)
-            .order_by(Introduction.created_at.desc(), Introduction.id.desc())
-        )
-    )
+    return _newest_first(Introduction.mentor_id == mentor.id)
 
 
 # --- coordinators -------------------------------------------------------------------------

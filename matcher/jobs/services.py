@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
+from flask_login import current_user
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
 
@@ -164,6 +165,15 @@ def create(
     )
     db.session.add(job)
     return job
+
+
+def queue(*, work: Callable[[Progress, int, str], Outcome], **job) -> tuple[Job, Work]:
+    """A queued job for the current user (``job`` as for ``create``), and its ``work``, called
+    with the user's id and address for the audit log; the caller commits, then hands both to
+    ``start``."""
+    created = create(owner=current_user, **job)
+    actor_id, ip = current_user.id, (request.remote_addr or "")[:45]
+    return created, lambda progress: work(progress, actor_id, ip)
 
 
 def start(job_id: int, work: Work) -> None:

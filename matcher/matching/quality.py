@@ -77,6 +77,13 @@ def _likes_keys(likes, n_s: int, n_m: int) -> np.ndarray:
     return distinct(m.astype(np.int64) * n_s + s)
 
 
+def _assignment(score, capacity, allowed, students, mentors):
+    """The problem's graph, and the assignment's pairs checked against its size."""
+    graph = as_graph(score, capacity, allowed)
+    st, me = _pairs(students, mentors, graph.n_students, graph.n_mentors)
+    return graph, st, me
+
+
 def _rank_of(prefs: np.ndarray, students: np.ndarray, mentors: np.ndarray) -> np.ndarray:
     """Position of each mentor in its student's list, or the list length if absent."""
     listed = prefs[students] == mentors[:, None]
@@ -113,9 +120,8 @@ def blocking_pairs(
     -------
     int
     """
-    graph = as_graph(score, capacity, allowed)
+    graph, st, me = _assignment(score, capacity, allowed, students, mentors)
     n_s, n_m = graph.n_students, graph.n_mentors
-    st, me = _pairs(students, mentors, n_s, n_m)
     prefs = _preferences(preferences, n_s, n_m)
     liked_keys = _likes_keys(mentor_likes, n_s, n_m)
 
@@ -182,9 +188,8 @@ def quality_report(
     -------
     QualityReport
     """
-    graph = as_graph(score, capacity, allowed)
+    graph, st, me = _assignment(score, capacity, allowed, students, mentors)
     n_s, n_m = graph.n_students, graph.n_mentors
-    st, me = _pairs(students, mentors, n_s, n_m)
     where = graph.positions(st, me)
     if (where < 0).any():
         raise ValueError("the assignment holds a pair that is not allowed")

@@ -8,6 +8,7 @@ national round never materialises an S x M array.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -77,6 +78,12 @@ def _int_array(value, name: str, ndim: int, n: int | None = None) -> np.ndarray:
     return arr.astype(np.int64)
 
 
+def _check_fields(features, n: int, *checks: tuple[str, Callable, int]) -> None:
+    """Replace each named field of frozen ``features`` by its checked array of ``n`` rows."""
+    for name, check, ndim in checks:
+        object.__setattr__(features, name, check(getattr(features, name), name, ndim, n))
+
+
 def _bool_array(value, name: str, ndim: int, n: int | None = None) -> np.ndarray:
     arr = np.asarray(value)
     if arr.ndim != ndim:
@@ -125,12 +132,14 @@ class StudentFeatures:
         spec = _int_array(self.specialties, "specialties", 2)
         n = spec.shape[0]
         object.__setattr__(self, "specialties", spec)
-        object.__setattr__(self, "focus", _bool_array(self.focus, "focus", 2, n))
-        object.__setattr__(self, "goals", _bool_array(self.goals, "goals", 2, n))
-        object.__setattr__(self, "year", _int_array(self.year, "year", 1, n))
-        object.__setattr__(self, "institution", _int_array(self.institution, "institution", 1, n))
-        object.__setattr__(
-            self, "home_department", _bool_array(self.home_department, "home_department", 1, n)
+        _check_fields(
+            self,
+            n,
+            ("focus", _bool_array, 2),
+            ("goals", _bool_array, 2),
+            ("year", _int_array, 1),
+            ("institution", _int_array, 1),
+            ("home_department", _bool_array, 1),
         )
         waited = np.zeros(n, np.int64) if self.waited is None else self.waited
         waited = _int_array(waited, "waited", 1, n)
@@ -180,14 +189,12 @@ class MentorFeatures:
         spec = _int_array(self.specialty, "specialty", 1)
         n = spec.shape[0]
         object.__setattr__(self, "specialty", spec)
-        object.__setattr__(self, "focus", _bool_array(self.focus, "focus", 2, n))
-        object.__setattr__(self, "offers", _bool_array(self.offers, "offers", 2, n))
+        _check_fields(self, n, ("focus", _bool_array, 2), ("offers", _bool_array, 2))
         kind = _int_array(self.kind, "kind", 1, n)
         if ((kind < KIND_FACULTY) | (kind > KIND_PEER)).any():
             raise ValueError("kind must hold KIND_FACULTY, KIND_RESIDENT, KIND_FELLOW or KIND_PEER")
         object.__setattr__(self, "kind", kind)
-        object.__setattr__(self, "year", _int_array(self.year, "year", 1, n))
-        object.__setattr__(self, "institution", _int_array(self.institution, "institution", 1, n))
+        _check_fields(self, n, ("year", _int_array, 1), ("institution", _int_array, 1))
         if self.likes is not None:
             if sparse.issparse(self.likes):
                 likes = sparse.csr_array(self.likes)

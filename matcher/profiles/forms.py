@@ -8,18 +8,19 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
-    StringField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
 from matcher.forms import (
     MultiCheckboxField,
+    QueryForm,
     SiteForm,
     WholeNumberField,
     line_field,
     optional_int,
+    pick_many,
+    search_box,
     strip,
     text_area,
 )
@@ -87,12 +88,7 @@ class StudentProfileForm(ProfileForm):
     interest_1 = SelectField("First-choice specialty", coerce=optional_int, validate_choice=True)
     interest_2 = SelectField("Second choice (optional)", coerce=optional_int)
     interest_3 = SelectField("Third choice (optional)", coerce=optional_int)
-    focus_areas = SelectMultipleField(
-        "Focus and research interests",
-        coerce=int,
-        description="Hold Ctrl (Cmd on a Mac) to choose several.",
-        render_kw={"size": 8},
-    )
+    focus_areas = pick_many("Focus and research interests")
     home_has_department = RadioField(
         "Does your school have a department in your first-choice specialty?",
         choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
@@ -147,12 +143,7 @@ class MentorProfileForm(ProfileForm):
         validators=[Optional()],
     )
     specialty = SelectField("Specialty", coerce=optional_int)
-    focus_areas = SelectMultipleField(
-        "Focus areas",
-        coerce=int,
-        description="Hold Ctrl (Cmd on a Mac) to choose several.",
-        render_kw={"size": 8},
-    )
+    focus_areas = pick_many("Focus areas")
     institution = line_field("Institution", MentorProfile.institution)
     region = line_field("Region", MentorProfile.region, description="e.g. Northeast, Midwest")
     offers = MultiCheckboxField("What I can offer", choices=Goal.choices())
@@ -191,11 +182,8 @@ class MentorProfileForm(ProfileForm):
         return ok
 
 
-class DirectoryFilterForm(SiteForm):
-    class Meta:
-        csrf = False
-
-    q = StringField("Search", validators=[Optional(), Length(max=100)], filters=[strip])
+class DirectoryFilterForm(QueryForm):
+    q = search_box("Search", 100, filters=[strip])
     specialty = SelectField("Specialty", coerce=optional_int, validators=[Optional()])
     mentor_type = SelectField(
         "Mentor type",

@@ -432,13 +432,9 @@ def _check_values(
 ) -> dict[str, Any]:
     """The profile attributes the row sets, by attribute name."""
     values: dict[str, Any] = {}
-    stage = None
-    if cells.get("stage"):
-        stage = columns.STAGES.get(columns.folded(cells["stage"]))
-        if stage is None:
-            problems.append(
-                f"unknown stage {cells['stage']!r} (use ms1, ms2, ms3, ms4, research or graduated)"
-            )
+    stage = _one_of(
+        cells, "stage", columns.STAGES, "ms1, ms2, ms3, ms4, research or graduated", problems
+    )
     if role is Role.STUDENT:
         if cells.get("school"):
             values["school"] = cells["school"]
@@ -456,16 +452,11 @@ def _check_values(
     for column in ("institution", "region"):
         if cells.get(column):
             values[column] = cells[column]
-    mentor_type = None
-    if cells.get("mentor_type"):
-        mentor_type = columns.MENTOR_TYPES.get(columns.folded(cells["mentor_type"]))
-        if mentor_type is None:
-            problems.append(
-                f"unknown mentor type {cells['mentor_type']!r} "
-                "(use faculty, resident, fellow or peer)"
-            )
-        else:
-            values["mentor_type"] = mentor_type
+    mentor_type = _one_of(
+        cells, "mentor_type", columns.MENTOR_TYPES, "faculty, resident, fellow or peer", problems
+    )
+    if mentor_type is not None:
+        values["mentor_type"] = mentor_type
     profile = user.mentor_profile if user is not None else None
     kind = mentor_type or (profile.mentor_type if profile is not None else None)
     if stage is not None:
@@ -489,6 +480,18 @@ def _check_values(
     if accepting is not None:
         values["accepting"] = accepting
     return values
+
+
+def _one_of(
+    cells: dict[str, str], column: str, table: dict[str, Any], allowed: str, problems: list[str]
+) -> Any:
+    """The value ``column`` names in ``table``; ``None`` when empty, or unknown (a problem)."""
+    if not cells.get(column):
+        return None
+    value = table.get(columns.folded(cells[column]))
+    if value is None:
+        problems.append(f"unknown {column.replace('_', ' ')} {cells[column]!r} (use {allowed})")
+    return value
 
 
 def _yes_no(cells: dict[str, str], column: str, problems: list[str]) -> bool | None:

@@ -6,17 +6,14 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
-from matcher.forms import OnceForm, SiteForm
+from matcher.forms import OnceForm, QueryForm
 from matcher.models import MentorType, Specialty, Stage
 from matcher.rosters.services import RosterFilters
 
 YES_NO = {"yes": True, "no": False}
 
 
-class _RosterFilterForm(SiteForm):
-    class Meta:
-        csrf = False
-
+class _RosterFilterForm(QueryForm):
     q = StringField(
         "Search name or email",
         validators=[

@@ -1,9 +1,6 @@
 """A large roster import as a background job: rows are checked in a read-only transaction,
 then everything is written in one transaction, with progress through both phases."""
 
-from flask import request
-from flask_login import current_user
-
 from matcher import audit
 from matcher.database import reading
 from matcher.extensions import db
@@ -19,16 +16,15 @@ Rows = list[tuple[int, dict[str, str]]]
 def queue(group: InterestGroup, rows: Rows, retry_url: str) -> tuple[Job, jobs.Work]:
     """A queued job importing ``rows`` for the current user, and its work; the caller
     commits, then hands both to ``jobs.start``."""
-    job = jobs.create(
+    group_id = group.id
+    return jobs.queue(
         kind=KIND,
         title=f"Importing {len(rows):,} rows into {group.name}",
-        owner=current_user,
-        group_id=group.id,
+        group_id=group_id,
         retry_url=retry_url,
         total=2 * len(rows),
+        work=lambda progress, actor_id, ip: work(progress, group_id, rows, actor_id, ip),
     )
-    group_id, actor_id, ip = group.id, current_user.id, (request.remote_addr or "")[:45]
-    return job, lambda progress: work(progress, group_id, rows, actor_id, ip)
 
 
 def work(progress: jobs.Progress, group_id: int, rows: Rows, actor_id: int, ip: str):

@@ -68,13 +68,27 @@ def _form_problem(form, message: str) -> str:
 def _perform(round_: Round, action: Callable, success: Callable[[object], str], then: Callable):
     """Run a round action: commit and flash ``success(result)``, then redirect to
     ``then(result)``; a refusal rolls back and is flashed on the round's page."""
-    try:
-        result = action()
-    except REFUSALS as exc:
-        return _refused(exc, round_)
-    db.session.commit()
-    flash(success(result), "success")
-    return redirect(then(result), code=303)
+    return views.act(
+        action,
+        refused=REFUSALS,
+        on_refused=lambda exc: _refused(exc, round_),
+        then=then,
+        message=success,
+        code=303,
+    )
+
+
+def _save(form, action: Callable, message: str, round_: Round, code: int = 302):
+    """Save a round form: a refusal is put among the form's errors; saved, the round's page."""
+    return views.save(
+        form,
+        action,
+        refused=REFUSALS,
+        on_refused=lambda exc: form.form_errors.append(str(exc)),
+        then=lambda _: url_for("rounds.show", round_id=round_.id),
+        message=lambda _: message,
+        code=code,
+    )
 
 
 # --- coordinators: creating and configuring --------------------------------------------------
@@ -114,16 +128,13 @@ def settings(round_: Round):
         form.slots.data = list(round_.slots)
         form.preference_deadline.data = round_.preference_deadline
         form.load(round_settings.parse(round_.settings))
-    elif form.validate_on_submit():
-        try:
-            opening.update_round(round_, current_user, **form.round_fields())
-        except REFUSALS as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Settings saved. Solve again to see their effect.", "success")
-            return redirect(url_for("rounds.show", round_id=round_.id))
+    elif saved := _save(
+        form,
+        lambda: opening.update_round(round_, current_user, **form.round_fields()),
+        "Settings saved. Solve again to see their effect.",
+        round_,
+    ):
+        return saved
     status = views.form_status()
     return render_template("rounds/form.html", form=form, group=round_.group, round_=round_), status
 
@@ -278,16 +289,14 @@ def preferences(round_: Round):
             form.choice_fields, taking_part.preferences(round_.id, current_user.id), strict=False
         ):
             f.data = mentor_id
-    elif form.validate_on_submit():
-        try:
-            taking_part.set_preferences(round_, current_user, form.ranked())
-        except REFUSALS as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Your ranking is saved. You can change it until the deadline.", "success")
-            return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    elif saved := _save(
+        form,
+        lambda: taking_part.set_preferences(round_, current_user, form.ranked()),
+        "Your ranking is saved. You can change it until the deadline.",
+        round_,
+        code=303,
+    ):
+        return saved
     status = views.form_status()
     return render_template(
         "rounds/preferences.html",
@@ -308,16 +317,14 @@ def likes(round_: Round):
     form.students.choices = [SelectChoice(s.id, s.name) for s in students]
     if request.method == "GET":
         form.students.data = sorted(taking_part.likes(round_.id, current_user.id))
-    elif form.validate_on_submit():
-        try:
-            taking_part.set_likes(round_, current_user, form.students.data or [])
-        except REFUSALS as exc:
-            db.session.rollback()
-            form.form_errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash("Saved. The round will favour the students you marked.", "success")
-            return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+    elif saved := _save(
+        form,
+        lambda: taking_part.set_likes(round_, current_user, form.students.data or []),
+        "Saved. The round will favour the students you marked.",
+        round_,
+        code=303,
+    ):
+        return saved
     status = views.form_status()
     return render_template(
         "rounds/likes.html", round_=round_, group=round_.group, form=form, students=students

@@ -1,9 +1,6 @@
 """A large round's solve as a background job: the round is loaded and solved in a read-only
 transaction, then the draft is stored in one transaction, with progress by kind of mentor."""
 
-from flask import request
-from flask_login import current_user
-
 from matcher import audit
 from matcher.database import reading
 from matcher.extensions import db
@@ -29,16 +26,15 @@ def wanted(round_: Round, config) -> bool:
 def queue(round_: Round, retry_url: str) -> tuple[Job, jobs.Work]:
     """A queued job solving ``round_`` for the current user, and its work; the caller commits,
     then hands both to ``jobs.start``."""
-    job = jobs.create(
+    round_id = round_.id
+    return jobs.queue(
         kind=KIND,
         title=f"Solving {round_.name}",
-        owner=current_user,
         group_id=round_.group_id,
         retry_url=retry_url,
         total=drafts.solve_steps(round_),
+        work=lambda progress, actor_id, ip: work(progress, round_id, actor_id, ip),
     )
-    round_id, actor_id, ip = round_.id, current_user.id, (request.remote_addr or "")[:45]
-    return job, lambda progress: work(progress, round_id, actor_id, ip)
 
 
 def work(progress: jobs.Progress, round_id: int, actor_id: int, ip: str) -> jobs.Outcome:
