@@ -5,6 +5,7 @@ header: refused with a 4xx and a message (or ignored where a filter is), never a
 import pytest
 
 from matcher.models import Role
+from matcher.urls import LARGEST_ID, whole_number
 from tests.helpers import logged_in, make_group, make_user, post_form
 from tests.helpers.rounds import World
 
@@ -37,16 +38,10 @@ def test_an_audit_range_to_the_end_of_the_calendar(admin_client):
     assert response.status_code == 200
 
 
-def test_comparing_with_a_draft_that_does_not_exist(app, coordinator):
-    group = make_group(app, coordinators=(coordinator,))
-    world = World(app, group, coordinator)
-    round_id = world.round()
-    world.enrol(round_id, world.student())
-    world.mentor()
-    world.solve(round_id)
+def test_comparing_with_a_draft_that_does_not_exist(app, coordinator, solved_round):
     client = logged_in(app, coordinator)
     for compare in (HUGE, "-1", "7", "x"):
-        response = client.get(f"/rounds/{round_id}/drafts/1?compare={compare}")
+        response = client.get(f"/rounds/{solved_round}/drafts/1?compare={compare}")
         assert response.status_code == 200
 
 
@@ -55,8 +50,6 @@ NOT_FINITE = ["sNaN", "-sNaN", "NaN", "nan", "inf", "-Infinity", "Infinity"]
 
 
 def test_whole_numbers_are_ascii_digits_an_integer_column_holds():
-    from matcher.urls import LARGEST_ID, whole_number
-
     assert LARGEST_ID == 2**31 - 1
     assert whole_number(str(LARGEST_ID)) == LARGEST_ID
     assert whole_number(str(-(2**31))) == -(2**31)

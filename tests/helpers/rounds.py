@@ -25,6 +25,18 @@ from matcher.models import (
 from matcher.rounds import drafts, opening, taking_part
 from tests.helpers import make_user
 
+WEIGHTS = {
+    "w_specialty": "4",
+    "w_focus": "2",
+    "w_goals": "2",
+    "w_stage": "1",
+    "w_institution": "1",
+    "w_student_preference": "2",
+    "w_mentor_preference": "1",
+    "w_waited": "1",
+}
+"""The round form's default weights, as a browser sends them."""
+
 
 @dataclass
 class World:

@@ -24,17 +24,7 @@ from matcher.models import (
 )
 from matcher.rounds import drafts, taking_part
 from tests.helpers import csrf_token, logged_in, login, make_group, make_user, post_form
-
-WEIGHTS = {
-    "w_specialty": "4",
-    "w_focus": "2",
-    "w_goals": "2",
-    "w_stage": "1",
-    "w_institution": "1",
-    "w_student_preference": "2",
-    "w_mentor_preference": "1",
-    "w_waited": "1",
-}
+from tests.helpers.rounds import WEIGHTS
 
 
 def round_form(**overrides):

@@ -57,6 +57,7 @@ from tests.helpers import (
     make_user,
     post_form,
 )
+from tests.helpers.rounds import WEIGHTS
 from tests.servers import forms_in
 
 WORDS = "Éloïse Ωmega Zoë Ångström Δelta Chloé Ωrion Renée"
@@ -443,14 +444,7 @@ def coordinator_runs_and_publishes_a_round(walk: Walk, client: FlaskClient, grou
         "peer_max": "2",
         "same_institution": "preferred",
         "external_for_no_home": "y",
-        "w_specialty": "4",
-        "w_focus": "2",
-        "w_goals": "2",
-        "w_stage": "1",
-        "w_institution": "1",
-        "w_student_preference": "2",
-        "w_mentor_preference": "1",
-        "w_waited": "1",
+        **WEIGHTS,
     }
     where = walk.followed(post_form(client, url, settings))
     round_id = int(where.rsplit("/", 1)[1])
