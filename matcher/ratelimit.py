@@ -55,11 +55,17 @@ def init_app(app: Flask) -> None:
     """Refuse, at start-up, ``database://`` counts on a database the storage cannot use."""
     if not str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith("database://"):
         return
-    dialect = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name()
+    _dialect(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def _dialect(url: str) -> str:
+    """The database kind of ``url``: SQLite or PostgreSQL, the two the storage knows."""
+    dialect = make_url(url).get_backend_name()
     if dialect not in ("sqlite", "postgresql"):
         raise ConfigurationError(
             f"RATELIMIT_STORAGE_URI=database:// works with SQLite and PostgreSQL, not {dialect}"
         )
+    return dialect
 
 
 class DatabaseStorage(Storage):
@@ -93,8 +99,7 @@ class DatabaseStorage(Storage):
         return engine
 
     def _connect(self, url: str) -> Engine:
-        dialect = make_url(url).get_backend_name()
-        if dialect == "postgresql":
+        if _dialect(url) == "postgresql":
             return create_engine(
                 url,
                 isolation_level="AUTOCOMMIT",
@@ -102,10 +107,6 @@ class DatabaseStorage(Storage):
                 max_overflow=8,
                 pool_timeout=10,
                 pool_pre_ping=True,
-            )
-        if dialect != "sqlite":
-            raise ConfigurationError(
-                f"RATELIMIT_STORAGE_URI=database:// works with SQLite and PostgreSQL, not {dialect}"
             )
         limits_url = sqlite_limits_url(url)
         busy_seconds = current_app.config.get("SQLITE_BUSY_TIMEOUT_MS", 15000) / 1000

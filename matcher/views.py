@@ -58,12 +58,12 @@ def act(
     action: Callable[[], T],
     *,
     refused: type[Exception] | tuple[type[Exception], ...],
-    on_refused: Callable[[Exception], Response | tuple],
+    on_refused: Callable[[Exception], Response | tuple | None],
     then: Callable[[T], str],
     message: Callable[[T], str],
     category: str = "success",
     code: int = 302,
-) -> Response | tuple:
+) -> Response | tuple | None:
     """Run ``action()``, commit, flash ``message(result)`` and redirect to ``then(result)``;
     a refusal (an exception of ``refused``) is rolled back and answered by ``on_refused(exc)``."""
     try:
@@ -95,12 +95,12 @@ def save(
     """
     if not form.validate_on_submit():
         return None
-    try:
-        result = action()
-    except refused as exc:
-        db.session.rollback()
-        on_refused(exc)
-        return None
-    db.session.commit()
-    flash(message(result), category)
-    return redirect(then(result), code=code)
+    return act(
+        action,
+        refused=refused,
+        on_refused=on_refused,
+        then=then,
+        message=message,
+        category=category,
+        code=code,
+    )

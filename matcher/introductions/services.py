@@ -379,26 +379,45 @@ def mark_met(intro: Introduction, actor: User, met_on: date) -> None:
     audit.record("introduction.met", actor=actor, group_id=intro.group_id, target=intro)
 
 
-def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
-    """The student or a coordinator ends the introduction; the other side(s) are told. Nobody
-    waits for another mentor because of it."""
+def _withdraw(
+    intro: Introduction,
+    actor: User | None,
+    note: str,
+    told: list[User],
+    *,
+    rematched: bool,
+    **audited,
+) -> None:
+    """End an active introduction: its links stop working, ``told`` are emailed, and unless
+    ``rematched`` (settled) the student waits on the re-match list for that seat."""
     was = intro.status
     _move(
         intro,
         ACTIVE_STATUSES,
         IntroStatus.WITHDRAWN,
         actor,
-        note=reason.strip(),
+        note=note,
         closed_at=clock.now(),
         link_nonce=secrets.token_urlsafe(16),
-        rematched=True,
+        rematched=rematched,
     )
-    told = [intro.mentor] if actor.id == intro.student_id else [intro.student, intro.mentor]
     for person in told:
         emails.send("withdrawn", intro, person)
     audit.record(
-        "introduction.withdraw", actor=actor, group_id=intro.group_id, target=intro, was=was.value
+        "introduction.withdraw",
+        actor=actor,
+        group_id=intro.group_id,
+        target=intro,
+        was=was.value,
+        **audited,
     )
+
+
+def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
+    """The student or a coordinator ends the introduction; the other side(s) are told. Nobody
+    waits for another mentor because of it."""
+    told = [intro.mentor] if actor.id == intro.student_id else [intro.student, intro.mentor]
+    _withdraw(intro, actor, reason.strip(), told, rematched=True)
 
 
 def release(person: User, actor: User | None) -> int:
@@ -414,24 +433,13 @@ def release(person: User, actor: User | None) -> int:
         .order_by(Introduction.id)
     ).all()
     for intro in intros:
-        was, student_left = intro.status, intro.student_id == person.id
-        _move(
+        student_left = intro.student_id == person.id
+        _withdraw(
             intro,
-            ACTIVE_STATUSES,
-            IntroStatus.WITHDRAWN,
             actor,
-            note=f"{person.name}'s account was switched off",
-            closed_at=clock.now(),
-            link_nonce=secrets.token_urlsafe(16),
+            f"{person.name}'s account was switched off",
+            [intro.mentor if student_left else intro.student],
             rematched=student_left,
-        )
-        emails.send("withdrawn", intro, intro.mentor if student_left else intro.student)
-        audit.record(
-            "introduction.withdraw",
-            actor=actor,
-            group_id=intro.group_id,
-            target=intro,
-            was=was.value,
             switched_off=person.id,
         )
     return len(intros)

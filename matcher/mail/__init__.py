@@ -23,9 +23,19 @@ class MailHeaderError(ValueError):
     """A header value (an address) that cannot go into an email."""
 
 
+NAME_IN_SUBJECT_MAX = 60
+
+
+def header(value: object, limit: int = NAME_IN_SUBJECT_MAX) -> str:
+    """The ``header`` filter that every value in an email template's ``Subject:`` line goes
+    through: one line, cut to ``limit`` characters, so a long or multi-line name can neither
+    split the subject from the body nor push the subject past the outbox column."""
+    return shorten(one_line(str(value)), limit)
+
+
 def subject_line(text: str) -> str:
     """A subject header: one line, at most ``SUBJECT_MAX`` characters."""
-    return shorten(one_line(text), SUBJECT_MAX)
+    return header(text, SUBJECT_MAX)
 
 
 PLAIN_ADDRESS = re.compile(r"[^\s@<>,;:\"()\[\]\\]+@[^\s@<>,;:\"()\[\]\\]+")
@@ -42,16 +52,6 @@ def checked_address(address: str) -> str:
     ):
         raise MailHeaderError(f"not one plain email address: {address!r}")
     return address
-
-
-NAME_IN_SUBJECT_MAX = 60
-
-
-def header(value: object, limit: int = NAME_IN_SUBJECT_MAX) -> str:
-    """The ``header`` filter that every value in an email template's ``Subject:`` line goes
-    through: one line, cut to ``limit`` characters, so a long or multi-line name can neither
-    split the subject from the body nor push the subject past the outbox column."""
-    return shorten(one_line(str(value)), limit)
 
 
 def init_app(app: Flask) -> None:
