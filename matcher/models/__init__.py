@@ -51,6 +51,7 @@ from matcher.models.vocab import (
     Stage,
     WantedMentor,
 )
+from matcher.models.waiting import WaitingSeat
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -100,5 +101,6 @@ __all__ = [
     "StudentInterest",
     "StudentProfile",
     "User",
+    "WaitingSeat",
     "WantedMentor",
 ]

@@ -1,6 +1,6 @@
 """Match rounds: who takes part, what they asked for, and the drafts a coordinator compares."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -54,6 +54,7 @@ class Round(db.Model):
     name: Mapped[str] = mapped_column(String(120))
     slots: Mapped[list[str]] = mapped_column(JSON, default=list)
     preference_deadline: Mapped[datetime | None]
+    results_expected_on: Mapped[date | None]
     status: Mapped[RoundStatus] = mapped_column(
         str_enum(RoundStatus, "round_status"), default=RoundStatus.OPEN
     )
