@@ -4,8 +4,16 @@ Pure numpy/scipy: arrays in, arrays out. The database-facing code builds the
 feature arrays; nothing here imports Flask or SQLAlchemy.
 """
 
-from .board import BoardAssignment, assign_board
-from .engine import MatchResult, match
+from .board import BoardAssignment, BoardProblem, assign_board, board_problem
+from .engine import (
+    SEATS,
+    BoardMatch,
+    MatchResult,
+    board_seats,
+    board_values,
+    match,
+    match_board,
+)
 from .explain import (
     ALL_FULL,
     FREE_PLACE_UNUSED,
@@ -30,6 +38,7 @@ from .scoring import (
     Weights,
     criteria,
     refusals,
+    same_home,
     score_matrix,
 )
 from .solver import PIN_NO_PLACE, PIN_NOT_ALLOWED, PIN_PLACED, assign, assign_pinned
@@ -49,7 +58,10 @@ __all__ = [
     "PIN_NO_PLACE",
     "PIN_PLACED",
     "REFUSALS",
+    "SEATS",
     "BoardAssignment",
+    "BoardMatch",
+    "BoardProblem",
     "Explanation",
     "MatchResult",
     "MentorFeatures",
@@ -62,10 +74,15 @@ __all__ = [
     "assign_board",
     "assign_pinned",
     "blocking_pairs",
+    "board_problem",
+    "board_seats",
+    "board_values",
     "criteria",
     "explain",
     "match",
+    "match_board",
     "quality_report",
     "refusals",
+    "same_home",
     "score_matrix",
 ]

@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
+from .board import BoardProblem, board_problem
 from .explain import Explanation, explain
 from .scoring import (
+    CRITERIA,
+    KIND_FACULTY,
+    KIND_FELLOW,
+    KIND_PEER,
+    KIND_RESIDENT,
     MentorFeatures,
     Rules,
     ScoreMatrix,
     StudentFeatures,
     Weights,
     criteria,
+    institution_values,
+    same_home,
     score_matrix,
 )
-from .solver import assign_pinned
+from .solver import PIN_NO_PLACE, assign_pinned
 
-__all__ = ["DENSE_SCORING_PAIRS", "MatchResult", "match"]
+__all__ = [
+    "DENSE_SCORING_PAIRS",
+    "SEATS",
+    "BoardMatch",
+    "MatchResult",
+    "board_seats",
+    "board_values",
+    "match",
+    "match_board",
+]
 
 DENSE_SCORING_PAIRS = 1_000_000
 """Above this many student-mentor pairs, :func:`match` scores sparsely by default."""
+
+_INSTITUTION = CRITERIA.index("institution")
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,4 +121,230 @@ def match(
         pin_status=status,
         scores=scores,
         explanation=explain(scores.score, capacity, st, me, scores.allowed),
+    )
+
+
+SEATS = ("faculty", "resident", "external", "peer")
+"""The seats of a board of advisors: a faculty mentor at the student's home, a resident or
+fellow, a faculty mentor at another home, and a peer a year or two ahead."""
+
+
+def board_seats(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    i: np.ndarray,
+    m: np.ndarray,
+    seats: Sequence[str],
+    wanted: np.ndarray,
+) -> np.ndarray:
+    """The seat each mentor ``m[k]`` would fill on student ``i[k]``'s board.
+
+    Residents and fellows fill ``"resident"``, peers ``"peer"``. A faculty member at the
+    student's home (same institution code) fills ``"faculty"``; one at another home fills
+    ``"external"`` when the student wants that seat, else ``"faculty"``.
+
+    Parameters
+    ----------
+    students, mentors : StudentFeatures, MentorFeatures
+    i, m : (P,) int
+        Student and mentor index of each pair.
+    seats : sequence of str
+        The board's seats, each one of :data:`SEATS`, in the order of ``wanted``'s columns.
+    wanted : (S, K) bool
+        Seats each student wants filled.
+
+    Returns
+    -------
+    (P,) int64 array
+        Index into ``seats`` of the seat, or -1 where the seat is not on the board or the
+        student does not want it.
+
+    Raises
+    ------
+    ValueError
+        If a seat is not one of :data:`SEATS` or is listed twice, or ``wanted`` does not
+        have one column per seat.
+    """
+    unknown = [s for s in seats if s not in SEATS]
+    if unknown or len(set(seats)) != len(seats):
+        raise ValueError(f"seats must be distinct names from {SEATS}, got {list(seats)}")
+    want = np.asarray(wanted)
+    if want.dtype != bool or want.shape != (students.n, len(seats)):
+        raise ValueError(f"wanted must be a boolean array of shape ({students.n}, {len(seats)})")
+    i = np.asarray(i, dtype=np.int64)
+    m = np.asarray(m, dtype=np.int64)
+    code = {name: k for k, name in enumerate(seats)}
+    kind = mentors.kind[m]
+    out = np.full(i.size, -1, dtype=np.int64)
+    if "resident" in code:
+        out[(kind == KIND_RESIDENT) | (kind == KIND_FELLOW)] = code["resident"]
+    if "peer" in code:
+        out[kind == KIND_PEER] = code["peer"]
+    faculty = kind == KIND_FACULTY
+    home = same_home(students, mentors, i, m)
+    if "faculty" in code:
+        out[faculty] = code["faculty"]
+    if "external" in code:
+        out[faculty & ~home & want[i, code["external"]]] = code["external"]
+    if "faculty" not in code:
+        out[faculty & home] = -1
+    filled = out >= 0
+    filled[filled] = want[i[filled], out[filled]]
+    out[~filled] = -1
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class BoardMatch:
+    """A board of advisors solved jointly, with each filled seat's breakdown and the reasons.
+
+    Attributes
+    ----------
+    students, mentors, seats : (P,) int
+        Filled seats, sorted by student then seat (seat indices into the ``seats`` given).
+    rows : (P,) int
+        Row of ``problem`` each pair fills.
+    score, breakdown, contributions
+        As for :class:`MatchResult`. On an external seat the ``institution`` criterion is 1:
+        the mentor is at another home, as the seat asks.
+    pin_status : (n,) int
+        ``PIN_PLACED``, ``PIN_NOT_ALLOWED`` (the pair fills no wanted seat, or a rule refuses
+        it) or ``PIN_NO_PLACE`` (the mentor was full, or an earlier pin took the seat).
+    problem : BoardProblem
+        The board as one assignment: a row per wanted (student, seat).
+    scores : ScoreMatrix
+        Scores and allowed pairs before the seats were laid out.
+    explanation : Explanation
+        Reasons per row of ``problem``.
+    """
+
+    students: np.ndarray
+    mentors: np.ndarray
+    seats: np.ndarray
+    rows: np.ndarray
+    score: np.ndarray
+    breakdown: np.ndarray
+    contributions: np.ndarray
+    pin_status: np.ndarray
+    problem: BoardProblem
+    scores: ScoreMatrix
+    explanation: Explanation
+
+
+def board_values(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    i: np.ndarray,
+    m: np.ndarray,
+    seat_names: np.ndarray,
+    rules: Rules,
+) -> np.ndarray:
+    """:func:`criteria` of pairs filling the named seats: on an external seat the
+    ``institution`` criterion is 1 (another home, as the seat asks)."""
+    values = criteria(students, mentors, i, m, rules)
+    values[np.asarray(seat_names) == "external", _INSTITUTION] = 1.0
+    return values
+
+
+def match_board(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    capacity,
+    seats: Sequence[str],
+    wanted,
+    weights: Weights | None = None,
+    rules: Rules | None = None,
+    *,
+    pinned=None,
+    dense: bool | None = None,
+) -> BoardMatch:
+    """Score, lay out the seats, solve every seat of every board together, and explain.
+
+    Parameters
+    ----------
+    students, mentors : StudentFeatures, MentorFeatures
+    capacity : (M,) int
+        Places of each mentor, shared by all seats.
+    seats, wanted
+        As for :func:`board_seats`.
+    weights, rules : Weights, Rules, optional
+        As for :func:`match`; ``rules.pinned`` must be empty (pins go in ``pinned``).
+    pinned : (n, 2) int array, optional
+        (student, mentor) pairs placed first, in order; a student may be pinned once per seat.
+    dense : bool, optional
+        As for :func:`match`.
+
+    Returns
+    -------
+    BoardMatch
+        The most filled seats, then the largest total score (see
+        :func:`matcher.matching.assign_board`).
+
+    Raises
+    ------
+    ValueError
+        As :func:`board_seats`, :func:`score_matrix` and :func:`assign_board`, and if
+        ``rules.pinned`` is not empty.
+    """
+    weights = Weights() if weights is None else weights
+    rules = Rules() if rules is None else rules
+    if rules.pinned.size:
+        raise ValueError("match_board takes pins in pinned=, not in rules.pinned")
+    if dense is None:
+        dense = students.n * mentors.n <= DENSE_SCORING_PAIRS
+    want = np.asarray(wanted)
+    scores = score_matrix(students, mentors, weights, rules, dense=dense)
+    if scores.allowed is None:
+        csr = sparse.csr_array(scores.score, copy=True)
+        csr.sum_duplicates()
+        i = np.repeat(np.arange(students.n, dtype=np.int64), np.diff(csr.indptr))
+        m = csr.indices.astype(np.int64)
+        w = csr.data.astype(np.float64)
+    else:
+        i, m = np.nonzero(scores.allowed)
+        w = scores.score[i, m].astype(np.float64)
+    seat = board_seats(students, mentors, i, m, seats, want)
+    if "external" in seats:
+        ext = seat == list(seats).index("external")
+        w[ext] += weights.institution * (
+            1.0 - institution_values(students, mentors, i[ext], m[ext], rules)
+        )
+    keep = seat >= 0
+    board = sparse.csr_array((w[keep], (i[keep], m[keep])), shape=(students.n, mentors.n))
+    problem = board_problem(board, seat[keep], want)
+
+    pins = np.zeros((0, 2), dtype=np.int64) if pinned is None else np.asarray(pinned)
+    status = np.zeros(0, dtype=np.int64)
+    kept = np.zeros(0, dtype=bool)
+    if pins.size:
+        if pins.ndim != 2 or pins.shape[1] != 2 or not np.issubdtype(pins.dtype, np.integer):
+            raise ValueError("pinned must be an (n, 2) integer array of (student, mentor) pairs")
+        if (pins < 0).any() or (pins[:, 0] >= students.n).any() or (pins[:, 1] >= mentors.n).any():
+            raise ValueError("pinned names a student or mentor that does not exist")
+        pin_rows = problem.pair_rows(pins[:, 0], pins[:, 1])
+        _, first = np.unique(pin_rows, return_index=True)
+        kept = np.zeros(pins.shape[0], dtype=bool)
+        kept[first] = True
+        kept |= pin_rows < 0
+    rows, chosen, placed = problem.solve(capacity, pins[kept] if pins.size else None)
+    if pins.size:
+        status = np.full(pins.shape[0], PIN_NO_PLACE, dtype=np.int64)
+        status[kept] = placed
+    st = problem.row_student[rows]
+    seat_of_pair = problem.row_seat[rows]
+    names = np.array(list(seats) or [""], dtype=object)[seat_of_pair] if rows.size else np.zeros(0)
+    values = board_values(students, mentors, st, chosen, names, rules)
+    contributions = values * weights.vector()
+    return BoardMatch(
+        students=st,
+        mentors=chosen,
+        seats=seat_of_pair,
+        rows=rows,
+        score=contributions.sum(axis=1),
+        breakdown=values,
+        contributions=contributions,
+        pin_status=status,
+        problem=problem,
+        scores=scores,
+        explanation=explain(problem.score, capacity, rows, chosen),
     )

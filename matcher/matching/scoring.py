@@ -360,6 +360,32 @@ def _in_pairs(i: np.ndarray, m: np.ndarray, pairs: np.ndarray, n_m: int) -> np.n
     return contains(distinct(_pair_keys(pairs[:, 0], pairs[:, 1], n_m)), _pair_keys(i, m, n_m))
 
 
+def same_home(
+    students: StudentFeatures, mentors: MentorFeatures, i: np.ndarray, m: np.ndarray
+) -> np.ndarray:
+    """Whether student ``i[k]`` and mentor ``m[k]`` share an institution code (a home);
+    an unknown code (-1) is never shared."""
+    inst_s = students.institution[i]
+    return (inst_s >= 0) & (inst_s == mentors.institution[m])
+
+
+def institution_values(
+    students: StudentFeatures, mentors: MentorFeatures, i: np.ndarray, m: np.ndarray, rules
+) -> np.ndarray:
+    """The ``institution`` criterion of the pairs ``(i[k], m[k])`` under ``rules``."""
+    same = same_home(students, mentors, i, m)
+    if rules.same_institution == "preferred":
+        institution = same.astype(np.float64)
+    elif rules.same_institution == "neutral":
+        institution = np.full(i.size, 0.5)
+    else:
+        institution = (~same).astype(np.float64)
+    if rules.external_for_no_home:
+        no_home = ~students.home_department[i]
+        institution[no_home] = ~same[no_home]
+    return institution
+
+
 def criteria(
     students: StudentFeatures,
     mentors: MentorFeatures,
@@ -402,17 +428,7 @@ def criteria(
     peer = kind == KIND_PEER
     stage[peer] = np.where((ahead >= 1) & (ahead <= 2), 1.0, np.where(ahead == 3, 0.5, 0.0))[peer]
 
-    inst_s = students.institution[i]
-    same = (inst_s >= 0) & (inst_s == mentors.institution[m])
-    if rules.same_institution == "preferred":
-        institution = same.astype(np.float64)
-    elif rules.same_institution == "neutral":
-        institution = np.full(i.size, 0.5)
-    else:
-        institution = (~same).astype(np.float64)
-    if rules.external_for_no_home:
-        no_home = ~students.home_department[i]
-        institution[no_home] = ~same[no_home]
+    institution = institution_values(students, mentors, i, m, rules)
 
     asked = np.zeros(i.size)
     n_listed = students.preferences.shape[1]
@@ -472,8 +488,7 @@ def _refusals(students, mentors, rules, i, m, values, total) -> np.ndarray:
     if rules.min_score is not None:
         why[total < rules.min_score] = BELOW_MIN_SCORE
     if rules.same_institution == "barred":
-        inst = students.institution[i]
-        why[(inst >= 0) & (inst == mentors.institution[m])] = SAME_INSTITUTION
+        why[same_home(students, mentors, i, m)] = SAME_INSTITUTION
     if rules.peer_years_ahead is not None:
         lo, hi = rules.peer_years_ahead
         ahead = mentors.year[m] - students.year[i]

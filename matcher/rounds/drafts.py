@@ -22,7 +22,6 @@ from matcher.models import (
     RoundConstraint,
     RoundDraft,
     User,
-    WantedMentor,
 )
 from matcher.rounds.pins import constraints
 from matcher.rounds.rules import require_open
@@ -75,15 +74,15 @@ def solve_size(round_: Round) -> int:
 
 
 def solve_steps(round_: Round) -> int:
-    """The steps ``solve`` reports: loading, one per kind of mentor, saving."""
-    return len(round_.slots) + 2
+    """The steps ``solve`` reports: loading, the joint solve of every seat, saving."""
+    return 3
 
 
 def solve_round(round_: Round, actor: User, on_progress: OnProgress | None = None) -> RoundDraft:
     """Score and solve the round as it stands and store the answer as the next draft.
 
-    ``on_progress(done, total, stage)`` is called as people are loaded, as each kind of
-    mentor is matched, and before the draft is saved.
+    ``on_progress(done, total, stage)`` is called as people are loaded, as every seat is
+    matched together, and before the draft is saved.
     """
     return record_solve(round_, actor, prepare_solve(round_, on_progress), on_progress)
 
@@ -105,11 +104,10 @@ def prepare_solve(round_: Round, on_progress: OnProgress | None = None) -> Solve
             pair = (s_at[c.student_id], m_at[c.mentor_id])
             (pins if c.kind is ConstraintKind.PIN else bars).append(pair)
 
-    def slot_progress(done: int, slots: int, slot: str) -> None:
-        label = WantedMentor(slot).label
-        report(1 + done, total, f"Matching: {label} ({min(done + 1, slots)} of {slots})")
+    def solve_progress(done: int, steps: int, stage: str) -> None:
+        report(1 + done, total, stage)
 
-    result = assign_round(pop, round_.slots, settings, pins, bars, on_progress=slot_progress)
+    result = assign_round(pop, round_.slots, settings, pins, bars, on_progress=solve_progress)
     return Solved(settings, pop, pairs, result, started)
 
 

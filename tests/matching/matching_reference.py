@@ -185,3 +185,57 @@ def expanded_lapjv_optimum(matrix, capacity) -> tuple[int, float]:
     real = c < n_slots
     values = matrix[r[real], owner[c[real]]]
     return int(real.sum()), float(values.sum())
+
+
+def board_milp_optimum(score, capacity, seat, wanted, allowed=None, fixed=()) -> tuple[int, float]:
+    """Lexicographic optimum of a board by two integer programs over the (student, mentor)
+    pairs: at most one mentor per (student, seat), ``capacity`` per mentor; ``fixed`` pairs
+    forced in. Written from the problem's statement, not from the solver's row layout."""
+    score = np.asarray(score, dtype=float)
+    seat = np.asarray(seat)
+    mask = seat >= 0
+    mask[mask] = wanted[np.nonzero(mask)[0], seat[mask]]
+    if allowed is not None:
+        mask &= allowed
+    s, m = np.nonzero(mask)
+    n_e = s.size
+    if n_e == 0:
+        return 0, 0.0
+    n_s, n_k = wanted.shape
+    seat_rows = s * n_k + seat[s, m]
+    a = sparse.vstack(
+        [
+            sparse.csr_array((np.ones(n_e), (seat_rows, np.arange(n_e))), shape=(n_s * n_k, n_e)),
+            sparse.csr_array((np.ones(n_e), (m, np.arange(n_e))), shape=(score.shape[1], n_e)),
+        ]
+    )
+    ub = np.concatenate([np.ones(n_s * n_k), np.asarray(capacity, float)])
+    lower = np.zeros(n_e)
+    for fs, fm in fixed:
+        lower[(s == fs) & (m == fm)] = 1
+    limits = LinearConstraint(a, -np.inf, ub)
+    bounds = Bounds(lower, 1)
+    integral = np.ones(n_e)
+    first = milp(-np.ones(n_e), constraints=[limits], integrality=integral, bounds=bounds)
+    k = round(-first.fun)
+    fix = LinearConstraint(np.ones((1, n_e)), k, k)
+    w = score[s, m]
+    second = milp(-w, constraints=[limits, fix], integrality=integral, bounds=bounds)
+    return k, float(-second.fun)
+
+
+def random_board(rng: np.random.Generator, n_s: int, n_m: int):
+    """A board like a round's: faculty fill seat 0 at the student's home and seat 2 elsewhere,
+    residents seat 1, peers seat 3; integer scores with ties; a mask; shared faculty places."""
+    kind = rng.integers(0, 3, n_m)
+    home_s = rng.integers(0, 3, n_s)
+    home_m = rng.integers(0, 3, n_m)
+    faculty_seat = np.where(home_s[:, None] == home_m[None, :], 0, 2)
+    seat = np.where(kind[None, :] == 0, faculty_seat, np.where(kind[None, :] == 1, 1, 3))
+    seat = seat.astype(np.int64)
+    seat[rng.random((n_s, n_m)) < 0.1] = -1
+    wanted = rng.random((n_s, 4)) < rng.uniform(0.3, 0.9)
+    score = rng.integers(-2, 5, (n_s, n_m)).astype(float)
+    allowed = rng.random((n_s, n_m)) < rng.uniform(0.4, 1.0)
+    capacity = rng.integers(0, 4, n_m)
+    return score, capacity, seat, wanted, allowed

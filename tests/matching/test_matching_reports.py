@@ -17,7 +17,6 @@ from matcher.matching import (
     Rules,
     Weights,
     assign,
-    assign_board,
     assign_pinned,
     blocking_pairs,
     explain,
@@ -137,60 +136,6 @@ def test_pinned_validation():
         assign_pinned(np.ones((2, 2)), [1, 1], np.array([[0, 2]]))
     with pytest.raises(ValueError, match=r"\(n, 2\) integer array"):
         assign_pinned(np.ones((2, 2)), [1, 1], np.array([0.0, 1.0]))
-
-
-def test_board_never_two_of_a_type_and_each_type_optimal():
-    rng = np.random.default_rng(51)
-    n_s, n_m, n_types = 30, 15, 3
-    score = rng.integers(0, 5, (n_s, n_m)).astype(float)
-    allowed = rng.random((n_s, n_m)) < 0.7
-    capacity = rng.integers(1, 4, n_m)
-    types = rng.integers(0, n_types, n_m)
-    wanted = rng.random((n_s, n_types)) < 0.6
-    board = assign_board(score, capacity, types, wanted, allowed)
-    assert np.array_equal(types[board.mentors], board.types)
-    order = np.lexsort((board.types, board.students))
-    assert np.array_equal(order, np.arange(board.students.size))
-    pairs = set(zip(board.students.tolist(), board.types.tolist(), strict=True))
-    assert len(pairs) == board.students.size
-    assert wanted[board.students, board.types].all()
-    assert allowed[board.students, board.mentors].all()
-    assert (np.bincount(board.mentors, minlength=n_m) <= capacity).all()
-    for t in range(n_types):
-        rows, cols = np.flatnonzero(wanted[:, t]), np.flatnonzero(types == t)
-        sub = np.ix_(rows, cols)
-        count, best = milp_optimum(score[sub], capacity[cols], allowed[sub])
-        chosen = board.types == t
-        assert chosen.sum() == count
-        assert score[board.students[chosen], board.mentors[chosen]].sum() == best
-
-
-def test_board_sparse_equals_dense():
-    rng = np.random.default_rng(52)
-    score = rng.integers(1, 5, (20, 10)).astype(float)
-    allowed = rng.random((20, 10)) < 0.5
-    rows, cols = np.nonzero(allowed)
-    matrix = sparse.csr_array((score[rows, cols], (rows, cols)), shape=(20, 10))
-    types = rng.integers(0, 2, 10)
-    wanted = np.ones((20, 2), bool)
-    dense = assign_board(score, np.full(10, 2), types, wanted, allowed)
-    sparse_board = assign_board(matrix, np.full(10, 2), types, wanted)
-    assert dense.students.size == sparse_board.students.size
-    assert (
-        score[dense.students, dense.mentors].sum()
-        == score[sparse_board.students, sparse_board.mentors].sum()
-    )
-
-
-def test_board_validation():
-    with pytest.raises(ValueError, match="mentor_type must hold codes in range"):
-        assign_board(np.ones((2, 2)), [1, 1], np.array([0, 3]), np.ones((2, 2), bool))
-    with pytest.raises(ValueError, match="wanted must be a boolean array"):
-        assign_board(np.ones((2, 2)), [1, 1], np.array([0, 1]), np.ones((2, 2)))
-    with pytest.raises(ValueError, match="mentor_type must be an integer array"):
-        assign_board(np.ones((2, 2)), [1, 1], np.array([0.0, 1.0]), np.ones((2, 2), bool))
-    empty = assign_board(np.ones((2, 2)), [1, 1], np.array([0, 1]), np.zeros((2, 2), bool))
-    assert empty.students.size == 0
 
 
 def brute_blocking(score, capacity, allowed, students, mentors, prefs, likes):
