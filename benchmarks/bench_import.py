@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/bench_import.py [--rows 5000] [--seed 7]
 
-Builds the schema with ``db.create_all``, seeds the specialty vocabulary, generates a seeded
+Builds the schema with ``db.create_all``, seeds the specialty vocabulary and lists the file's
+schools and institutions (roster cells must name institutions on the list), generates a seeded
 random CSV of new students and mentors with specialties and focus areas, then times validation
 and writing (through ``matcher.rosters.csv_import``, committed), a second import of the same
 file (which must change nothing), and the share of the first import spent in ``invite_user``.
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 
 from matcher import create_app, vocabulary
 from matcher.extensions import db
+from matcher.institutions import services as institutions
 from matcher.models import (
     GroupKind,
     InterestGroup,
@@ -36,6 +38,8 @@ from matcher.models import (
 )
 from matcher.rosters import columns, csv_import
 
+SCHOOLS = ["State Medical School", "City College of Medicine"]
+HOSPITALS = ["University Hospital", "Children's Hospital"]
 STAGES = ["ms1", "MS2", "ms3", "ms4", "Research year"]
 TYPES = ["faculty", "resident", "fellow", "peer"]
 
@@ -52,7 +56,7 @@ def roster_csv(rows: int, seed: int, specialties: dict[str, list[str]]) -> bytes
             chosen = rng.sample(names, rng.randint(1, 3))
             row = {
                 "role": "student",
-                "school": rng.choice(["State Medical School", "City College of Medicine"]),
+                "school": rng.choice(SCHOOLS),
                 "stage": rng.choice(STAGES),
                 "graduation_year": str(rng.randint(2026, 2031)),
             }
@@ -61,7 +65,7 @@ def roster_csv(rows: int, seed: int, specialties: dict[str, list[str]]) -> bytes
             kind = rng.choice(TYPES)
             row = {
                 "role": "mentor",
-                "institution": rng.choice(["University Hospital", "Children's Hospital"]),
+                "institution": rng.choice(HOSPITALS),
                 "mentor_type": kind,
                 "pgy": str(rng.randint(1, 7)) if kind == "resident" else "",
                 "stage": "ms4" if kind == "peer" else "",
@@ -118,6 +122,8 @@ def main() -> None:
         with app.app_context():
             db.create_all()
             vocabulary.ensure_seeded()
+            for name in SCHOOLS + HOSPITALS:
+                institutions.create(institutions.Details(name=name), actor=None)
             group = InterestGroup(name="Benchmark Group", kind=GroupKind.SCHOOL)
             db.session.add(group)
             db.session.commit()

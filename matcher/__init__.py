@@ -44,7 +44,9 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
 
     from matcher.admin.routes import bp as admin_bp
     from matcher.auth.routes import bp as auth_bp
+    from matcher.board.routes import bp as board_bp
     from matcher.groups.routes import bp as groups_bp
+    from matcher.institutions.routes import bp as institutions_bp
     from matcher.introductions.routes import bp as introductions_bp
     from matcher.jobs.routes import bp as jobs_bp
     from matcher.main.routes import bp as main_bp
@@ -58,8 +60,10 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(introductions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(institutions_bp, url_prefix="/admin/institutions")
     app.register_blueprint(rosters_bp, url_prefix="/groups/<int:group_id>/roster")
     app.register_blueprint(rounds_bp)
+    app.register_blueprint(board_bp)
     app.register_blueprint(jobs_bp)
     errors.init_app(app)
     cli.init_app(app)

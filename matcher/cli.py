@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from matcher import demo
 from matcher.auth import services as accounts
 from matcher.extensions import db
+from matcher.institutions import services as institution_list
 from matcher.introductions.tick import tick
 from matcher.mail.sender import send_pending
 from matcher.models import Role
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(outbox)
     app.cli.add_command(introductions)
+    app.cli.add_command(institutions)
 
 
 @click.command("create-admin")
@@ -114,3 +116,34 @@ def tick_command() -> None:
     click.echo(str(report))
     if report.errors:
         raise SystemExit(1)
+
+
+@click.group(cls=AppGroup)
+def institutions() -> None:
+    """The institution list as CSV (the same file as Admin → Institutions)."""
+
+
+@institutions.command("import")
+@click.argument("file", type=click.File("rb"))
+def institutions_import(file) -> None:
+    """Add or update institutions from a CSV FILE ("-" reads standard input).
+
+    Columns: name, kind, aliases, region, home, departments, confirmed; only name is required.
+    All or nothing: with any problem nothing changes and every problem is listed.
+    """
+    try:
+        summary = institution_list.import_upload(file.read(), None)
+    except institution_list.InstitutionImportError as exc:
+        db.session.rollback()
+        for line in exc.errors:
+            click.echo(line, err=True)
+        raise click.ClickException("Nothing was imported.") from None
+    db.session.commit()
+    click.echo(summary.message())
+
+
+@institutions.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8"), default="-")
+def institutions_export(file) -> None:
+    """Write every institution as CSV to FILE (standard output when not given)."""
+    file.write(institution_list.export_csv())

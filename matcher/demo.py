@@ -10,10 +10,12 @@ from sqlalchemy import select
 from matcher import clock, vocabulary
 from matcher.auth import passwords
 from matcher.extensions import db
+from matcher.institutions import services as institution_list
 from matcher.models import (
     ContactPreference,
     FacultyRank,
     GroupKind,
+    InstitutionKind,
     InterestGroup,
     JoinPolicy,
     Membership,
@@ -81,6 +83,125 @@ INSTITUTIONS = [
     ("Harborview Medical Center", "West"),
     ("Capital Children's Hospital", "Mid-Atlantic"),
 ]
+WIDE_DEPARTMENTS = [
+    "Anesthesiology",
+    "Dermatology",
+    "Diagnostic Radiology",
+    "Emergency Medicine",
+    "Family Medicine",
+    "General Surgery",
+    "Internal Medicine",
+    "Neurology",
+    "Neurosurgery",
+    "Obstetrics and Gynecology",
+    "Ophthalmology",
+    "Orthopaedic Surgery",
+    "Otolaryngology",
+    "Pathology",
+    "Pediatrics",
+    "Plastic Surgery (Integrated)",
+    "Psychiatry",
+    "Radiation Oncology",
+    "Urology",
+]
+DEMO_INSTITUTIONS = [
+    {
+        "name": "Westbrook School of Medicine",
+        "kind": InstitutionKind.MEDICAL_SCHOOL,
+        "region": "Northeast",
+        "aliases": ["Westbrook SOM", "WSOM"],
+        "departments": WIDE_DEPARTMENTS,
+    },
+    {
+        "name": "Westbrook University Hospital",
+        "kind": InstitutionKind.HOSPITAL,
+        "region": "Northeast",
+        "home": "Westbrook School of Medicine",
+        "aliases": ["WUH"],
+        "departments": [
+            *WIDE_DEPARTMENTS,
+            "Interventional Radiology",
+            "Vascular Surgery (Integrated)",
+        ],
+    },
+    {
+        "name": "Harborview School of Medicine",
+        "kind": InstitutionKind.MEDICAL_SCHOOL,
+        "region": "West",
+        "aliases": ["Harborview SOM"],
+        "departments": WIDE_DEPARTMENTS,
+    },
+    {
+        "name": "Harborview Medical Center",
+        "kind": InstitutionKind.HOSPITAL,
+        "region": "West",
+        "home": "Harborview School of Medicine",
+        "aliases": ["HMC"],
+        "departments": [*WIDE_DEPARTMENTS, "Thoracic Surgery (Integrated)"],
+    },
+    {
+        "name": "Lakeside College of Medicine",
+        "kind": InstitutionKind.MEDICAL_SCHOOL,
+        "region": "Midwest",
+        "departments": [
+            "Emergency Medicine",
+            "Family Medicine",
+            "General Surgery",
+            "Internal Medicine",
+            "Neurology",
+            "Pediatrics",
+            "Psychiatry",
+        ],
+    },
+    {
+        "name": "Lakeside Medical Center",
+        "kind": InstitutionKind.HOSPITAL,
+        "region": "Midwest",
+        "home": "Lakeside College of Medicine",
+        "departments": [
+            "Anesthesiology",
+            "Diagnostic Radiology",
+            "Emergency Medicine",
+            "General Surgery",
+            "Internal Medicine",
+            "Obstetrics and Gynecology",
+            "Orthopaedic Surgery",
+        ],
+    },
+    {
+        "name": "Riverside Health",
+        "kind": InstitutionKind.HEALTH_SYSTEM,
+        "region": "South",
+        "aliases": ["Riverside Health System"],
+    },
+    {
+        "name": "Riverside University School of Medicine",
+        "kind": InstitutionKind.MEDICAL_SCHOOL,
+        "region": "South",
+        "home": "Riverside Health",
+    },
+    {
+        "name": "Northgate Medical College",
+        "kind": InstitutionKind.MEDICAL_SCHOOL,
+        "region": "Northeast",
+    },
+    {
+        "name": "Pacific Crest University Hospital",
+        "kind": InstitutionKind.HOSPITAL,
+        "region": "West",
+        "departments": WIDE_DEPARTMENTS,
+    },
+    {
+        "name": "Capital Children's Hospital",
+        "kind": InstitutionKind.HOSPITAL,
+        "region": "Mid-Atlantic",
+        "departments": ["Pediatrics", "Anesthesiology", "Diagnostic Radiology", "Neurosurgery"],
+    },
+]
+"""Schools and their teaching hospitals as homes: Lakeside has no dermatology department, and
+Riverside and Northgate have not recorded theirs (their students' own answers count)."""
+PENDING_INSTITUTION = "Harbour View Medical Centre"
+"""A name typed by someone and waiting for an admin: a look-alike of Harborview Medical Center."""
 FIRST_NAMES = (
     "Aisha Ben Carmen Dmitri Elena Farah Gabriel Hana Isaac Jasmine Kofi Leila Mateo Nadia Omar "
     "Priya Quinn Rafael Sofia Tariq Uma Victor Wen Ximena Yusuf Zara Amara Bruno Chloe Darius "
@@ -285,9 +406,43 @@ def seed() -> bool:
                 Membership(group=groups[index], user=user, status=MembershipStatus.PENDING)
             )
     db.session.commit()
+    new_institutions = _institutions(specialties)
+    db.session.commit()
     new_round = _round(groups[0])
     db.session.commit()
-    return bool(added or missing or new_groups or new_round)
+    return bool(added or missing or new_groups or new_institutions or new_round)
+
+
+def _institutions(specialties) -> bool:
+    """The demo institutions and their homes, and every profile linked to the institution its
+    name names. Returns whether anything was added or linked."""
+    added = False
+    for spec in DEMO_INSTITUTIONS:
+        if institution_list.resolve(spec["name"]) is not None:
+            continue
+        home = institution_list.resolve(spec["home"]) if spec.get("home") else None
+        details = institution_list.Details(
+            name=spec["name"],
+            kind=spec["kind"],
+            aliases=spec.get("aliases", []),
+            region=spec["region"],
+            home_id=home.id if home is not None else None,
+            department_ids=[specialties[name.lower()].id for name in spec.get("departments", [])],
+        )
+        institution_list.create(details, None)
+        added = True
+    if institution_list.resolve(PENDING_INSTITUTION) is None:
+        institution_list.choose(PENDING_INSTITUTION, None)
+        added = True
+    ids = institution_list.index()
+    for model, column in ((StudentProfile, "school"), (MentorProfile, "institution")):
+        unlinked = select(model).where(model.institution_id.is_(None))
+        for profile in db.session.scalars(unlinked):
+            inst_id = ids.get(institution_list.folded(getattr(profile, column)))
+            if inst_id is not None:
+                profile.institution_id = inst_id
+                added = True
+    return added
 
 
 def _round(group: InterestGroup) -> bool:

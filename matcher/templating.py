@@ -9,6 +9,7 @@ SLOT_LABELS = {w.value: w.label for w in WantedMentor}
 NAV_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
     "student": (
         ("main.index", "Home"),
+        ("board.index", "My board"),
         ("introductions.index", "My introductions"),
         ("profiles.mine", "Profile"),
         ("profiles.directory", "Mentors"),
@@ -31,6 +32,7 @@ NAV_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("groups.index", "Groups"),
         ("admin.users", "People"),
         ("admin.specialties", "Specialties"),
+        ("institutions.index", "Institutions"),
         ("admin.outbox", "Outbox"),
         ("admin.audit_log", "Audit log"),
     ),
@@ -38,6 +40,7 @@ NAV_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
 SECTIONS = {
     "groups.index": {"groups", "rosters", "rounds", "jobs"},
     "introductions.index": {"introductions"},
+    "institutions.index": {"institutions"},
 }
 
 

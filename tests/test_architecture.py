@@ -12,7 +12,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "matcher"
 FEATURES = {
     "admin",
     "auth",
+    "board",
     "groups",
+    "institutions",
     "introductions",
     "jobs",
     "main",

@@ -99,6 +99,7 @@ def saved_columns() -> dict[tuple[str, str], object]:
     from matcher.models import (
         FocusArea,
         GroupEmailTemplate,
+        Institution,
         InterestGroup,
         Introduction,
         IntroductionEvent,
@@ -118,6 +119,12 @@ def saved_columns() -> dict[tuple[str, str], object]:
         ("SpecialtyForm", "name"): Specialty.name,
         ("SpecialtyEditForm", "name"): Specialty.name,
         ("FocusAreaForm", "name"): FocusArea.name,
+        ("InstitutionForm", "name"): Institution.name,
+        ("InstitutionForm", "aliases"): Institution.aliases,
+        ("InstitutionForm", "region"): Institution.region,
+        ("NewInstitutionForm", "name"): Institution.name,
+        ("NewInstitutionForm", "aliases"): Institution.aliases,
+        ("NewInstitutionForm", "region"): Institution.region,
         ("GroupForm", "name"): InterestGroup.name,
         ("GroupForm", "institution"): InterestGroup.institution,
         ("GroupForm", "description"): InterestGroup.description,
@@ -140,6 +147,7 @@ NOT_SAVED = {
     ("ResetRequestForm", "email"),
     ("CoordinatorForm", "email"),
     ("ConstraintForm", "kind"),
+    ("MergeForm", "target"),
 }
 
 

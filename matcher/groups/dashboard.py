@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from matcher.extensions import db
 from matcher.groups import services as groups
 from matcher.introductions import services as introductions
+from matcher.introductions import waiting
 from matcher.introductions.report import EVER_ACCEPTED
 from matcher.models import (
     HELD_STATUSES,
@@ -101,9 +102,7 @@ def build(group: InterestGroup) -> Dashboard:
         rounds=round_rows(group),
         stalled=stalled[:STALLED_SHOWN],
         stalled_count=len(stalled),
-        waiting_rematch=db.session.scalar(
-            select(func.count(Introduction.id)).where(*introductions.need_conditions(group))
-        ),
+        waiting_rematch=waiting.waiting_count(group),
     )
 
 

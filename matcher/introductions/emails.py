@@ -55,6 +55,16 @@ CONTACT_FIELDS = {
     "agenda": "a suggested first-meeting agenda built from the student's goals",
 }
 FEEDBACK_FIELDS = {"feedback_link": "the page where they rate the mentorship"}
+SEVERAL_FIELDS = {
+    "recipient_name": "the name of the mentor the email goes to",
+    "group_name": "the interest group's name (the groups' names when the requests come from "
+    "several groups)",
+    "request_count": "how many students the email asks about",
+    "requests": "every request: the student, the kind of advisor, what they hope for, its own "
+    "accept and decline links and the date to answer by",
+    "respond_by": "the date the first of the requests expires without an answer",
+    "dashboard_link": "the mentor's page listing every request",
+}
 
 
 @dataclass(frozen=True)
@@ -72,15 +82,34 @@ def _kind(key: str, title: str, when: str, *extra: dict[str, str]) -> EmailKind:
     return EmailKind(key, title, when, fields)
 
 
+SEVERAL = {"ask": "ask_several", "reminder": "reminder_several"}
+"""The one-email-per-mentor wording of each request email, used when one mentor is asked
+about several students at once."""
+
+
 EMAILS: dict[str, EmailKind] = {
     kind.key: kind
     for kind in (
         _kind("ask", "Request to the mentor", "When a pair is proposed.", ANSWER_FIELDS),
+        EmailKind(
+            "ask_several",
+            "Several requests to one mentor",
+            "When one mentor is asked about several students at once (a round, a re-match): "
+            "one email lists every request, each with its own links.",
+            SEVERAL_FIELDS,
+        ),
         _kind(
             "reminder",
             "Reminder to the mentor",
             "When the mentor has not answered after the response time.",
             ANSWER_FIELDS,
+        ),
+        EmailKind(
+            "reminder_several",
+            "Reminder of several requests",
+            "When a mentor has not answered several requests after the response time: one "
+            "reminder lists them all.",
+            SEVERAL_FIELDS,
         ),
         _kind(
             "introduction_student",
@@ -284,6 +313,20 @@ SAMPLE = {
     "decline_link": "https://matcher.example.org/introductions/answer/(signed-decline-link)",
     "respond_by": "Tuesday 8 September 2026",
     "feedback_link": "https://matcher.example.org/introductions/1/feedback",
+    "request_count": "2",
+    "requests": "1. Jordan Sample — Faculty mentor\n"
+    "   MS2 at Westbrook School of Medicine; interested in Dermatology\n"
+    "   Hoping for: Research involvement\n"
+    "   Accept:  https://matcher.example.org/introductions/answer/(signed-accept-link)\n"
+    "   Decline: https://matcher.example.org/introductions/answer/(signed-decline-link)\n"
+    "   Please answer by Tuesday 8 September 2026.\n\n"
+    "2. Riley Example — Resident or fellow\n"
+    "   MS1 at Westbrook School of Medicine; interested in Dermatology\n"
+    "   Hoping for: Shadowing\n"
+    "   Accept:  https://matcher.example.org/introductions/answer/(signed-accept-link)\n"
+    "   Decline: https://matcher.example.org/introductions/answer/(signed-decline-link)\n"
+    "   Please answer by Tuesday 8 September 2026.",
+    "dashboard_link": "https://matcher.example.org/introductions#pending",
     "agenda": "- Five minutes each on where you are...\n- The student's goals: ...\n"
     "- Jordan Sample sends a CV a few days ahead.\n- Questions to bring: ...",
 }
@@ -304,3 +347,83 @@ def send(key: str, intro: Introduction, recipient: User, **links: str) -> Outbox
 
 def day(moment: datetime) -> str:
     return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+# --- asking mentors: one email per mentor -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    """One introduction a mentor is asked to answer, with its signed links and the moment it
+    expires without an answer."""
+
+    intro: Introduction
+    accept_link: str
+    decline_link: str
+    respond_by: datetime
+
+
+def _indented(text: str, indent: str = "     ") -> str:
+    return "\n".join(indent + line if line.strip() else "" for line in text.splitlines())
+
+
+def request_listing(requests: list[Request], *, with_groups: bool) -> str:
+    """The ``{requests}`` block: each request numbered, with who the student is, its own
+    accept and decline links and the date to answer by."""
+    blocks = []
+    for number, request in enumerate(requests, start=1):
+        values = values_for(request.intro, request.intro.mentor)
+        lines = [
+            f"{number}. {values['student_name']} — {values['mentor_kind']}",
+            f"   {values['student_stage']} at {values['student_school']}; interested in "
+            f"{values['student_interests']}",
+            f"   Hoping for: {values['student_goals']}",
+            "   In their own words:",
+            _indented(values["student_statement"]),
+        ]
+        if with_groups:
+            lines.append(f"   Group: {values['group_name']}")
+        lines += [
+            f"   Accept:  {request.accept_link}",
+            f"   Decline: {request.decline_link}",
+            f"   Please answer by {day(request.respond_by)}.",
+        ]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def send_requests(requests: list[Request], *, reminder: bool = False) -> OutboxMessage:
+    """Queue one email to the mentor of ``requests`` (all theirs) asking about every one:
+    a single request in the group's request (or reminder) wording, several in the
+    several-requests wording, each listed with its own links. Requests from one group use
+    that group's wording; from several groups, the default wording naming them all."""
+    key = "reminder" if reminder else "ask"
+    first = requests[0]
+    if len(requests) == 1:
+        return send(
+            key,
+            first.intro,
+            first.intro.mentor,
+            accept_link=first.accept_link,
+            decline_link=first.decline_link,
+            respond_by=day(first.respond_by),
+        )
+    mentor = first.intro.mentor
+    groups = list(dict.fromkeys(r.intro.group_id for r in requests))
+    names = list(dict.fromkeys(r.intro.group.name for r in requests))
+    several = SEVERAL[key]
+    text = text_for(groups[0], several) if len(groups) == 1 else default_text(several)
+    values = {
+        "recipient_name": mentor.name,
+        "group_name": _names(names),
+        "request_count": str(len(requests)),
+        "requests": request_listing(requests, with_groups=len(groups) > 1),
+        "respond_by": day(min(r.respond_by for r in requests)),
+        "dashboard_link": external_url("introductions.index") + "#pending",
+    }
+    text = render(text, values)
+    return queue_mail(mentor.email, "introductions/_message", subject=text.subject, body=text.body)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from matcher import access, submissions, views
 from matcher.access import introduction_view
 from matcher.extensions import db
-from matcher.introductions import emails, report, services
+from matcher.introductions import emails, report, services, waiting
 from matcher.introductions.forms import (
     AcceptForm,
     ActionForm,
@@ -23,7 +23,15 @@ from matcher.introductions.forms import (
     TemplateForm,
     WithdrawForm,
 )
-from matcher.models import COMMITTED_STATUSES, InterestGroup, Introduction, IntroStatus, Role
+from matcher.models import (
+    COMMITTED_STATUSES,
+    InterestGroup,
+    Introduction,
+    IntroStatus,
+    Role,
+    WaitingSeat,
+)
+from matcher.solving.rematch import eligible_mentors as rematch_eligible
 
 bp = Blueprint("introductions", __name__)
 
@@ -39,6 +47,9 @@ def _intro_page(intro: Introduction, side: str, status: int = 200, **forms):
         "introductions/show.html",
         intro=intro,
         side=side,
+        others=services.pending_requests(intro.mentor_id, excluding=intro.id)
+        if side == "mentor"
+        else [],
         decline_form=forms.get("decline_form") or DeclineForm(),
         met_form=forms.get("met_form") or MetForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
@@ -88,7 +99,7 @@ def index():
         intros = services.for_mentor(current_user)
         return render_template(
             "introductions/mentor.html",
-            pending=[i for i in intros if i.status is IntroStatus.PROPOSED],
+            pending=services.pending_requests(current_user.id),
             current=[i for i in intros if i.status in COMMITTED_STATUSES],
             past=[i for i in intros if not i.status.active],
             capacity=current_user.mentor_profile.capacity if current_user.mentor_profile else 0,
@@ -111,11 +122,14 @@ def show(intro: Introduction, side: str):
 def accept(intro: Introduction, side: str):
     if not AcceptForm().validate_on_submit():
         abort(400)
+    waiting = len(services.pending_requests(intro.mentor_id, excluding=intro.id))
+    more = f" {waiting} more request{'s wait' if waiting != 1 else ' waits'} for your answer below."
     return _act(
         intro,
         side,
         lambda: services.accept(intro, current_user),
-        f"You accepted {intro.student.name}. You both have an introduction email.",
+        f"You accepted {intro.student.name}. You both have an introduction email."
+        + (more if waiting else ""),
     )
 
 
@@ -156,7 +170,12 @@ def answer(token: str):
                 "introductions/answer.html", intro=intro, choice=choice, form=form, error=str(exc)
             ), exc.status_code
         db.session.commit()
-        return render_template("introductions/answered.html", intro=intro, choice=choice)
+        return render_template(
+            "introductions/answered.html",
+            intro=intro,
+            choice=choice,
+            others=services.pending_requests(intro.mentor_id),
+        )
     status = views.form_status()
     return render_template(
         "introductions/answer.html", intro=intro, choice=choice, form=form, error=None
@@ -243,19 +262,19 @@ def _group_page(group: InterestGroup, status: int = 200):
     page = db.paginate(
         services.group_introductions(group, chosen), per_page=PAGE_SIZE, error_out=False
     )
-    needs = services.open_needs(group)
+    entries = waiting.waiting_list(group)
     offers = {}
-    for need in needs:
-        form = OfferForm(prefix=f"n{need.id}")
-        form.mentor.choices = [(m.id, m.name) for m in services.offerable_mentors(group, need)]
-        offers[need.id] = form
+    for entry in entries:
+        form = OfferForm(prefix=entry.key)
+        form.mentor.choices = _offer_choices(entry.offerable)
+        offers[entry.key] = form
     return render_template(
         "introductions/group.html",
         group=group,
         page=page,
         filters=filters,
         filtered=any(vars(chosen).values()),
-        needs=needs,
+        entries=entries,
         offers=offers,
         stalled=services.stalled(group),
         withdraw_form=WithdrawForm(),
@@ -268,73 +287,32 @@ def _group_refused(exc: services.IntroductionError, group: InterestGroup):
     return _group_page(group, exc.status_code)
 
 
-def _need(group: InterestGroup, intro_id: int) -> Introduction:
+def _offer_choices(candidates) -> list[tuple[int, str]]:
+    return [
+        (c.mentor_id, f"{c.name} · {c.kind}, {c.specialty} · {c.free_places} free · {c.score:g}")
+        for c in candidates
+    ]
+
+
+def _waiting(group: InterestGroup, kind: str, item_id: int) -> waiting.Waiting:
     try:
-        return services.group_intro(group, intro_id)
+        if kind == "seats":
+            return waiting.group_seat(group, item_id)
+        return services.group_intro(group, item_id)
     except services.IntroductionError:
         abort(404)
+
+
+def _key(source: waiting.Waiting) -> str:
+    return f"{'w' if isinstance(source, WaitingSeat) else 'n'}{source.id}"
 
 
 def _to_list(group: InterestGroup):
     return redirect(url_for("introductions.group_index", group_id=group.id) + "#rematch")
 
 
-@bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/offer")
-@access.group_coordinator_required
-def offer(group: InterestGroup, intro_id: int):
-    need = _need(group, intro_id)
-    form = OfferForm(prefix=f"n{need.id}")
-    form.mentor.choices = [(m.id, m.name) for m in services.offerable_mentors(group, need)]
-    if not form.validate_on_submit():
-        if (earlier := submissions.repeat(form)) is not None:
-            return earlier
-        flash("Choose one of the listed mentors.", "error")
-        return _group_page(group, 400)
-    if (earlier := submissions.claim(form)) is not None:
-        return earlier
-    try:
-        intro = services.offer(group, need, form.mentor.data, current_user)
-    except services.IntroductionError as exc:
-        return _group_refused(exc, group)
-    response = _to_list(group)
-    submissions.done(form, response.location)
-    db.session.commit()
-    flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
-    return response
-
-
-@bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/rematch")
-@access.group_coordinator_required
-def rematch_one(group: InterestGroup, intro_id: int):
-    need = _need(group, intro_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        result = services.rematch(group, current_user, only={need.id})
-    except services.IntroductionError as exc:
-        return _group_refused(exc, group)
-    db.session.commit()
-    if result.proposed:
-        intro = result.proposed[0]
-        flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
-    else:
-        flash(f"No mentor with a free place suits {need.student.name} now.", "info")
-    return _to_list(group)
-
-
-@bp.post("/groups/<int:group_id>/introductions/<int:intro_id>/dismiss")
-@access.group_coordinator_required
-def dismiss(group: InterestGroup, intro_id: int):
-    need = _need(group, intro_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        services.dismiss(group, need, current_user)
-    except services.IntroductionError as exc:
-        return _group_refused(exc, group)
-    db.session.commit()
-    flash(f"{need.student.name} is off the list.", "info")
-    return _to_list(group)
+WAITING = "/groups/<int:group_id>/<any(introductions, seats):kind>/<int:item_id>"
+"""A waiting-list entry: a failed introduction, or a seat a round left empty."""
 
 
 @bp.route("/groups/<int:group_id>/introductions/settings", methods=["GET", "POST"])
@@ -356,6 +334,69 @@ def settings(group: InterestGroup):
         return redirect(url_for("introductions.group_index", group_id=group.id))
     status = views.form_status()
     return render_template("introductions/settings.html", group=group, form=form), status
+
+
+@bp.post(f"{WAITING}/offer")
+@access.group_coordinator_required
+def offer(group: InterestGroup, kind: str, item_id: int):
+    source = _waiting(group, kind, item_id)
+    form = OfferForm(prefix=_key(source))
+    form.mentor.choices = _offer_choices(
+        c for c in rematch_eligible(group.id, source.student_id, source.slot) if c.free_places > 0
+    )
+    if not form.validate_on_submit():
+        if (earlier := submissions.repeat(form)) is not None:
+            return earlier
+        flash("Choose one of the listed mentors.", "error")
+        return _group_page(group, 400)
+    if (earlier := submissions.claim(form)) is not None:
+        return earlier
+    try:
+        intro = waiting.offer(group, source, form.mentor.data, current_user)
+    except services.IntroductionError as exc:
+        return _group_refused(exc, group)
+    response = _to_list(group)
+    submissions.done(form, response.location)
+    db.session.commit()
+    flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
+    return response
+
+
+@bp.post(f"{WAITING}/rematch")
+@access.group_coordinator_required
+def rematch_one(group: InterestGroup, kind: str, item_id: int):
+    source = _waiting(group, kind, item_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    only = {"only_seats": {source.id}} if kind == "seats" else {"only": {source.id}}
+    try:
+        result = waiting.rematch(group, current_user, **only)
+    except services.IntroductionError as exc:
+        return _group_refused(exc, group)
+    db.session.commit()
+    if result.proposed:
+        intro = result.proposed[0]
+        flash(f"{intro.mentor.name} has been asked to mentor {intro.student.name}.", "success")
+    else:
+        flash(
+            f"No mentor with a free place can fill this seat for {source.student.name} now.", "info"
+        )
+    return _to_list(group)
+
+
+@bp.post(f"{WAITING}/dismiss")
+@access.group_coordinator_required
+def dismiss(group: InterestGroup, kind: str, item_id: int):
+    source = _waiting(group, kind, item_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        waiting.dismiss(group, source, current_user)
+    except services.IntroductionError as exc:
+        return _group_refused(exc, group)
+    db.session.commit()
+    flash(f"{source.student.name} is off the list for this seat.", "info")
+    return _to_list(group)
 
 
 @bp.get("/groups/<int:group_id>/introductions/emails")

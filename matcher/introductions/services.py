@@ -31,15 +31,12 @@ from matcher.mail import external_url
 from matcher.models import (
     ACTIVE_STATUSES,
     COMMITTED_STATUSES,
-    HELD_STATUSES,
     NEEDS_STATUSES,
     InterestGroup,
     Introduction,
     IntroductionEvent,
     IntroductionFeedback,
     IntroStatus,
-    Membership,
-    MembershipStatus,
     MentorProfile,
     RematchPolicy,
     Role,
@@ -47,9 +44,7 @@ from matcher.models import (
     User,
 )
 from matcher.signing import serializer
-from matcher.solving import population
 from matcher.solving.assignment import ProposedPair
-from matcher.solving.rematch import next_mentors
 
 LINK_SALT = "matcher.introduction-answer"
 ANSWERS = ("accept", "decline")
@@ -72,7 +67,7 @@ class LinkError(IntroductionError):
 # --- proposing ----------------------------------------------------------------------------
 
 
-def _create(
+def new_introduction(
     group_id: int, round_id: int | None, pair: ProposedPair, actor: User | None, note: str
 ) -> Introduction:
     intro = Introduction(
@@ -96,16 +91,24 @@ def _create(
 
 
 def ask(intros: list[Introduction], reminder: bool = False) -> None:
-    """Email each mentor the request (or the one reminder) with signed answer links."""
+    """Email each mentor once about all of ``intros`` that are theirs (the request, or the one
+    reminder): every request listed with its own signed answer links and respond-by date."""
     db.session.flush()
+    by_mentor: dict[int, list[Introduction]] = {}
     for intro in intros:
-        emails.send(
-            "reminder" if reminder else "ask",
-            intro,
-            intro.mentor,
-            accept_link=answer_link(intro, "accept"),
-            decline_link=answer_link(intro, "decline"),
-            respond_by=emails.day(respond_by(intro)),
+        by_mentor.setdefault(intro.mentor_id, []).append(intro)
+    for batch in by_mentor.values():
+        emails.send_requests(
+            [
+                emails.Request(
+                    intro,
+                    answer_link(intro, "accept"),
+                    answer_link(intro, "decline"),
+                    respond_by(intro),
+                )
+                for intro in batch
+            ],
+            reminder=reminder,
         )
 
 
@@ -113,7 +116,7 @@ def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> lis
     """One proposed introduction per published pair, each mentor asked by email; the caller
     commits."""
     intros = [
-        _create(round_.group_id, round_.id, pair, actor, f"Proposed by {round_.name}")
+        new_introduction(round_.group_id, round_.id, pair, actor, f"Proposed by {round_.name}")
         for pair in pairs
     ]
     hold_places(intros)
@@ -525,6 +528,34 @@ def for_mentor(mentor: User) -> list[Introduction]:
     return _newest_first(Introduction.mentor_id == mentor.id)
 
 
+@dataclass(frozen=True)
+class PendingRequest:
+    """A request waiting for the mentor's answer: until when, and single-use tokens for the
+    emailed-link pages (which work without logging in, as the email's links do)."""
+
+    intro: Introduction
+    respond_by: datetime
+    accept_token: str
+    decline_token: str
+
+
+def pending_requests(mentor_id: int, *, excluding: int | None = None) -> list[PendingRequest]:
+    """The mentor's requests still waiting for an answer, the first to expire first."""
+    query = (
+        select(Introduction)
+        .where(Introduction.mentor_id == mentor_id, Introduction.status == IntroStatus.PROPOSED)
+        .options(selectinload(Introduction.student), selectinload(Introduction.group))
+        .order_by(Introduction.asked_at, Introduction.id)
+    )
+    if excluding is not None:
+        query = query.where(Introduction.id != excluding)
+    intros = sorted(db.session.scalars(query), key=lambda i: (respond_by(i), i.id))
+    return [
+        PendingRequest(i, respond_by(i), answer_token(i, "accept"), answer_token(i, "decline"))
+        for i in intros
+    ]
+
+
 # --- coordinators -------------------------------------------------------------------------
 
 
@@ -623,151 +654,6 @@ def free_places(mentor_id: int) -> int:
         )
     )
     return (capacity or 0) - (held or 0)
-
-
-def offerable_mentors(group: InterestGroup, need: Introduction) -> list[User]:
-    """The group's accepting mentors with a free place not yet paired with this student."""
-    paired = select(Introduction.mentor_id).where(
-        Introduction.group_id == group.id, Introduction.student_id == need.student_id
-    )
-    held = (
-        select(func.count(Introduction.id))
-        .where(Introduction.mentor_id == User.id, Introduction.status.in_(ACTIVE_STATUSES))
-        .scalar_subquery()
-    )
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .join(MentorProfile, MentorProfile.user_id == User.id)
-            .where(
-                Membership.group_id == group.id,
-                Membership.status == MembershipStatus.ACTIVE,
-                User.role == Role.MENTOR,
-                User.active,
-                MentorProfile.accepting,
-                MentorProfile.capacity > held,
-                User.id.not_in(paired),
-            )
-            .order_by(func.lower(User.name))
-        )
-    )
-
-
-def _settle(need: Introduction, note: str, actor: User | None) -> None:
-    need.rematched = True
-    note_event(need, note, actor)
-
-
-def offer(group: InterestGroup, need: Introduction, mentor_id: int, actor: User) -> Introduction:
-    """A coordinator hand-picks the next mentor for a student on the list."""
-    if need.rematched or need.status not in NEEDS_STATUSES or not _still_needed(group, need):
-        raise IntroductionError("That student is no longer waiting for a mentor.")
-    if mentor_id not in {m.id for m in offerable_mentors(group, need)}:
-        raise IntroductionError(
-            "That mentor cannot take this student: not in the group, no free place, not "
-            "accepting, or already introduced to the student."
-        )
-    intro = _create(
-        group.id,
-        need.round_id,
-        ProposedPair(need.student_id, mentor_id, need.slot),
-        actor,
-        "Offered by a coordinator",
-    )
-    hold_places([intro])
-    _settle(need, f"Offered to another mentor by {actor.name}", actor)
-    ask([intro])
-    audit.record(
-        "introduction.offer", actor=actor, group_id=group.id, target=intro, replaces=need.id
-    )
-    return intro
-
-
-def dismiss(group: InterestGroup, need: Introduction, actor: User) -> None:
-    """Take a student off the list without another introduction."""
-    if need.rematched:
-        raise IntroductionError("That student is no longer on the list.")
-    _settle(need, f"Taken off the re-match list by {actor.name}", actor)
-    audit.record("introduction.dismiss", actor=actor, group_id=group.id, target=need)
-
-
-@dataclass(frozen=True)
-class RematchResult:
-    proposed: list[Introduction]
-    waiting: int
-
-
-def rematch(
-    group: InterestGroup, actor: User | None, only: set[int] | None = None
-) -> RematchResult:
-    """Offer the students on the group's list the next best mentors with free places, in one
-    joint re-solve with the waiting bonus; ``only`` narrows it to some listed introductions.
-
-    The group's row is locked first, so two re-matches of a group (two ticks, or a tick and a
-    coordinator) never offer the same need twice.
-    """
-    db.session.execute(
-        select(InterestGroup.id).where(InterestGroup.id == group.id).with_for_update()
-    )
-    needs = [n for n in open_needs(group) if only is None or n.id in only]
-    by_want: dict[tuple[int, str], list[Introduction]] = {}
-    for need in needs:
-        if _still_needed(group, need):
-            by_want.setdefault((need.student_id, need.slot), []).append(need)
-        else:
-            _settle(need, "No longer needed", actor)
-    if not by_want:
-        return RematchResult([], 0)
-    exclude = {
-        (s, m)
-        for s, m in db.session.execute(
-            select(Introduction.student_id, Introduction.mentor_id).where(
-                Introduction.group_id == group.id
-            )
-        )
-    }
-    lock_mentors(db.session.scalars(population.round_mentors(group.id)))
-    pairs = next_mentors(group, list(by_want), exclude)
-    proposed = []
-    for pair in pairs:
-        sources = by_want.pop((pair.student_id, pair.slot), None)
-        if not sources or (pair.student_id, pair.mentor_id) in exclude:
-            continue
-        intro = _create(group.id, sources[0].round_id, pair, actor, "Re-matched")
-        proposed.append(intro)
-        db.session.flush()
-        for source in sources:
-            _settle(source, f"Re-matched: offered to {intro.mentor.name}", actor)
-        audit.record(
-            "introduction.rematch",
-            actor=actor,
-            group_id=group.id,
-            target=intro,
-            replaces=[s.id for s in sources],
-        )
-    hold_places(proposed)
-    ask(proposed)
-    return RematchResult(proposed, len(by_want))
-
-
-def _still_needed(group: InterestGroup, need: Introduction) -> bool:
-    """The student is still an active member and has no active introduction for the slot."""
-    member = db.session.scalar(
-        select(Membership.status).where(
-            Membership.group_id == group.id, Membership.user_id == need.student_id
-        )
-    )
-    if member is not MembershipStatus.ACTIVE or not need.student.active:
-        return False
-    return not db.session.scalar(
-        select(func.count(Introduction.id)).where(
-            Introduction.group_id == group.id,
-            Introduction.student_id == need.student_id,
-            Introduction.slot == need.slot,
-            Introduction.status.in_(HELD_STATUSES),
-        )
-    )
 
 
 def update_settings(

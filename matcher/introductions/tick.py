@@ -3,8 +3,10 @@
 ``tick`` is run by ``flask --app wsgi introductions tick`` from cron or a systemd timer. Each
 step claims one introduction with a compare-and-set ``UPDATE`` (the column that records the
 step goes from empty to now, or the status moves) and queues its mail in the same transaction,
-committed per introduction. Running it again sends nothing twice, and two ticks running at once
-each claim different introductions (the loser's ``UPDATE`` matches no row).
+committed per introduction; reminders are committed per mentor, so each mentor gets one
+email listing every request the tick reminds them of. Running it again sends nothing twice,
+and two ticks running at once each claim different introductions (the loser's ``UPDATE``
+matches no row).
 """
 
 from collections.abc import Callable, Iterable
@@ -15,14 +17,12 @@ from sqlalchemy import select, update
 
 from matcher import clock
 from matcher.extensions import db
-from matcher.introductions import emails, services
+from matcher.introductions import emails, services, waiting
 from matcher.models import (
     COMMITTED_STATUSES,
-    NEEDS_STATUSES,
     InterestGroup,
     Introduction,
     IntroStatus,
-    RematchPolicy,
 )
 
 
@@ -97,15 +97,39 @@ def _nudge(
     return True
 
 
-def _remind(intro_id: int) -> bool:
-    return _nudge(
-        intro_id,
-        lambda intro: clock.now() >= intro.asked_at + _days(intro.group.response_days),
-        "reminded_at",
-        IntroStatus.PROPOSED,
-        "Reminder sent to the mentor",
-        lambda intro: services.ask([intro], reminder=True),
-    )
+def _remind(intro_ids: list[int]) -> int:
+    """Claim every due reminder of one mentor, then send them one email listing them all;
+    how many were claimed."""
+    reminded = []
+    for intro_id in intro_ids:
+        intro = db.session.get(Introduction, intro_id)
+        if intro is None or clock.now() < intro.asked_at + _days(intro.group.response_days):
+            continue
+        intro = _claim(intro_id, "reminded_at", Introduction.status == IntroStatus.PROPOSED)
+        if intro is not None:
+            services.note_event(intro, "Reminder sent to the mentor")
+            reminded.append(intro)
+    if reminded:
+        services.ask(reminded, reminder=True)
+    return len(reminded)
+
+
+def _remind_each_mentor(*conditions) -> int:
+    """Due reminders, one email per mentor, each mentor's claims and mail committed together."""
+    by_mentor: dict[int, list[int]] = {}
+    for intro_id, mentor_id in db.session.execute(
+        select(Introduction.id, Introduction.mentor_id).where(*conditions).order_by(Introduction.id)
+    ):
+        by_mentor.setdefault(mentor_id, []).append(intro_id)
+    done = 0
+    for intro_ids in by_mentor.values():
+        try:
+            done += _remind(intro_ids)
+            db.session.commit()
+        except services.IntroductionError:
+            db.session.rollback()
+        db.session.expire_all()
+    return done
 
 
 def _expire(intro_id: int) -> bool:
@@ -150,7 +174,7 @@ def _rematch(group_id: int, report: TickReport) -> None:
     """One group's re-match; a failure is reported and leaves the other groups' work alone."""
     group = db.session.get(InterestGroup, group_id)
     try:
-        result = services.rematch(group, None)
+        result = waiting.rematch(group, None)
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
@@ -163,22 +187,9 @@ def tick() -> TickReport:
     """Do every piece of time-driven work that is due, once."""
     report = TickReport()
     proposed = Introduction.status == IntroStatus.PROPOSED
-    report.reminded = _each(_candidates(proposed, Introduction.reminded_at.is_(None)), _remind)
+    report.reminded = _remind_each_mentor(proposed, Introduction.reminded_at.is_(None))
     report.expired = _each(_candidates(proposed, Introduction.reminded_at.is_not(None)), _expire)
-    auto_groups = db.session.scalars(
-        select(InterestGroup.id)
-        .where(InterestGroup.rematch_policy == RematchPolicy.AUTO)
-        .where(
-            select(Introduction.id)
-            .where(
-                Introduction.group_id == InterestGroup.id,
-                Introduction.status.in_(NEEDS_STATUSES),
-                Introduction.rematched.is_(False),
-            )
-            .exists()
-        )
-        .order_by(InterestGroup.id)
-    ).all()
+    auto_groups = waiting.auto_groups()
     db.session.commit()
     for group_id in auto_groups:
         _rematch(group_id, report)

@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from matcher import access
+from matcher.board import services as board
 from matcher.extensions import db
 from matcher.groups import services as groups
 from matcher.introductions import services as introductions
@@ -25,6 +26,8 @@ def index():
         context["invitations"] = groups.invitations(current_user)
         context["summary"] = introductions.home_summary(current_user)
         context["open_rounds"] = opening.open_rounds_overview(current_user)
+        if current_user.role is Role.STUDENT:
+            context["boards"] = board.boards(current_user)
     else:
         run = list(db.session.scalars(access.coordinated_groups(current_user)))
         context["groups"] = [(group, groups.counts(group)) for group in run]

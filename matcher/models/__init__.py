@@ -9,6 +9,7 @@ from matcher.models.group import (
     MembershipStatus,
     RematchPolicy,
 )
+from matcher.models.institution import Institution, InstitutionKind, institution_departments
 from matcher.models.introduction import (
     ACTIVE_STATUSES,
     COMMITTED_STATUSES,
@@ -71,6 +72,8 @@ __all__ = [
     "Goal",
     "GroupEmailTemplate",
     "GroupKind",
+    "Institution",
+    "InstitutionKind",
     "InterestGroup",
     "IntroStatus",
     "Introduction",
@@ -103,4 +106,5 @@ __all__ = [
     "User",
     "WaitingSeat",
     "WantedMentor",
+    "institution_departments",
 ]

@@ -15,13 +15,15 @@ from sqlalchemy import (
     and_,
     cast,
     exists,
+    func,
     or_,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from matcher import clock
 from matcher.database import str_enum
 from matcher.extensions import db
+from matcher.models.institution import Institution, institution_departments
 from matcher.models.user import User
 from matcher.models.vocab import (
     ContactPreference,
@@ -76,6 +78,9 @@ class StudentProfile(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     school: Mapped[str] = mapped_column(String(160), default="")
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"), index=True
+    )
     stage: Mapped[Stage | None] = mapped_column(str_enum(Stage, "stage"))
     graduation_year: Mapped[int | None]
     home_has_department: Mapped[bool | None]
@@ -92,10 +97,22 @@ class StudentProfile(db.Model):
         order_by=StudentInterest.rank, cascade="all, delete-orphan"
     )
     focus_areas: Mapped[list[FocusArea]] = relationship(secondary=student_focus)
+    institution_record: Mapped[Institution | None] = relationship()
 
     @property
     def specialties(self) -> list[Specialty]:
         return [interest.specialty for interest in self.interests]
+
+    def home_department_on_record(self) -> bool | None:
+        """Whether the school's home has a department in the first-choice specialty, by the
+        institutions' records; ``None`` when the school is not linked, there is no first choice
+        or no institution of the home has its departments recorded."""
+        school = self.institution_record
+        if school is None or not self.interests:
+            return None
+        head = school.home or school
+        recorded = [s.id for i in (head, *head.members) for s in i.departments]
+        return self.interests[0].specialty_id in recorded if recorded else None
 
     def missing(self) -> list[str]:
         """What the profile still lacks before it can be matched well."""
@@ -110,7 +127,7 @@ class StudentProfile(db.Model):
             gaps.append("what you want from a mentor (goals)")
         if not self.wanted_types:
             gaps.append("the kinds of mentor you want")
-        if self.home_has_department is None:
+        if self.home_has_department is None and self.home_department_on_record() is None:
             gaps.append("whether your school has a department in your first-choice specialty")
         return gaps
 
@@ -129,6 +146,9 @@ class MentorProfile(db.Model):
         ForeignKey("specialties.id", ondelete="SET NULL")
     )
     institution: Mapped[str] = mapped_column(String(160), default="")
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"), index=True
+    )
     region: Mapped[str] = mapped_column(String(80), default="")
     offers: Mapped[list[str]] = mapped_column(JSON, default=list)
     preferred_stages: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -140,6 +160,7 @@ class MentorProfile(db.Model):
     user: Mapped["User"] = relationship(back_populates="mentor_profile")
     specialty: Mapped[Specialty | None] = relationship()
     focus_areas: Mapped[list[FocusArea]] = relationship(secondary=mentor_focus)
+    institution_record: Mapped[Institution | None] = relationship()
 
     @property
     def title(self) -> str:
@@ -181,6 +202,20 @@ def _json_list_nonempty(column) -> ColumnElement[bool]:
     return and_(text.is_not(None), text.not_in(["[]", "null"]))
 
 
+def _home_department_on_record() -> ColumnElement[bool]:
+    """SQL: ``StudentProfile.home_department_on_record()`` is not ``None``."""
+    school, recorded = aliased(Institution), aliased(Institution)
+    return and_(
+        exists().where(StudentInterest.student_id == StudentProfile.user_id),
+        exists().where(
+            school.id == StudentProfile.institution_id,
+            func.coalesce(recorded.home_id, recorded.id)
+            == func.coalesce(school.home_id, school.id),
+            institution_departments.c.institution_id == recorded.id,
+        ),
+    )
+
+
 def student_complete() -> ColumnElement[bool]:
     """SQL for ``user.student_profile is not None and user.student_profile.missing() == []``."""
     return exists().where(
@@ -190,7 +225,7 @@ def student_complete() -> ColumnElement[bool]:
         exists().where(StudentInterest.student_id == StudentProfile.user_id),
         _json_list_nonempty(StudentProfile.goals),
         _json_list_nonempty(StudentProfile.wanted_types),
-        StudentProfile.home_has_department.is_not(None),
+        or_(StudentProfile.home_has_department.is_not(None), _home_department_on_record()),
     )
 
 

@@ -1,7 +1,9 @@
 """Profile forms. Every field may be left for later; the profile page lists what is missing."""
 
+from collections.abc import Sequence
 from datetime import date
 
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     PasswordField,
@@ -10,17 +12,20 @@ from wtforms import (
     SelectField,
     SubmitField,
 )
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from matcher.forms import (
     MultiCheckboxField,
     QueryForm,
     SiteForm,
     WholeNumberField,
+    column_length,
     line_field,
     optional_int,
     pick_many,
     search_box,
+    single_line,
     strip,
     text_area,
 )
@@ -52,8 +57,48 @@ def focus_choices(specialties: list[Specialty]) -> list[SelectChoice]:
     ]
 
 
+class PickerInput(TextInput):
+    """A text input that suggests the field's ``names`` as one types, from a native
+    ``<datalist>``: no script, and any other name can still be typed."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        list_id = f"{field.id}-names"
+        kwargs.setdefault("list", list_id)
+        kwargs.setdefault("autocomplete", "off")
+        options = Markup("").join(
+            Markup('<option value="{}">').format(name) for name in getattr(field, "names", ())
+        )
+        datalist = Markup('<datalist id="{}">{}</datalist>').format(list_id, options)
+        return super().__call__(field, **kwargs) + datalist
+
+
+def picker_field(label: str, column, **kwargs):
+    """A school or institution, picked from the known names as one types (a ``line_field``)."""
+    return line_field(label, column, widget=PickerInput(), **kwargs)
+
+
+def suggestion_field(column) -> RadioField:
+    """The known names offered for a name the site does not know; one picked replaces it."""
+    return RadioField(
+        "Or pick a name from the list",
+        description="Pick one and save again: it takes the place of the name you typed.",
+        choices=[],
+        validate_choice=False,
+        validators=[Optional(), Length(max=column_length(column)), single_line],
+    )
+
+
 class ProfileForm(SiteForm):
-    """Shared set-up: the specialty vocabulary fills the choices."""
+    """Shared set-up: the specialty vocabulary fills the choices; the known institutions fill
+    the place field's suggestions.
+
+    The place field (``place_field``: the student's school, the mentor's institution) has two
+    companions shown only when the name typed is unknown: ``<place>_suggestion``, the closest
+    known names, and ``add_<place>``, a box to add the name for an admin to review.
+    """
+
+    place_field: str = ""
+    specialty_fields: tuple[str, ...] = ()
 
     def __init__(self, specialties: list[Specialty], *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -61,8 +106,53 @@ class ProfileForm(SiteForm):
         for name in self.specialty_fields:
             getattr(self, name).choices = specialty_choices(specialties)
         self.focus_areas.choices = focus_choices(specialties)
+        self._asked = False
 
-    specialty_fields: tuple[str, ...] = ()
+    @property
+    def place(self):
+        return self[self.place_field]
+
+    @property
+    def place_suggestion(self):
+        return self[f"{self.place_field}_suggestion"]
+
+    @property
+    def add_place(self):
+        return self[f"add_{self.place_field}"]
+
+    def validate(self, extra_validators=None) -> bool:
+        """Field checks; a suggestion picked in place of an unknown name becomes the name."""
+        ok = super().validate(extra_validators)
+        if self.place_suggestion.errors:
+            self.place.errors = [*self.place.errors, *self.place_suggestion.errors]
+        elif self.place_suggestion.data:
+            self.place.data = self.place_suggestion.data
+            self.place_suggestion.data = None
+            self.add_place.data = False
+        return ok
+
+    def typed_place(self) -> str:
+        """The name in the place field when it is fit to look up ("" otherwise)."""
+        return "" if self.place.errors else (self.place.data or "")
+
+    def ask_about(self, name: str, suggestions: Sequence[str]) -> None:
+        """Show the question for ``name``, which matches no institution: the closest known
+        names to pick from and the box to add it as new."""
+        closest = f" Did you mean: {', '.join(suggestions)}?" if suggestions else ""
+        self.place.errors = [*self.place.errors, f"We don’t know “{name}” yet.{closest}"]
+        self.place_suggestion.choices = [SelectChoice(s, s) for s in suggestions]
+        self.add_place.label.text = f"Add “{name}” as a new institution (an admin will review it)"
+        self._asked = True
+
+    def settle(self, places: Sequence[str]) -> None:
+        """Ready the form to show: the place field suggests ``places`` as one types; the
+        question's fields are dropped unless ``ask_about`` asked it, and the suggestions when
+        there are none."""
+        self.place.names = list(places)
+        if not self._asked:
+            del self[f"add_{self.place_field}"]
+        if not self._asked or not self.place_suggestion.choices:
+            del self[f"{self.place_field}_suggestion"]
 
     def chosen_specialties(self) -> list[int]:
         return [
@@ -77,9 +167,16 @@ class ProfileForm(SiteForm):
 
 
 class StudentProfileForm(ProfileForm):
+    place_field = "school"
     specialty_fields = ("interest_1", "interest_2", "interest_3")
 
-    school = line_field("Medical school", StudentProfile.school)
+    school = picker_field(
+        "Medical school",
+        StudentProfile.school,
+        description="Start typing to pick your school from the list.",
+    )
+    school_suggestion = suggestion_field(StudentProfile.school)
+    add_school = BooleanField("Add it as a new institution (an admin will review it)")
     stage = SelectField("Stage", choices=[NONE_CHOSEN, *Stage.choices()], validators=[Optional()])
     graduation_year = WholeNumberField(
         "Expected graduation year",
@@ -112,6 +209,17 @@ class StudentProfileForm(ProfileForm):
     )
     submit = SubmitField("Save profile")
 
+    def explain_home_department(self, on_record: str) -> None:
+        """With the school's departments on record (``on_record`` says what they show), the
+        question about a home department is only a fallback."""
+        if on_record:
+            field = self.home_has_department
+            field.label.text = f"{field.label.text} (optional)"
+            field.description = (
+                f"{on_record} Your answer is used only where a school’s departments are "
+                "not on record."
+            )
+
     def validate_interest_2(self, field) -> None:
         if field.data and field.data == self.interest_1.data:
             raise ValidationError("Choose a different specialty for each rank.")
@@ -126,6 +234,7 @@ class StudentProfileForm(ProfileForm):
 
 
 class MentorProfileForm(ProfileForm):
+    place_field = "institution"
     specialty_fields = ("specialty",)
 
     mentor_type = SelectField(
@@ -144,7 +253,13 @@ class MentorProfileForm(ProfileForm):
     )
     specialty = SelectField("Specialty", coerce=optional_int)
     focus_areas = pick_many("Focus areas")
-    institution = line_field("Institution", MentorProfile.institution)
+    institution = picker_field(
+        "Institution",
+        MentorProfile.institution,
+        description="Start typing to pick your hospital, school or health system from the list.",
+    )
+    institution_suggestion = suggestion_field(MentorProfile.institution)
+    add_institution = BooleanField("Add it as a new institution (an admin will review it)")
     region = line_field("Region", MentorProfile.region, description="e.g. Northeast, Midwest")
     offers = MultiCheckboxField("What I can offer", choices=Goal.choices())
     capacity = WholeNumberField(

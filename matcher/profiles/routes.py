@@ -76,6 +76,7 @@ def _save(form, user: User) -> None:
         services.save_student_profile(
             user,
             school=form.school.data or "",
+            add_school=form.add_school.data,
             stage=form.stage.data or None,
             graduation_year=form.graduation_year.data,
             interests=form.chosen_specialties(),
@@ -96,6 +97,7 @@ def _save(form, user: User) -> None:
             specialty_id=form.specialty.data,
             focus_area_ids=form.focus_areas.data or [],
             institution=form.institution.data or "",
+            add_institution=form.add_institution.data,
             region=form.region.data or "",
             offers=form.offers.data or [],
             capacity=form.capacity.data,
@@ -119,6 +121,8 @@ def _offered_specialties(user: User) -> list[Specialty]:
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @role_required(Role.STUDENT, Role.MENTOR)
 def edit():
+    """Edit one's own profile. A school or institution not on the list is a question rather
+    than an error: the form comes back (200) with the closest names and a box to add it."""
     user = current_user._get_current_object()
     specialties = _offered_specialties(user)
     if user.role is Role.STUDENT:
@@ -126,9 +130,14 @@ def edit():
     else:
         form_cls, initial = MentorProfileForm, _mentor_form_data
     form = form_cls(specialties, data=None if request.method == "POST" else initial(user))
+    status = views.form_status()
     if form.validate_on_submit():
         try:
             _save(form, user)
+        except services.UnknownPlaceError as exc:
+            db.session.rollback()
+            form.ask_about(exc.name, exc.suggestions)
+            status = 200
         except services.ProfileError as exc:
             db.session.rollback()
             form.form_errors.append(str(exc))
@@ -141,7 +150,11 @@ def edit():
                 "success" if not gaps else "info",
             )
             return redirect(url_for("profiles.show", user_id=user.id))
-    status = views.form_status()
+    elif form.is_submitted() and (question := services.unknown_place(user, form.typed_place())):
+        form.ask_about(question.name, question.suggestions)
+    form.settle(services.place_names())
+    if user.role is Role.STUDENT:
+        form.explain_home_department(services.home_department(user.student_profile))
     return render_template("profiles/edit.html", form=form), status
 
 
@@ -160,6 +173,7 @@ def show(user_id: int):
         person=person,
         own=person.id == current_user.id,
         gaps=services.missing(person),
+        page=services.profile_page(person, current_user),
     )
 
 
@@ -187,7 +201,13 @@ def directory():
         error_out=False,
     )
     groups = list(db.session.scalars(member_groups(current_user)))
-    return render_template("profiles/directory.html", page=page, filters=filters, groups=groups)
+    return render_template(
+        "profiles/directory.html",
+        page=page,
+        places=services.mentor_places(page.items),
+        filters=filters,
+        groups=groups,
+    )
 
 
 @bp.get("/profile/data.json")

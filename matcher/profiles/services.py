@@ -1,5 +1,7 @@
-"""Profile rules: saving profiles, who may see whom, the mentor directory, own data."""
+"""Profile rules: saving profiles, their schools and institutions, what a profile page shows,
+who may see whom, the mentor directory, own data."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -15,10 +17,13 @@ from sqlalchemy.orm import aliased, selectinload
 from matcher import clock
 from matcher.auth import passwords
 from matcher.extensions import db
+from matcher.institutions import services as institutions
+from matcher.introductions import waiting
 from matcher.models import (
     ContactPreference,
     FacultyRank,
     FocusArea,
+    Institution,
     InterestGroup,
     Introduction,
     Membership,
@@ -52,6 +57,71 @@ def mentor_profile(user: User) -> MentorProfile:
     return user.mentor_profile
 
 
+class UnknownPlaceError(ProfileError):
+    """The school or institution typed matches no institution's name or alias; ``suggestions``
+    are the closest known names, best first."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        super().__init__(f"We don’t know “{name}” yet.")
+        self.name = name
+        self.suggestions = suggestions
+
+
+# --- schools and institutions ------------------------------------------------------------------
+
+
+def place_names() -> list[str]:
+    """The names (and aliases) a school or institution field suggests as one types."""
+    return institutions.picker_names()
+
+
+def _known_place(name: str, current: str, current_id: int | None) -> tuple[str, int | None] | None:
+    """The (canonical name, institution id) ``name`` stands for: the institution whose name or
+    alias it is, or the profile's own saved value sent back unchanged; ``None`` when unknown."""
+    if not name:
+        return "", None
+    found = institutions.resolve(name)
+    if found is not None:
+        return found.name, found.id
+    if institutions.folded(name) == institutions.folded(current):
+        return current, current_id
+    return None
+
+
+def _place(
+    name: str, current: str, current_id: int | None, *, add: bool, actor: User
+) -> tuple[str, int | None]:
+    """What a profile saves for the school or institution typed: a known one, or, when ``add``
+    is ticked, a new one waiting for an admin's review. ``UnknownPlaceError`` otherwise."""
+    known = _known_place(name, current, current_id)
+    if known is not None:
+        return known
+    if not add:
+        raise UnknownPlaceError(name, [i.name for i in institutions.suggest(name)])
+    try:
+        chosen = institutions.choose(name, actor)
+    except institutions.InstitutionError as exc:
+        raise ProfileError(str(exc)) from None
+    return chosen.name, chosen.id
+
+
+def unknown_place(user: User, name: str) -> UnknownPlaceError | None:
+    """The question to ask about ``name``, typed as ``user``'s school or institution, when it
+    is unknown (the form is shown again for another reason); ``None`` when it is known."""
+    current, current_id = _saved_place(user)
+    if _known_place(name, current, current_id) is not None:
+        return None
+    return UnknownPlaceError(name, [i.name for i in institutions.suggest(name)])
+
+
+def _saved_place(user: User) -> tuple[str, int | None]:
+    if user.role is Role.STUDENT:
+        profile = user.student_profile
+        return (profile.school, profile.institution_id) if profile else ("", None)
+    profile = user.mentor_profile
+    return (profile.institution, profile.institution_id) if profile else ("", None)
+
+
 def _focus_areas(ids: list[int]) -> list[FocusArea]:
     if not ids:
         return []
@@ -66,6 +136,7 @@ def save_student_profile(
     user: User,
     *,
     school: str,
+    add_school: bool = False,
     stage: str | None,
     graduation_year: int | None,
     interests: list[int],
@@ -76,11 +147,25 @@ def save_student_profile(
     contact_preference: str,
     statement: str,
 ) -> StudentProfile:
-    """Replace the student's profile with these answers (specialty ids in rank order)."""
+    """Replace the student's profile with these answers (specialty ids in rank order).
+
+    The school is linked to the institution whose name or alias was typed and saved under its
+    name; an unknown one raises ``UnknownPlaceError`` unless ``add_school`` adds it for an
+    admin to review.
+    """
     if len(interests) > 3 or len(set(interests)) != len(interests):
         raise ProfileError("Choose up to three different specialties.")
+    saved = user.student_profile
+    school, institution_id = _place(
+        school,
+        saved.school if saved else "",
+        saved.institution_id if saved else None,
+        add=add_school,
+        actor=user,
+    )
     profile = student_profile(user)
     profile.school = school
+    profile.institution_id = institution_id
     profile.stage = _enum_or_none(Stage, stage)
     profile.graduation_year = graduation_year
     profile.home_has_department = None if not home_has_department else home_has_department == "yes"
@@ -111,6 +196,7 @@ def save_mentor_profile(
     specialty_id: int | None,
     focus_area_ids: list[int],
     institution: str,
+    add_institution: bool = False,
     region: str,
     offers: list[str],
     capacity: int,
@@ -123,6 +209,14 @@ def save_mentor_profile(
     kind = _enum_or_none(MentorType, mentor_type)
     if kind is MentorType.PEER and peer_stage in (None, "", Stage.MS1.value):
         raise ProfileError("A peer mentor is a student at least one year ahead (MS2 or later).")
+    saved = user.mentor_profile
+    institution, institution_id = _place(
+        institution,
+        saved.institution if saved else "",
+        saved.institution_id if saved else None,
+        add=add_institution,
+        actor=user,
+    )
     profile = mentor_profile(user)
     profile.mentor_type = kind
     profile.faculty_rank = (
@@ -133,6 +227,7 @@ def save_mentor_profile(
     profile.specialty_id = specialty_id
     profile.focus_areas = _focus_areas(focus_area_ids)
     profile.institution = institution
+    profile.institution_id = institution_id
     profile.region = region
     profile.offers = sorted(offers)
     profile.capacity = capacity
@@ -141,6 +236,67 @@ def save_mentor_profile(
     profile.bio = bio
     profile.updated_at = clock.now()
     return profile
+
+
+# --- what a profile page shows ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Place:
+    """A school or institution as profiles show it: ``label`` names its home too where that
+    differs, ``note`` says when the name waits for an admin's review."""
+
+    label: str
+    note: str = ""
+
+
+def place(name: str, record: Institution | None) -> Place:
+    """How a profile shows the school or institution saved as ``name`` (linked to ``record``)."""
+    if record is None:
+        return Place(name)
+    home = record.home
+    label = record.name if home is None else f"{record.name} ({home.name})"
+    if record.confirmed:
+        return Place(label)
+    return Place(
+        label,
+        f"“{record.name}” is new to the list of institutions and waits for an admin’s review.",
+    )
+
+
+def home_department(profile: StudentProfile | None, own: bool = True) -> str:
+    """What the school's records say about a department in the first-choice specialty, as a
+    sentence; "" when they say nothing (the student's own answer counts then)."""
+    if profile is None or profile.institution_record is None or not profile.interests:
+        return ""
+    first = profile.interests[0].specialty
+    known = institutions.home_has_department(profile.institution_id, first.id)
+    if known is None:
+        return ""
+    school, specialty = profile.institution_record.name, first.name.lower()
+    if known:
+        return f"{school} has a {specialty} department."
+    who = "you" if own else "this student"
+    return f"{school} has no {specialty} department: an external faculty mentor matters for {who}."
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """What a profile page shows beyond the profile's own fields."""
+
+    place: Place
+    home_department: str = ""
+
+
+def profile_page(person: User, viewer: User) -> ProfilePage:
+    if person.role is Role.STUDENT and person.student_profile is not None:
+        p = person.student_profile
+        own = person.id == viewer.id
+        return ProfilePage(place(p.school, p.institution_record), home_department(p, own))
+    if person.role is Role.MENTOR and person.mentor_profile is not None:
+        p = person.mentor_profile
+        return ProfilePage(place(p.institution, p.institution_record))
+    return ProfilePage(Place(""))
 
 
 def missing(user: User) -> list[str]:
@@ -223,6 +379,9 @@ def directory(
         .options(
             selectinload(User.mentor_profile).selectinload(MentorProfile.specialty),
             selectinload(User.mentor_profile).selectinload(MentorProfile.focus_areas),
+            selectinload(User.mentor_profile)
+            .selectinload(MentorProfile.institution_record)
+            .selectinload(Institution.home),
         )
         .order_by(func.lower(User.name))
     )
@@ -246,6 +405,15 @@ def directory(
     if accepting_only:
         query = query.where(MentorProfile.accepting)
     return query
+
+
+def mentor_places(mentors: list[User]) -> dict[int, Place]:
+    """Each mentor's institution as the directory shows it, by user id."""
+    return {
+        m.id: place(m.mentor_profile.institution, m.mentor_profile.institution_record)
+        for m in mentors
+        if m.mentor_profile is not None
+    }
 
 
 # --- a person's own data ---------------------------------------------------------------------
@@ -340,6 +508,7 @@ def delete_account(user: User, password: str) -> None:
         )
         if admins <= 1:
             raise ProfileError("You are the last admin; make another admin first.")
+    waiting.account_leaving(user)
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == user.email))
     db.session.execute(delete(group_coordinators).where(group_coordinators.c.user_id == user.id))
     db.session.delete(user)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from matcher.models import (
     FocusArea,
     Goal,
+    Institution,
     MentorProfile,
     MentorType,
     Role,
@@ -40,8 +41,20 @@ COLUMNS: tuple[Column, ...] = (
     Column("email", "both", True, "The person's email; rows are matched to accounts by it."),
     Column("name", "both", True, "Full name; replaces the account's name when different."),
     Column("role", "both", True, "student or mentor."),
-    Column("school", "students", False, "Medical school."),
-    Column("institution", "mentors", False, "Hospital, university or program."),
+    Column(
+        "school",
+        "students",
+        False,
+        "Medical school: its name or an alias on the site's list of institutions (exported "
+        "under its name). A name not on the list is refused with the closest names.",
+    ),
+    Column(
+        "institution",
+        "mentors",
+        False,
+        "Hospital, school or health system: its name or an alias on the site's list of "
+        "institutions, as for school.",
+    ),
     Column(
         "stage",
         "students, peer mentors",
@@ -183,7 +196,7 @@ def profile_cells(user: User, role: Role, index: VocabularyIndex) -> dict[str, s
 def _student_cells(profile: StudentProfile, index: VocabularyIndex) -> dict[str, str]:
     specialty_ids = [interest.specialty_id for interest in profile.interests]
     return {
-        "school": profile.school or "",
+        "school": place_cell(profile.school, profile.institution_record),
         "stage": profile.stage.value if profile.stage else "",
         "graduation_year": str(profile.graduation_year) if profile.graduation_year else "",
         "specialties": f"{LIST_SEPARATOR} ".join(index.names[i] for i in specialty_ids),
@@ -192,6 +205,11 @@ def _student_cells(profile: StudentProfile, index: VocabularyIndex) -> dict[str,
         "wanted_mentors": f"{LIST_SEPARATOR} ".join(profile.wanted_types or []),
         "home_department": yes_no(profile.home_has_department),
     }
+
+
+def place_cell(name: str, record: Institution | None) -> str:
+    """A school or institution under its institution's current name."""
+    return record.name if record is not None else name or ""
 
 
 def yes_no(value: bool | None) -> str:
@@ -203,7 +221,7 @@ def _mentor_cells(profile: MentorProfile, index: VocabularyIndex) -> dict[str, s
     peer = profile.mentor_type is MentorType.PEER
     resident = profile.mentor_type is MentorType.RESIDENT
     return {
-        "institution": profile.institution or "",
+        "institution": place_cell(profile.institution, profile.institution_record),
         "stage": profile.peer_stage.value if peer and profile.peer_stage else "",
         "specialties": index.names[specialty_ids[0]] if specialty_ids else "",
         "focus_areas": focus_cell(profile.focus_areas, specialty_ids, index),

@@ -2,8 +2,10 @@
 
 ``validate`` reads the whole file and checks every row against the vocabulary and the existing
 accounts before anything is written; ``apply`` then writes the lot in the caller's transaction.
-Lookups are batched (accounts by email in chunks, the vocabulary in two queries), so a
-10,000-row file costs a handful of reads. Only values that differ are written, which is what
+Lookups are batched (accounts by email in chunks, the vocabulary in two queries, the
+institutions' names and aliases in two), so a 10,000-row file costs a handful of reads. A school
+or institution must be an institution's name or alias and is saved under its name; the closest
+names are suggested for one that is not. Only values that differ are written, which is what
 makes a second import of the same file change nothing.
 
 An import creates accounts, and fills or changes only the accounts it created itself: made by an
@@ -28,9 +30,11 @@ from matcher import clock
 from matcher.auth.limits import mail_allowed
 from matcher.auth.services import AccountError, invite_users
 from matcher.extensions import db
+from matcher.institutions import services as institutions
 from matcher.mail import queue_mail
 from matcher.models import (
     FocusArea,
+    Institution,
     InterestGroup,
     Membership,
     MembershipStatus,
@@ -50,6 +54,7 @@ from matcher.spreadsheet import unescape_formula
 from matcher.text import has_controls
 
 MAX_ROWS = 10_000
+MAX_SUGGESTED = 200
 LOOKUP_CHUNK = 500
 TEXT_COLUMNS = {
     "email": User.email,
@@ -159,6 +164,29 @@ class Vocabulary:
         self.specialties = list(db.session.scalars(query))
         self.by_name = {columns.folded(s.name): s for s in self.specialties}
         self.areas = {area.id: area for s in self.specialties for area in s.focus_areas}
+
+
+class Places:
+    """Every institution by its names and aliases (ignoring case and spacing), for a file's
+    school and institution cells; the closest known names for a cell that names none (looked
+    up once per name, for the first ``MAX_SUGGESTED`` unknown names: a page lists no more)."""
+
+    def __init__(self) -> None:
+        names = dict(db.session.execute(select(Institution.id, Institution.name)).all())
+        self.by_name = {key: (names[i], i) for key, i in institutions.index().items()}
+        self._closest: dict[str, list[str]] = {}
+
+    def find(self, cell: str) -> tuple[str, int] | None:
+        """The (name, id) of the institution ``cell`` names or is an alias of."""
+        return self.by_name.get(institutions.folded(cell))
+
+    def closest(self, cell: str) -> list[str]:
+        key = institutions.folded(cell)
+        if key not in self._closest:
+            if len(self._closest) >= MAX_SUGGESTED:
+                return []
+            self._closest[key] = [found.name for found in institutions.suggest(cell)]
+        return self._closest[key]
 
 
 OnProgress = Callable[[int, int, str], None]
@@ -286,6 +314,7 @@ def check_rows(
     report = on_progress or _no_progress
     report(0, len(rows), CHECKING)
     vocabulary = Vocabulary()
+    places = Places()
     users = _users_by_email({normalize_email(cells["email"]) for _, cells in rows})
     elsewhere = _in_other_groups(group, [user.id for user in users.values()])
     changeable = {email for email, user in users.items() if editable(user, group, elsewhere)}
@@ -294,7 +323,7 @@ def check_rows(
     seen: dict[str, int] = {}
     for k, (number, cells) in enumerate(rows, 1):
         problems: list[str] = []
-        entry = _check_row(number, cells, users, changeable, vocabulary, seen, problems)
+        entry = _check_row(number, cells, users, changeable, vocabulary, places, seen, problems)
         label = cells["email"][:80]
         prefix = f"Row {number} ({label})" if label else f"Row {number}"
         errors.extend(f"{prefix}: {problem}" for problem in problems)
@@ -353,6 +382,7 @@ def _check_row(
     users: dict[str, User],
     changeable: set[str],
     vocabulary: Vocabulary,
+    places: Places,
     seen: dict[str, int],
     problems: list[str],
 ) -> Entry | None:
@@ -380,7 +410,7 @@ def _check_row(
     wrong = columns.MENTOR_ONLY if role is Role.STUDENT else columns.STUDENT_ONLY
     for column in sorted(wrong & {name for name, value in cells.items() if value}):
         problems.append(f"{column} is for {'mentors' if role is Role.STUDENT else 'students'} only")
-    values = _check_values(cells, role, user, problems)
+    values = _check_values(cells, role, user, places, problems)
     specialty_ids = _check_specialties(cells, role, user, vocabulary, problems)
     focus_ids = _check_focus_areas(cells, specialty_ids, vocabulary, problems)
     entry = Entry(number, email, name, role, values, specialty_ids, focus_ids, user)
@@ -427,8 +457,34 @@ def _number(cells, column, low, high, problems) -> int | None:
     return None
 
 
+def _check_place(
+    cells: dict[str, str],
+    column: str,
+    saved: str,
+    places: Places,
+    values: dict[str, Any],
+    problems: list[str],
+) -> None:
+    """The school or institution cell: an institution's name or alias, saved under its name
+    and linked to it. The person's own saved value, written unchanged, is kept as it is."""
+    cell = cells.get(column, "")
+    if not cell or len(cell) > MAX_LENGTHS[column] or has_controls(cell):
+        return
+    found = places.find(cell)
+    if found is not None:
+        values[column], values["institution_id"] = found
+    elif institutions.folded(cell) != institutions.folded(saved):
+        closest = places.closest(cell)
+        advice = (
+            f" Closest: {', '.join(closest)}. Use one of these names, or ask an admin to add it."
+            if closest
+            else " Use an institution's name from the site's list, or ask an admin to add it."
+        )
+        problems.append(f"unknown institution “{cell}”.{advice}")
+
+
 def _check_values(
-    cells: dict[str, str], role: Role, user: User | None, problems: list[str]
+    cells: dict[str, str], role: Role, user: User | None, places: Places, problems: list[str]
 ) -> dict[str, Any]:
     """The profile attributes the row sets, by attribute name."""
     values: dict[str, Any] = {}
@@ -436,8 +492,8 @@ def _check_values(
         cells, "stage", columns.STAGES, "ms1, ms2, ms3, ms4, research or graduated", problems
     )
     if role is Role.STUDENT:
-        if cells.get("school"):
-            values["school"] = cells["school"]
+        saved = user.student_profile if user is not None else None
+        _check_place(cells, "school", saved.school if saved else "", places, values, problems)
         if stage is not None:
             values["stage"] = stage
         year = _number(cells, "graduation_year", *columns.YEAR_RANGE, problems)
@@ -449,15 +505,16 @@ def _check_values(
         if home is not None:
             values["home_has_department"] = home
         return values
-    for column in ("institution", "region"):
-        if cells.get(column):
-            values[column] = cells[column]
+    profile = user.mentor_profile if user is not None else None
+    saved = profile.institution if profile is not None else ""
+    _check_place(cells, "institution", saved, places, values, problems)
+    if cells.get("region"):
+        values["region"] = cells["region"]
     mentor_type = _one_of(
         cells, "mentor_type", columns.MENTOR_TYPES, "faculty, resident, fellow or peer", problems
     )
     if mentor_type is not None:
         values["mentor_type"] = mentor_type
-    profile = user.mentor_profile if user is not None else None
     kind = mentor_type or (profile.mentor_type if profile is not None else None)
     if stage is not None:
         if kind is not None and kind is not MentorType.PEER:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from matcher.extensions import db
 from matcher.models import (
+    Institution,
     InterestGroup,
     Membership,
     MembershipStatus,
@@ -85,11 +86,27 @@ def roster_query(group: InterestGroup, role: Role, filters: RosterFilters) -> Se
             .selectinload(StudentProfile.interests)
             .selectinload(StudentInterest.specialty),
             selectinload(User.student_profile).selectinload(StudentProfile.focus_areas),
+            *_school_departments(),
         )
     return _mentor_filters(query, filters).options(
         selectinload(User.mentor_profile).selectinload(MentorProfile.specialty),
         selectinload(User.mentor_profile).selectinload(MentorProfile.focus_areas),
+        selectinload(User.mentor_profile).selectinload(MentorProfile.institution_record),
     )
+
+
+def _school_departments() -> list:
+    """Loader options for each student's school, its home and the departments of every
+    institution of that home (what ``StudentProfile.missing`` reads), in a fixed few queries."""
+    school = selectinload(User.student_profile).selectinload(StudentProfile.institution_record)
+    return [
+        school.selectinload(Institution.departments),
+        school.selectinload(Institution.members).selectinload(Institution.departments),
+        school.selectinload(Institution.home).selectinload(Institution.departments),
+        school.selectinload(Institution.home)
+        .selectinload(Institution.members)
+        .selectinload(Institution.departments),
+    ]
 
 
 def _student_filters(query: Select, filters: RosterFilters) -> Select:

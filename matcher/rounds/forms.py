@@ -1,10 +1,11 @@
-"""A round's forms: its name, seats, deadline and settings; students' rankings; mentors'
-marks; pins and bars; publishing a draft."""
+"""A round's forms: its name, seats, deadline, results date and settings; students' rankings;
+mentors' marks; pins and bars; publishing a draft."""
 
 from datetime import UTC
 
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     HiddenField,
     RadioField,
@@ -49,6 +50,12 @@ class RoundForm(OnceForm):
         validators=[Optional()],
         description="Students rank mentors and mentors mark students until then. Leave empty "
         "to keep preferences open until you publish.",
+    )
+    results_expected_on = DateField(
+        "Results expected on",
+        validators=[Optional()],
+        description="The day you expect to publish the results; students see it on the round's "
+        "page and their board. On or after the preference deadline.",
     )
     shared_specialty = BooleanField(
         "Require a shared specialty",
@@ -99,6 +106,7 @@ class RoundForm(OnceForm):
             "name": self.name.data,
             "slots": self.slots.data,
             "preference_deadline": deadline,
+            "results_expected_on": self.results_expected_on.data,
             "settings": self.settings(),
         }
 

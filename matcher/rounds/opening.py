@@ -1,7 +1,7 @@
 """Opening and changing rounds, and the rounds a group or a member sees."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
@@ -38,6 +38,22 @@ def _checked(
     return name, in_order, round_settings.parse(settings)
 
 
+def _check_results_date(
+    results_expected_on: date | None, preference_deadline: datetime | None, *, changed: bool
+) -> None:
+    """The day results are expected is never before the preference deadline, and a new one
+    is not in the past."""
+    if results_expected_on is None:
+        return
+    if changed and results_expected_on < clock.now().date():
+        raise RoundError("The date results are expected cannot be in the past.")
+    if preference_deadline is not None and results_expected_on < preference_deadline.date():
+        raise RoundError(
+            "The date results are expected cannot be before the preference deadline "
+            f"({preference_deadline:%d %b %Y})."
+        )
+
+
 def create_round(
     group: InterestGroup,
     actor: User,
@@ -45,17 +61,20 @@ def create_round(
     name: str,
     slots: list[str],
     preference_deadline: datetime | None = None,
+    results_expected_on: date | None = None,
     follow_up_of: Round | None = None,
     settings: dict | None = None,
 ) -> Round:
     if preference_deadline is not None and preference_deadline <= clock.now():
         raise RoundError("The preference deadline must be in the future.")
+    _check_results_date(results_expected_on, preference_deadline, changed=True)
     name, slots, parsed = _checked(name, slots, settings)
     round_ = Round(
         group_id=group.id,
         name=name,
         slots=slots,
         preference_deadline=preference_deadline,
+        results_expected_on=results_expected_on,
         settings=parsed.to_json(),
         follow_up_of=follow_up_of,
         created_by_id=actor.id,
@@ -74,13 +93,25 @@ def update_round(
     slots: list[str],
     preference_deadline: datetime | None,
     settings: dict,
+    results_expected_on: date | None = None,
 ) -> None:
     require_open(round_)
+    _check_results_date(
+        results_expected_on,
+        preference_deadline,
+        changed=results_expected_on != round_.results_expected_on,
+    )
     round_.name, round_.slots, parsed = _checked(name, slots, settings)
     round_.preference_deadline = preference_deadline
+    round_.results_expected_on = results_expected_on
     round_.settings = parsed.to_json()
     audit.record(
-        "round.settings", actor=actor, group_id=round_.group_id, target=round_, **parsed.to_json()
+        "round.settings",
+        actor=actor,
+        group_id=round_.group_id,
+        target=round_,
+        results_expected_on=results_expected_on.isoformat() if results_expected_on else None,
+        **parsed.to_json(),
     )
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import insert, select, update
 
 from matcher import audit, clock
+from matcher.board import notices
 from matcher.extensions import db
+from matcher.introductions import waiting
 from matcher.introductions.services import (
     OverCapacity,
     over_capacity,
@@ -104,6 +106,10 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
         raise StaleDraftError(number, mentors, seats)
     drafted.published = True
     intros = propose(round_, pairs, actor)
+    left_empty = waiting.open_for_round(
+        round_, drafted.id, ((p.student_id, p.slot) for p in pairs)
+    )
+    notices.round_published(round_, drafted, intros)
     audit.record(
         "round.publish",
         actor=actor,
@@ -111,6 +117,7 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
         target=round_,
         draft=number,
         introductions=len(intros),
+        waiting=left_empty,
     )
     return intros
 

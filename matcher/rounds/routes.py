@@ -19,6 +19,7 @@ from wtforms import SelectChoice
 
 from matcher import access, audit, spreadsheet, views
 from matcher.access import group_coordinator_required, round_view
+from matcher.board import services as board
 from matcher.extensions import db
 from matcher.jobs import services as jobs
 from matcher.matching import CRITERIA
@@ -127,6 +128,7 @@ def settings(round_: Round):
         form.name.data = round_.name
         form.slots.data = list(round_.slots)
         form.preference_deadline.data = round_.preference_deadline
+        form.results_expected_on.data = round_.results_expected_on
         form.load(round_settings.parse(round_.settings))
     elif saved := _save(
         form,
@@ -220,10 +222,12 @@ def people(round_: Round):
 def _member_page(round_: Round, status: int = 200):
     ranked = []
     liked = 0
+    outlook = None
     if current_user.role is Role.STUDENT:
         ranked_ids = taking_part.preferences(round_.id, current_user.id)
         names = _names(ranked_ids)
         ranked = [names[m] for m in ranked_ids]
+        outlook = board.round_outlook(round_, current_user)
     elif current_user.role is Role.MENTOR:
         liked = len(taking_part.likes(round_.id, current_user.id))
     return render_template(
@@ -233,6 +237,7 @@ def _member_page(round_: Round, status: int = 200):
         taking_part=taking_part.is_participant(round_, current_user),
         ranked=ranked,
         liked=liked,
+        outlook=outlook,
         slot_labels=SLOT_LABELS,
     ), status
 
@@ -369,8 +374,8 @@ def _draft_or_404(round_: Round, number: int) -> RoundDraft:
 PIN_STATUS_LABELS = {
     "placed": "placed",
     "not_allowed": "not placed: the rules do not allow this pair",
-    "no_place": "not placed: the mentor had no free place",
-    "no_slot": "not placed: the student does not need that kind of mentor in this round",
+    "no_place": "not placed: the mentor had no free place, or another pin fills that seat",
+    "no_slot": "not placed: this mentor fills no seat the student needs in this round",
 }
 
 

@@ -26,6 +26,7 @@ from matcher.models import (
     MAX_PREFERENCES,
     SLOT_MENTOR_TYPES,
     Goal,
+    Institution,
     Introduction,
     Membership,
     MembershipStatus,
@@ -42,6 +43,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
+from matcher.models.institution import folded, home_key_of, known_home_departments
 from matcher.models.profile import mentor_complete, mentor_focus, student_focus
 
 _KIND = {
@@ -152,13 +154,45 @@ def waited_rounds(group_id: int, before_round_id: int | None) -> Select[tuple[in
     return query
 
 
-def _institution_ids(names: list[str]) -> np.ndarray:
+def _institution_ids(people: list[tuple[int | None, str]]) -> np.ndarray:
+    """Each person's institution code: the id of their institution's home, so everyone of one
+    school and its teaching hospitals shares a code. Someone not linked to an institution yet
+    gets the home of the institution their typed name names, or else a code of its own per
+    folded name, above every institution id; -1 when they gave no name. One query."""
+    homes: dict[int, int] = {}
+    by_name: dict[str, int] = {}
+    for inst_id, home, name, aliases in db.session.execute(
+        select(Institution.id, home_key_of(), Institution.name, Institution.aliases)
+    ):
+        homes[inst_id] = home
+        for text in [name, *(aliases or [])]:
+            by_name.setdefault(folded(text), home)
+    first_free = max(homes, default=0) + 1
     codes: dict[str, int] = {}
-    out = np.full(len(names), -1, dtype=np.int64)
-    for k, name in enumerate(names):
-        key = " ".join(name.split()).casefold()
-        if key:
-            out[k] = codes.setdefault(key, len(codes))
+    out = np.full(len(people), -1, dtype=np.int64)
+    for k, (inst_id, name) in enumerate(people):
+        if inst_id is not None and inst_id in homes:
+            out[k] = homes[inst_id]
+            continue
+        key = folded(name or "")
+        if key in by_name:
+            out[k] = by_name[key]
+        elif key:
+            out[k] = codes.setdefault(key, first_free + len(codes))
+    return out
+
+
+def _home_department(
+    homes: np.ndarray, first_choice: np.ndarray, answers: list[bool | None]
+) -> np.ndarray:
+    """Whether each student's home has a department in their first-choice specialty: known
+    where an institution of the home lists its departments, else the student's own answer
+    (unanswered counts as yes). One query."""
+    known = known_home_departments()
+    out = np.array([answer is not False for answer in answers], dtype=bool)
+    for k, home in enumerate(homes.tolist()):
+        if home in known and first_choice[k] >= 0:
+            out[k] = int(first_choice[k]) in known[home]
     return out
 
 
@@ -192,6 +226,7 @@ def load(
         select(
             StudentProfile.user_id,
             StudentProfile.school,
+            StudentProfile.institution_id,
             StudentProfile.stage,
             StudentProfile.home_has_department,
             StudentProfile.goals,
@@ -207,6 +242,7 @@ def load(
             MentorProfile.peer_stage,
             MentorProfile.specialty_id,
             MentorProfile.institution,
+            MentorProfile.institution_id,
             MentorProfile.offers,
             MentorProfile.capacity,
         )
@@ -248,7 +284,10 @@ def load(
     area_col = {a: k for k, a in enumerate(areas)}
     goal_col = {g: k for k, g in enumerate(_GOALS)}
 
-    institutions = _institution_ids([r.school for r in s_rows] + [r.institution for r in m_rows])
+    institutions = _institution_ids(
+        [(r.institution_id, r.school) for r in s_rows]
+        + [(r.institution_id, r.institution) for r in m_rows]
+    )
     taken = dict(db.session.execute(places_taken().where(Introduction.mentor_id.in_(m_subq))).all())
     waited = dict(db.session.execute(waited_rounds(group_id, round_id)).all())
 
@@ -291,7 +330,9 @@ def load(
         goals=_bool_rows({r.user_id: r.goals or [] for r in s_rows}, sids, goal_col),
         year=np.array([(r.stage or Stage.MS1).year for r in s_rows], dtype=np.int64),
         institution=institutions[: sids.size],
-        home_department=np.array([r.home_has_department is not False for r in s_rows], dtype=bool),
+        home_department=_home_department(
+            institutions[: sids.size], specialties[:, 0], [r.home_has_department for r in s_rows]
+        ),
         waited=np.array([waited.get(int(u), 0) + extra_wait for u in sids], dtype=np.int64),
         preferences=preferences,
     )

@@ -1,11 +1,15 @@
-"""Re-matching: the next best mentors for students waiting for a seat, in one joint solve."""
+"""Re-matching: the mentors who can fill a waiting seat, and the next best of them for every
+waiting student in one joint solve."""
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+import numpy as np
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from matcher.extensions import db
-from matcher.models import SLOTS, InterestGroup, Round, User
+from matcher.matching import ALLOWED, board_seats, board_values, refusals
+from matcher.models import SLOTS, InterestGroup, Introduction, MentorProfile, Round, User
 from matcher.solving import population
 from matcher.solving import settings as round_settings
 from matcher.solving.assignment import ProposedPair, assign_round
@@ -58,3 +62,97 @@ def next_mentors(
         for o in result.outcomes
         if o.mentor_index is not None
     ]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mentor who can fill one seat of one student's board under the round's rules."""
+
+    mentor_id: int
+    name: str
+    kind: str
+    specialty: str
+    institution: str
+    free_places: int
+    score: float
+
+
+def eligible_for(
+    group_id: int, wants: list[tuple[int, str]]
+) -> dict[tuple[int, str], list[Candidate]]:
+    """For each (student id, seat), the group's mentors who can fill that seat of the
+    student's board under the group's latest round rules (kind, home or external, specialty,
+    peer years, bars of no one), never a mentor already introduced to the student in the
+    group; with the waiting bonus of a re-match. Best first: those with a free place, then
+    by score. One load of the people, one scoring."""
+    wants = [(s, slot) for s, slot in wants if slot in SLOTS]
+    if not wants:
+        return {}
+    settings = latest_settings(group_id)
+    ids = sorted({s for s, _ in wants})
+    pop = population.load(group_id, select(User.id).where(User.id.in_(ids)), extra_wait=1)
+    s_at = pop.student_index()
+    slots = [s for s in SLOTS if any(slot == s for _, slot in wants)]
+    wanted = np.zeros((pop.student_ids.size, len(slots)), dtype=bool)
+    for sid, slot in wants:
+        if sid in s_at:
+            wanted[s_at[sid], slots.index(slot)] = True
+    rules = settings.rules()
+    students = np.repeat(np.arange(pop.student_ids.size), pop.mentor_ids.size)
+    mentors = np.tile(np.arange(pop.mentor_ids.size), pop.student_ids.size)
+    seat = board_seats(pop.students, pop.mentors, students, mentors, slots, wanted)
+    live = seat >= 0
+    students, mentors, seat = students[live], mentors[live], seat[live]
+    refused = refusals(pop.students, pop.mentors, students, mentors, settings.weights, rules)
+    ok = refused == ALLOWED
+    students, mentors, seat = students[ok], mentors[ok], seat[ok]
+    names = np.array(slots, dtype=object)[seat]
+    scores = board_values(pop.students, pop.mentors, students, mentors, names, rules)
+    scores = scores @ settings.weights.vector()
+    paired = set(
+        db.session.execute(
+            select(Introduction.student_id, Introduction.mentor_id).where(
+                Introduction.group_id == group_id, Introduction.student_id.in_(ids)
+            )
+        )
+    )
+    people = _mentor_facts(pop.mentor_ids.tolist())
+    out: dict[tuple[int, str], list[Candidate]] = {want: [] for want in wants}
+    for s, m, k, score in zip(
+        students.tolist(), mentors.tolist(), seat.tolist(), scores.tolist(), strict=True
+    ):
+        sid, mid = int(pop.student_ids[s]), int(pop.mentor_ids[m])
+        if (sid, mid) in paired or (sid, slots[k]) not in out:
+            continue
+        name, kind, specialty, institution = people[mid]
+        out[(sid, slots[k])].append(
+            Candidate(
+                mid, name, kind, specialty, institution, int(pop.capacity[m]), round(score, 3)
+            )
+        )
+    for found in out.values():
+        found.sort(key=lambda c: (c.free_places <= 0, -c.score, c.name.casefold()))
+    return out
+
+
+def eligible_mentors(group_id: int, student_id: int, slot: str) -> list[Candidate]:
+    """:func:`eligible_for` of one student's seat."""
+    return eligible_for(group_id, [(student_id, slot)]).get((student_id, slot), [])
+
+
+def _mentor_facts(mentor_ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
+    """(name, title, specialty, institution) of each mentor."""
+    facts = {}
+    for user_id, name, profile in db.session.execute(
+        select(User.id, User.name, MentorProfile)
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(User.id.in_(mentor_ids))
+        .options(selectinload(MentorProfile.specialty))
+    ):
+        facts[user_id] = (
+            name,
+            profile.title,
+            profile.specialty.name if profile.specialty else "",
+            profile.institution,
+        )
+    return facts

@@ -20,6 +20,7 @@ from matcher import vocabulary
 from matcher.extensions import db
 from matcher.models import Role
 from tests.helpers import PASSWORD, SMTPServer, deliver, make_group, make_user
+from tests.helpers.places import make_places
 from tests.helpers.rounds import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -192,6 +193,7 @@ def build_world(site: LiveSite) -> World:
     with site.app.app_context():
         vocabulary.ensure_seeded()
         db.session.commit()
+    make_places(site.app)
     coordinator = make_user(site.app, Role.COORDINATOR, "cora@westbrook.edu", "Dr. Cora Lind")
     group_id = make_group(
         site.app,

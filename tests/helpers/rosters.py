@@ -24,6 +24,7 @@ from matcher.models import (
     User,
 )
 from tests.helpers import make_user, post_form
+from tests.helpers.places import link_by_name
 
 ROSTER_TABLES = (
     "users",
@@ -34,6 +35,7 @@ ROSTER_TABLES = (
     "mentor_focus",
     "memberships",
     "outbox",
+    "institutions",
 )
 
 
@@ -74,8 +76,9 @@ def add_member(
     imported: bool = False,
 ) -> User:
     """A user of ``role`` in ``group``, with a profile when ``profile`` is given (attributes,
-    plus ranked ``specialties`` and ``focus`` as (specialty, focus area) names). ``imported``
-    makes it an account an import into ``group`` created and its owner never took over."""
+    plus ranked ``specialties`` and ``focus`` as (specialty, focus area) names; a school or
+    institution on the list of institutions is linked to it). ``imported`` makes it an account
+    an import into ``group`` created and its owner never took over."""
     user = make_user(app, role, email, name)
     with app.app_context():
         if imported:
@@ -87,6 +90,7 @@ def add_member(
             areas = [next(a for a in by_name[s].focus_areas if a.name == area) for s, area in focus]
             if role is Role.STUDENT:
                 row = StudentProfile(user_id=user.id, **profile)
+                link_by_name(row, row.school)
                 row.interests = [
                     StudentInterest(rank=rank, specialty_id=by_name[name].id)
                     for rank, name in enumerate(specialties, 1)
@@ -94,6 +98,7 @@ def add_member(
             else:
                 extra = {"specialty_id": by_name[specialties[0]].id} if specialties else {}
                 row = MentorProfile(user_id=user.id, **profile, **extra)
+                link_by_name(row, row.institution)
             row.focus_areas = areas
             db.session.add(row)
         db.session.commit()

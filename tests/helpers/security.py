@@ -22,6 +22,8 @@ from matcher.jobs import services as jobs
 from matcher.models import (
     AuditEvent,
     FocusArea,
+    Institution,
+    InstitutionKind,
     InterestGroup,
     Introduction,
     JoinPolicy,
@@ -32,6 +34,7 @@ from matcher.models import (
     Round,
     Specialty,
     User,
+    WaitingSeat,
 )
 from tests.helpers import csrf_token, logged_in, make_group, make_user
 from tests.helpers.rounds import World
@@ -143,6 +146,14 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
         intro_b, need_b = _introductions(
             site.ids["published_b"], coord_b, users["student_b"], users["mentor_b"], users
         )
+        seat_a = WaitingSeat(
+            group_id=a.id, student_id=users["student_a2"].id, slot="faculty", reason="unmatched"
+        )
+        db.session.add(seat_a)
+        place = Institution(
+            name="Route Walk School of Medicine", kind=InstitutionKind.MEDICAL_SCHOOL, aliases=[]
+        )
+        db.session.add(place)
         job = jobs.create(
             kind="import", title=f"{MARK} roster", owner=coord_a, group_id=a.id, retry_url="/"
         )
@@ -158,6 +169,8 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
             intro_b=intro_b.id,
             need_a=need_a.id,
             need_b=need_b.id,
+            seat_a=seat_a.id,
+            institution=place.id,
             job=job.id,
             specialty=derm.id,
             area=derm.focus_areas[0].id,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from matcher.extensions import db
-from matcher.introductions import services
+from matcher.introductions import services, waiting
 from matcher.introductions.services import NoFreePlaceError, answer_token
 from matcher.models import ACTIVE_STATUSES, InterestGroup, Introduction, IntroStatus, Role, User
 from tests.helpers import (
@@ -176,7 +176,7 @@ def test_two_offers_for_the_last_place_make_one_introduction(world, tmp_path):
         db.session.commit()
 
     def offer(need: int) -> Introduction:
-        return services.offer(
+        return waiting.offer(
             db.session.get(InterestGroup, world.group_id),
             db.session.get(Introduction, need),
             pia.id,

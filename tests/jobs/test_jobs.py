@@ -17,6 +17,7 @@ from matcher.rosters import csv_import
 from matcher.rounds import drafts
 from matcher.solving.assignment import SOLVING
 from tests.helpers import dispose, logged_in, make_app, make_user, post_form
+from tests.helpers.places import make_places
 from tests.helpers.rosters import ROSTER_TABLES, Group, csv_bytes
 from tests.helpers.rosters import make_group as make_roster_group
 from tests.helpers.rounds import World
@@ -80,6 +81,7 @@ def _setup(app) -> tuple[User, Group]:
     with app.app_context():
         vocabulary.ensure_seeded()
         db.session.commit()
+    make_places(app)
     coordinator = make_user(app, Role.COORDINATOR, "coord@example.edu", "Cora Coordinator")
     return coordinator, make_roster_group(app, coordinators=[coordinator])
 

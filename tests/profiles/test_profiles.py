@@ -46,7 +46,7 @@ def test_new_student_sees_what_is_missing(app, student, specialties):
     assert "Your profile is not complete yet" in page
 
 
-def test_student_completes_the_profile(app, student, specialties):
+def test_student_completes_the_profile(app, student, specialties, places):
     client = logged_in(app, student)
     assert client.get("/profile/edit").status_code == 200
     response = post_form(client, "/profile/edit", student_answers(specialties))
@@ -68,7 +68,7 @@ def test_student_completes_the_profile(app, student, specialties):
     assert 'value="Westbrook School of Medicine"' in edit
 
 
-def test_student_reorders_interests(app, student, specialties):
+def test_student_reorders_interests(app, student, specialties, places):
     client = logged_in(app, student)
     post_form(client, "/profile/edit", student_answers(specialties))
     swapped = student_answers(
@@ -100,7 +100,7 @@ def test_student_reorders_interests(app, student, specialties):
     ],
 )
 def test_bad_student_answers_get_inline_errors_and_change_nothing(
-    app, student, specialties, overrides, message
+    app, student, specialties, places, overrides, message
 ):
     client = logged_in(app, student)
     post_form(client, "/profile/edit", student_answers(specialties))
@@ -116,7 +116,7 @@ def test_bad_student_answers_get_inline_errors_and_change_nothing(
         assert len(profile.interests) == 2
 
 
-def test_focus_areas_must_belong_to_the_chosen_specialties(app, student, specialties):
+def test_focus_areas_must_belong_to_the_chosen_specialties(app, student, specialties, places):
     from matcher.models import FocusArea
 
     with app.app_context():
@@ -148,7 +148,7 @@ def mentor_answers(specialties, **overrides):
     return data
 
 
-def test_mentor_completes_the_profile(app, mentor, specialties):
+def test_mentor_completes_the_profile(app, mentor, specialties, places):
     client = logged_in(app, mentor)
     assert post_form(client, "/profile/edit", mentor_answers(specialties)).status_code == 302
     with app.app_context():
@@ -171,7 +171,7 @@ def test_mentor_completes_the_profile(app, mentor, specialties):
         ({"faculty_rank": "chair"}, "Only faculty have a faculty role."),
     ],
 )
-def test_bad_mentor_answers_are_refused(app, mentor, specialties, overrides, message):
+def test_bad_mentor_answers_are_refused(app, mentor, specialties, places, overrides, message):
     client = logged_in(app, mentor)
     response = post_form(client, "/profile/edit", mentor_answers(specialties, **overrides))
     assert response.status_code == 400
@@ -180,7 +180,7 @@ def test_bad_mentor_answers_are_refused(app, mentor, specialties, overrides, mes
         assert db.session.get(User, mentor.id).mentor_profile is None
 
 
-def test_capacity_off_and_back_on(app, mentor, specialties):
+def test_capacity_off_and_back_on(app, mentor, specialties, places):
     client = logged_in(app, mentor)
     post_form(client, "/profile/edit", mentor_answers(specialties, accepting=""))
     with app.app_context():
@@ -193,7 +193,7 @@ def test_only_students_and_mentors_have_profiles(app, role):
     assert client.get("/profile/edit").status_code == 403
 
 
-def test_download_my_data(app, student, specialties):
+def test_download_my_data(app, student, specialties, places):
     client = logged_in(app, student)
     post_form(client, "/profile/edit", student_answers(specialties))
     group_id = make_group(app, members=(student,))
@@ -211,7 +211,7 @@ def test_download_my_data(app, student, specialties):
     assert [e["subject"] for e in data["emails"]] == [m.subject for m in outbox(app, student.email)]
 
 
-def test_delete_account_removes_personal_data_and_sessions(app, student, specialties):
+def test_delete_account_removes_personal_data_and_sessions(app, student, specialties, places):
     client = logged_in(app, student)
     other_device = logged_in(app, student)
     post_form(client, "/profile/edit", student_answers(specialties))
@@ -273,7 +273,9 @@ def sent_back_unchanged(client) -> list[tuple[str, str]]:
     return form.fields
 
 
-def test_a_retired_specialty_stays_on_a_profile_saved_unchanged(app, student, mentor, specialties):
+def test_a_retired_specialty_stays_on_a_profile_saved_unchanged(
+    app, student, mentor, specialties, places
+):
     from matcher.models import FocusArea, MentorProfile
 
     plastics = specialties["Plastic Surgery (Integrated)"]

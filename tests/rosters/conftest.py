@@ -1,5 +1,6 @@
-"""Roster fixtures: a seeded vocabulary, a group run by ``coordinator`` and that coordinator's
-logged-in client (the helpers are in ``tests/helpers/rosters.py``)."""
+"""Roster fixtures: a seeded vocabulary and list of institutions, a group run by
+``coordinator`` and that coordinator's logged-in client (the helpers are in
+``tests/helpers/rosters.py`` and ``tests/helpers/places.py``)."""
 
 import pytest
 from flask.testing import FlaskClient
@@ -7,6 +8,7 @@ from flask.testing import FlaskClient
 from matcher import vocabulary
 from matcher.extensions import db
 from tests.helpers import logged_in
+from tests.helpers.places import make_places
 from tests.helpers.rosters import Group, make_group
 
 
@@ -18,7 +20,13 @@ def seeded(app) -> None:
 
 
 @pytest.fixture
-def group(app, seeded, coordinator) -> Group:
+def places(app, seeded) -> dict[str, int]:
+    """The institutions of ``tests.helpers.places.PLACES``: name → id."""
+    return make_places(app)
+
+
+@pytest.fixture
+def group(app, places, coordinator) -> Group:
     return make_group(app, coordinators=[coordinator])
 
 

@@ -5,7 +5,7 @@ import itertools
 import re
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from matcher.extensions import db
 from matcher.models import (
@@ -23,6 +23,7 @@ from matcher.models import (
 from matcher.profiles import services as profiles
 from matcher.rosters import services
 from matcher.rosters.services import RosterFilters
+from tests.helpers.places import WESTBROOK, WESTBROOK_HOSPITAL
 from tests.helpers.rosters import (
     add_member,
     complete_mentor_profile,
@@ -268,15 +269,39 @@ def test_the_table_costs_the_same_queries_for_3_or_12_members(app, group, coord_
     assert few == many
 
 
+@pytest.mark.parametrize("school", [WESTBROOK, WESTBROOK_HOSPITAL])
+def test_departments_on_record_cost_no_query_per_student(app, group, coord_client, school):
+    """Completeness reads the departments of every institution of each school's home."""
+    profile = complete_student_profile(school=school, home_has_department=None)
+
+    def add(n):
+        for _ in range(n):
+            add_member(app, group, profile=profile, specialties=("Dermatology",))
+
+    add(3)
+    few = count_queries(app, coord_client, group.url("students"))
+    add(9)
+    page = coord_client.get(group.url("students"), query_string={"complete": "yes"})
+    assert len(names(page)) == 12
+    assert count_queries(app, coord_client, group.url("students")) == few
+
+
 # --- "complete" is the same rule in SQL and in Python ----------------------------------------
 
 
 def student_variants():
-    """Every combination of the facts ``StudentProfile.missing`` looks at."""
+    """Every combination of the facts ``StudentProfile.missing`` looks at: the school as
+    (saved name, institution linked), which for Westbrook has departments on record (internal
+    medicine, not dermatology), and the first-choice specialty."""
     return itertools.product(
-        ["", "State Medical School"],
+        [
+            ("", None),
+            ("Somewhere Unlisted", None),
+            ("State Medical School", "State Medical School"),
+            (WESTBROOK, WESTBROOK),
+        ],
         [None, Stage.MS2],
-        [False, True],
+        [None, "Dermatology", "Internal Medicine"],
         [[], None, ["research"]],
         [[], ["faculty"]],
         [None, False, True],
@@ -306,22 +331,34 @@ def add_bulk(group_id, role, index) -> User:
     return user
 
 
-def test_complete_filter_agrees_with_missing_for_every_student_combination(app, group):
-    derm = specialty_id(app, "Dermatology")
+def test_complete_filter_agrees_with_missing_for_every_student_combination(app, group, places):
+    first = {name: specialty_id(app, name) for name in ("Dermatology", "Internal Medicine")}
     with app.app_context():
         add_bulk(group.id, Role.STUDENT, "none")
         for i, (school, stage, interest, goals, wanted, home) in enumerate(student_variants()):
             user = add_bulk(group.id, Role.STUDENT, i)
             user.student_profile = StudentProfile(
-                school=school,
+                school=school[0],
+                institution_id=places[school[1]] if school[1] else None,
                 stage=stage,
                 goals=goals,
                 wanted_types=wanted,
                 home_has_department=home,
-                interests=[StudentInterest(rank=1, specialty_id=derm)] if interest else [],
+                interests=[StudentInterest(rank=1, specialty_id=first[interest])]
+                if interest
+                else [],
             )
         db.session.commit()
-        assert_complete_filter_agrees(group, Role.STUDENT, expected_total=145)
+        assert_complete_filter_agrees(group, Role.STUDENT, expected_total=433)
+        on_record = [
+            u
+            for u in db.session.scalars(select(User).where(User.role == Role.STUDENT))
+            if u.student_profile is not None
+            and u.student_profile.home_has_department is None
+            and u.student_profile.home_department_on_record() is not None
+        ]
+        assert on_record
+        assert {u.student_profile.home_department_on_record() for u in on_record} == {True, False}
 
 
 def test_complete_filter_agrees_with_missing_for_every_mentor_combination(app, group):

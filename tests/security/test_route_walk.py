@@ -75,11 +75,19 @@ def intro_a(s: Site) -> dict:
 
 
 def need_a(s: Site) -> dict:
-    return {"group_id": s.ids["group_a"], "intro_id": s.ids["need_a"]}
+    return {"group_id": s.ids["group_a"], "kind": "introductions", "item_id": s.ids["need_a"]}
 
 
 def need_a_in_b(s: Site) -> dict:
-    return {"group_id": s.ids["group_b"], "intro_id": s.ids["need_a"]}
+    return {"group_id": s.ids["group_b"], "kind": "introductions", "item_id": s.ids["need_a"]}
+
+
+def seat_a_in_b(s: Site) -> dict:
+    return {"group_id": s.ids["group_b"], "kind": "seats", "item_id": s.ids["seat_a"]}
+
+
+def institution(s: Site) -> dict:
+    return {"inst_id": s.ids["institution"]}
 
 
 def uid(s: Site, actor: str) -> int:
@@ -163,6 +171,7 @@ WALK: dict[str, Entry] = {
         capability=True,
     ),
     "introductions.index": Entry("student_a", VISITOR),
+    "board.index": Entry("student_a", ("anonymous", "mentor_a", "coord_a", "admin")),
     "jobs.show": Entry("coord_a", NOT_RUNNING_A, lambda s: {"job_id": s.ids["job"]}),
     "jobs.status": Entry("coord_a", NOT_RUNNING_A, lambda s: {"job_id": s.ids["job"]}),
     # groups
@@ -227,13 +236,16 @@ WALK: dict[str, Entry] = {
     "introductions.email_edit": group_coordinator(lambda s: {**group_a(s), "key": "ask"}),
     "introductions.email_reset": group_coordinator(lambda s: {**group_a(s), "key": "ask"}),
     "introductions.offer": group_coordinator(
-        need_a, variants=(Variant(("coord_b",), need_a_in_b),)
+        need_a,
+        variants=(Variant(("coord_b",), need_a_in_b), Variant(("coord_b",), seat_a_in_b)),
     ),
     "introductions.rematch_one": group_coordinator(
-        need_a, variants=(Variant(("coord_b",), need_a_in_b),)
+        need_a,
+        variants=(Variant(("coord_b",), need_a_in_b), Variant(("coord_b",), seat_a_in_b)),
     ),
     "introductions.dismiss": group_coordinator(
-        need_a, variants=(Variant(("coord_b",), need_a_in_b),)
+        need_a,
+        variants=(Variant(("coord_b",), need_a_in_b), Variant(("coord_b",), seat_a_in_b)),
     ),
     # rounds
     "rounds.index": group_coordinator(),
@@ -294,6 +306,17 @@ WALK: dict[str, Entry] = {
     "admin.outbox": admin_only(),
     "admin.outbox_message": admin_only(lambda s: {"message_id": s.ids["message"]}),
     "admin.specialties": admin_only(),
+    "institutions.index": admin_only(),
+    "institutions.new": admin_only(),
+    "institutions.edit": admin_only(institution),
+    "institutions.confirm": admin_only(institution, ok=(302,)),
+    "institutions.merge": admin_only(institution),
+    "institutions.affiliate": admin_only(institution),
+    "institutions.delete": admin_only(institution, ok=(302,)),
+    "institutions.merge_pair": admin_only(),
+    "institutions.mark_distinct": admin_only(),
+    "institutions.export": admin_only(),
+    "institutions.import_list": admin_only(),
     "admin.specialty": admin_only(lambda s: {"specialty_id": s.ids["specialty"]}),
     "admin.add_focus_area": admin_only(lambda s: {"specialty_id": s.ids["specialty"]}),
     "admin.remove_focus_area": admin_only(

@@ -1,0 +1,1 @@
+"""Institutions as records: the list admins keep, the names people pick, homes and departments."""
