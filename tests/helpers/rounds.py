@@ -8,6 +8,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from matcher.extensions import db
+from matcher.institutions import services as institutions
 from matcher.models import (
     DraftOutcome,
     InterestGroup,
@@ -36,6 +37,12 @@ WEIGHTS = {
     "w_waited": "1",
 }
 """The round form's default weights, as a browser sends them."""
+
+
+def _institution_id(name: str) -> int | None:
+    """The id of the institution record ``name`` names, if there is one."""
+    found = institutions.resolve(name)
+    return found.id if found is not None else None
 
 
 @dataclass
@@ -72,6 +79,7 @@ class World:
             profile = StudentProfile(
                 user_id=user.id,
                 school=school,
+                institution_id=_institution_id(school),
                 stage=Stage(stage),
                 home_has_department=home,
                 goals=list(goals),
@@ -108,6 +116,7 @@ class World:
                     mentor_type=MentorType(kind),
                     specialty_id=self._specialty(specialty),
                     institution=institution,
+                    institution_id=_institution_id(institution),
                     offers=list(offers),
                     capacity=capacity,
                     accepting=accepting,
