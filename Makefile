@@ -31,6 +31,7 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 ## make run: install, migrate the SQLite database, seed the demo, serve on http://127.0.0.1:8000
+## with the worker (long jobs, the introductions tick, mail printed to the console)
 run: install
 	@MATCHER_ENV=development $(FLASK) db upgrade
 	@MATCHER_ENV=development $(FLASK) seed-demo
@@ -38,9 +39,9 @@ run: install
 
 serve:
 	@export MATCHER_ENV=development; \
-	$(FLASK) outbox send --loop --interval 5 & sender=$$!; \
-	trap 'kill $$sender 2>/dev/null' EXIT INT TERM; \
-	echo "matcher is running at http://$(HOST):$(PORT)/ (Ctrl-C stops it)"; \
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "matcher is running at http://$(HOST):$(PORT)/ with its worker (Ctrl-C stops both)"; \
 	$(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --error-logfile - wsgi:app
 
@@ -51,9 +52,9 @@ lint: install-test
 
 ## make test: install the test dependencies, lint (ruff, bandit), run every test on SQLite
 ## (the browser journeys in Chromium included), and again on PostgreSQL when TEST_DATABASE_URL
-## names one; then the log-in limit across two gunicorn processes sharing a real Redis, when
-## redis-server is installed; last, sqlmap on every form of a demo server, as each role
-## (CI does all of it; see .ci/run).
+## names one; then the log-in limit across two gunicorn processes, and two workers, sharing a
+## real Redis, when redis-server is installed; last, sqlmap on every form of a demo server, as
+## each role (CI does all of it; see .ci/run).
 test: lint $(AXE)
 	@echo "== every test on SQLite, with coverage"
 	@if [ -n "$(CHROMIUM)" ] && [ -f $(AXE) ]; then \
@@ -73,11 +74,11 @@ test: lint $(AXE)
 		echo "PostgreSQL run skipped: set TEST_DATABASE_URL=postgresql://user:pass@host/db to run it (.ci/run does)."; \
 	fi
 	@if command -v redis-server >/dev/null 2>&1; then \
-		echo "== the log-in limit across two gunicorn processes sharing Redis ($$(command -v redis-server))"; \
-		$(BIN)/pytest -p no:cacheprovider -m redis tests/test_ratelimit_redis.py; \
+		echo "== the log-in limit across two gunicorn processes, and two workers, sharing Redis ($$(command -v redis-server))"; \
+		$(BIN)/pytest -p no:cacheprovider -m redis tests/test_ratelimit_redis.py tests/test_worker.py tests/faults/test_queue_worker_killed.py; \
 	else \
 		echo "Redis check NOT run: redis-server is not installed. Install it (apt-get install redis-server;"; \
-		echo "  .ci/run does) and run make test again, or: $(BIN)/pytest -m redis tests/test_ratelimit_redis.py"; \
+		echo "  .ci/run does) and run make test again, or: $(BIN)/pytest -m redis tests/test_ratelimit_redis.py tests/test_worker.py tests/faults/test_queue_worker_killed.py"; \
 	fi
 	@echo "== sqlmap on every form of a demo server as each role: BEU, EU on create-style forms (security/sqlmap_forms.py)"
 	$(BIN)/python security/sqlmap_forms.py

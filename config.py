@@ -60,11 +60,17 @@ class Config:
     MAIL_DEFAULT_SENDER = "matcher <no-reply@localhost>"
     MAIL_MAX_ATTEMPTS = 8
     MAIL_CONSOLE = False
+    MAIL_SEND_INTERVAL = 10
+    MAIL_STALE_CLAIM_SECONDS = 600
+
+    TASK_QUEUE_URL = "database://"
+    INTRODUCTIONS_TICK_SECONDS = 300
 
     JOBS_IMPORT_MIN_ROWS = 500
     JOBS_SOLVE_MIN_PAIRS = 250_000
     JOBS_STALE_SECONDS = 180
     JOBS_HEARTBEAT_SECONDS = 20
+    JOBS_MAX_ATTEMPTS = 3
     JOBS_INLINE = False
 
 
@@ -77,6 +83,7 @@ class DevelopmentConfig(Config):
     PREFERRED_URL_SCHEME = "http"
     WTF_CSRF_SSL_STRICT = False
     MAIL_CONSOLE = True
+    MAIL_SEND_INTERVAL = 5
 
 
 class TestingConfig(DevelopmentConfig):

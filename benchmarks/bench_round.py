@@ -193,6 +193,7 @@ def main() -> None:
                 "DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
                 "WTF_CSRF_ENABLED": False,
                 "RATELIMIT_ENABLED": False,
+                "JOBS_INLINE": True,
             }
         )
         with app.app_context():

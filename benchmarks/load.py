@@ -6,9 +6,11 @@ checked in the database afterwards.
 
 Without ``--database-url`` a fresh SQLite file in a temporary folder is used; a PostgreSQL
 database given with ``--database-url`` is EMPTIED (``db downgrade base``) and migrated. The
-schema is built by the migrations, the population is seeded, and ``gunicorn wsgi:app`` starts
-with ``--workers`` x ``--threads`` in the development settings (real argon2 cost, CSRF on,
-the log-in limits as configured). Then each user logs in through the form and repeats actions
+schema is built by the migrations, the population is seeded (the requests mentors accept come
+from an earlier round, solved and published as a coordinator would), and ``gunicorn wsgi:app``
+starts with ``--workers`` x ``--threads`` in the development settings (real argon2 cost, CSRF
+on, the log-in limits as configured), with the worker (``flask worker``: the tick, the mail
+sender, the long jobs) beside it. Then each user logs in through the form and repeats actions
 with an exponential think time (mean ``--think`` seconds):
 
 - students (70%): open home and the mentor directory, save their profile statement (a unique
@@ -50,9 +52,9 @@ from sqlalchemy import func, select
 from matcher import create_app, vocabulary
 from matcher.auth import services as accounts
 from matcher.extensions import db
-from matcher.introductions import services as intro_services
 from matcher.models import (
     ACTIVE_STATUSES,
+    ConstraintKind,
     DraftOutcome,
     GroupKind,
     InterestGroup,
@@ -71,8 +73,8 @@ from matcher.models import (
     StudentProfile,
     User,
 )
-from matcher.rounds import opening, taking_part
-from tests.servers import Browser, Gunicorn
+from matcher.rounds import drafts, opening, pins, publishing, taking_part
+from tests.servers import Browser, Gunicorn, Worker
 
 PASSWORD = "load-test-password-1"  # noqa: S105 (throw-away accounts in a throw-away database)
 EXTRA_STUDENTS, EXTRA_MENTORS, PROPOSED_PER_MENTOR = 40, 20, 10
@@ -175,18 +177,14 @@ def prepare(url: str, users: int, seed: int) -> list[Person]:
             for _ in range(EXTRA_MENTORS):
                 mentor(group, False)
             db.session.flush()
+            proposed = propose(group, coordinator, mine_mentors, extra_students, rng)
             round_ = opening.create_round(group, coordinator, name="Load round", slots=["faculty"])
             db.session.flush()
             for s in [*mine_students, *extra_students]:
                 db.session.add(RoundStudent(round_id=round_.id, student_id=s.id))
             for m in mine_mentors:
-                intros = []
-                for s in rng.sample(extra_students, PROPOSED_PER_MENTOR):
-                    pair = intro_services.ProposedPair(s.id, m.id, "faculty")
-                    intros.append(intro_services._create(group.id, None, pair, None, "load"))
-                db.session.flush()
                 people.append(
-                    Person(m.id, m.email, Role.MENTOR, group.id, round_.id, [i.id for i in intros])
+                    Person(m.id, m.email, Role.MENTOR, group.id, round_.id, proposed[m.id])
                 )
             people += [
                 Person(s.id, s.email, Role.STUDENT, group.id, round_.id) for s in mine_students
@@ -198,6 +196,28 @@ def prepare(url: str, users: int, seed: int) -> list[Person]:
         db.session.remove()
         db.engine.dispose()
     return people
+
+
+def propose(group, coordinator, mentors, students, rng) -> dict[int, list[int]]:
+    """Each mentor's requests to accept during the run, made the way the site makes them: an
+    earlier round of the group pins ``PROPOSED_PER_MENTOR`` students (each once) to each
+    mentor, is solved and published (places checked, every mentor asked by email). The ids
+    of each mentor's introductions."""
+    earlier = opening.create_round(group, coordinator, name="Earlier round", slots=["faculty"])
+    db.session.flush()
+    chosen = rng.sample(students, PROPOSED_PER_MENTOR * len(mentors))
+    for k, mentor in enumerate(mentors):
+        for student in chosen[k * PROPOSED_PER_MENTOR : (k + 1) * PROPOSED_PER_MENTOR]:
+            db.session.add(RoundStudent(round_id=earlier.id, student_id=student.id))
+            db.session.flush()
+            pins.add_constraint(earlier, coordinator, student.id, mentor.id, ConstraintKind.PIN)
+    draft = drafts.solve_round(earlier, coordinator)
+    made = publishing.publish(earlier, draft.number, coordinator)
+    by_mentor: dict[int, list[int]] = {m.id: [] for m in mentors}
+    for intro in made:
+        by_mentor[intro.mentor_id].append(intro.id)
+    assert all(len(ids) == PROPOSED_PER_MENTOR for ids in by_mentor.values()), by_mentor
+    return by_mentor
 
 
 # --- the users -----------------------------------------------------------------------------
@@ -556,7 +576,10 @@ def main() -> int:
         "SECRET_KEY": secrets.token_hex(32),
         "MAIL_SERVER": "",
     }
-    with Gunicorn(settings, folder / "gunicorn.log", args.workers, args.threads).start() as server:
+    with (
+        Gunicorn(settings, folder / "gunicorn.log", args.workers, args.threads).start() as server,
+        Worker(settings, folder / "worker.log").start(),
+    ):
         samples, acks, problems, elapsed = run_users(people, server.base, args)
     tracebacks = (folder / "gunicorn.log").read_text().count("Traceback")
     server_errors = report(samples, elapsed)

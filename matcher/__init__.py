@@ -12,7 +12,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     """Build the app. ``config``: an environment name or settings overriding the environment."""
     import config as settings_module
-    from matcher import cli, errors, extensions, mail, ratelimit, security, templating, urls
+    from matcher import (
+        cli,
+        errors,
+        extensions,
+        mail,
+        ratelimit,
+        security,
+        templating,
+        urls,
+        worker,
+    )
     from matcher.database import configure_sqlite
 
     app = Flask(
@@ -67,6 +77,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.register_blueprint(jobs_bp)
     errors.init_app(app)
     cli.init_app(app)
+    worker.init_app(app)
     return app
 
 

@@ -1,13 +1,10 @@
 """Command-line tasks: ``flask --app wsgi <command>``."""
 
-import time
-
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy.exc import SQLAlchemyError
 
-from matcher import demo
+from matcher import demo, worker
 from matcher.auth import services as accounts
 from matcher.extensions import db
 from matcher.institutions import services as institution_list
@@ -22,6 +19,22 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(introductions)
     app.cli.add_command(institutions)
+    app.cli.add_command(worker_command)
+
+
+@click.command("worker")
+@with_appcontext
+@click.option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Tasks run at once: long jobs, the introductions tick and the mail sender.",
+)
+def worker_command(threads: int) -> None:
+    """Run the worker: long jobs, the introductions tick and the mail sender, until stopped
+    (SIGTERM lets running tasks finish first; Ctrl-C stops at once)."""
+    worker.run(current_app._get_current_object(), threads)
 
 
 @click.command("create-admin")
@@ -66,35 +79,18 @@ def outbox() -> None:
 
 
 @outbox.command("send")
-@click.option("--loop", is_flag=True, help="Keep sending, as a long-running worker.")
-@click.option("--interval", default=10.0, show_default=True, help="Seconds between passes.")
-def outbox_send(loop: bool, interval: float) -> None:
-    """Send every due message once."""
-    while True:
-        try:
-            report = send_pending()
-        except SQLAlchemyError as exc:
-            if not loop:
-                raise
-            db.session.rollback()
-            click.echo(f"The outbox could not be read ({exc}); trying again.", err=True)
-            db.session.remove()
-            time.sleep(interval)
-            continue
-        for line in report.errors:
-            click.echo(line, err=True)
-        if report.unreachable:
-            click.echo(
-                f"Mail server unreachable ({report.unreachable}); messages stay queued.", err=True
-            )
-        if report.sent or not loop:
-            click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
-        if not loop:
-            if report.unreachable or report.failed:
-                raise SystemExit(1)
-            return
-        db.session.remove()
-        time.sleep(interval)
+def outbox_send() -> None:
+    """Send every due message once (the worker does this every MAIL_SEND_INTERVAL seconds)."""
+    report = send_pending()
+    for line in report.errors:
+        click.echo(line, err=True)
+    if report.unreachable:
+        click.echo(
+            f"Mail server unreachable ({report.unreachable}); messages stay queued.", err=True
+        )
+    click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
+    if report.unreachable or report.failed:
+        raise SystemExit(1)
 
 
 @click.group(cls=AppGroup)
@@ -106,8 +102,8 @@ def introductions() -> None:
 def tick_command() -> None:
     """Send due reminders and check-ins, expire, re-match and close introductions, once.
 
-    Safe to run often and concurrently: nothing is sent twice. The mail goes out with
-    ``flask --app wsgi outbox send``.
+    The worker does this every INTRODUCTIONS_TICK_SECONDS; running it by hand as well is
+    safe (nothing is sent twice). The worker sends the mail it queues.
     """
     report = tick()
     db.session.commit()

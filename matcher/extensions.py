@@ -9,6 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
 from matcher.database import Base
+from matcher.taskqueue import TaskQueue
 
 MAX_PAGE = 1_000_000
 
@@ -30,3 +31,4 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+tasks = TaskQueue()

@@ -1,15 +1,18 @@
 """Shared fixtures: an app on a fresh schema per test, clients, users of each role, a real SMTP
-server on loopback and a controllable clock.
+server on loopback, a real redis-server (tests marked ``redis``) and a controllable clock.
 
 The fixtures are built from the helpers in ``tests/helpers`` (tests import those from there).
 The database is a SQLite file per test, or the PostgreSQL database named by
 ``TEST_DATABASE_URL`` (emptied and re-created for every test).
 """
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+import redis
 
 # The helpers assert (a log-in that must succeed, a form that must carry a CSRF token, ...):
 # have pytest rewrite their asserts as it does a conftest's, before they are first imported.
@@ -21,7 +24,15 @@ from flask.testing import FlaskClient  # noqa: E402
 from matcher import clock  # noqa: E402
 from matcher.extensions import db  # noqa: E402
 from matcher.models import Role, User  # noqa: E402
-from tests.helpers import FrozenClock, SMTPServer, dispose, make_app, make_user  # noqa: E402
+from tests.helpers import (  # noqa: E402
+    FrozenClock,
+    SMTPServer,
+    dispose,
+    free_port,
+    make_app,
+    make_user,
+)
+from tests.servers import wait_until  # noqa: E402
 
 
 @pytest.fixture
@@ -94,6 +105,44 @@ def mail_app(tmp_path, smtp_server) -> Iterator[Flask]:
     )
     yield app
     dispose(app)
+
+
+# --- a real redis-server on loopback -------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url(tmp_path) -> Iterator[str]:
+    """A redis-server of the test's own on a free port, without persistence; its URL."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server is not installed (apt-get install redis-server)"
+    port = free_port()
+    log = (tmp_path / "redis.log").open("w")
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port)
+
+    def ping() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    try:
+        wait_until(ping, "redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
 
 
 # --- vocabulary -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Real servers for the fault tests and the load script: gunicorn on a free loopback port with
-a given database, and a small browser (cookies, CSRF and one-time tokens read from the forms).
+a given database, the worker (``flask worker``) on it, and a small browser (cookies, CSRF and
+one-time tokens read from the forms).
 
 Only the standard library: ``http.client`` keeps one connection per browser (keep-alive, as a
 real browser does) and exposes the socket, so a test can find the worker serving a request.
@@ -22,6 +23,7 @@ from pathlib import Path
 from matcher import ROOT
 
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+FLASK = str(Path(sys.executable).with_name("flask"))
 
 
 def free_port() -> int:
@@ -174,6 +176,65 @@ def gunicorn(settings: dict[str, str], log: Path, workers: int = 2, threads: int
         yield server
     finally:
         server.stop()
+
+
+class Worker:
+    """``flask --app wsgi worker`` with ``threads`` threads, environment ``settings`` on top of
+    ours; ``start`` returns once its consumer runs. Its log (appended to ``log``) says what it
+    did: each tick, each pass of the mail sender that sent something, each job started again."""
+
+    def __init__(self, settings: dict[str, str], log: Path, threads: int = 4) -> None:
+        self.settings, self.log_path, self.threads = settings, log, threads
+        self.process: subprocess.Popen | None = None
+        self._offset = 0
+
+    def start(self, timeout: float = 30) -> "Worker":
+        env = {**os.environ, **self.settings}
+        command = [FLASK, "--app", "wsgi", "worker", "--threads", str(self.threads)]
+        self._offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("a") as out:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
+        try:
+            wait_until(self._ready, "the worker's consumer starting", timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def log(self) -> str:
+        """What this run of the worker has logged so far."""
+        return self.log_path.read_text(errors="replace")[self._offset :]
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"the worker exited:\n{self.log()[-3000:]}")
+        return "Huey consumer started" in self.log()
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> "Worker":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 # --- a browser -------------------------------------------------------------------------------

@@ -22,8 +22,9 @@ FEATURES = {
     "rosters",
     "rounds",
 }
-ASSEMBLY = {"matcher", "matcher.cli", "matcher.demo"}
-"""The app factory, its commands and the demo data bring every feature together."""
+ASSEMBLY = {"matcher", "matcher.cli", "matcher.demo", "matcher.worker"}
+"""The app factory, its commands, the demo data and the worker's tasks bring every feature
+together."""
 
 
 def module_name(path: Path) -> str:

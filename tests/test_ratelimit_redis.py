@@ -10,14 +10,12 @@ is installed (``.ci/run`` installs it) and says so when it is not.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -48,37 +46,6 @@ def stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-
-
-@pytest.fixture
-def redis_url(tmp_path) -> Iterator[str]:
-    import redis
-
-    server = shutil.which("redis-server")
-    assert server, "redis-server is not installed (apt-get install redis-server)"
-    port = free_port()
-    log = (tmp_path / "redis.log").open("w")
-    process = subprocess.Popen(
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
-
-    def ping() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.ConnectionError:
-            return False
-
-    try:
-        wait_until(ping, "redis-server")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        client.close()
-        stop(process)
-        log.close()
 
 
 def gunicorn(tmp_path: Path, name: str, settings: dict[str, str]) -> tuple[subprocess.Popen, str]:

@@ -3,7 +3,7 @@ proposed and when they answer, or why the seat is empty and what comes next)."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import selectinload
 
 from matcher.board.services import (
@@ -15,13 +15,13 @@ from matcher.board.services import (
     mentor_card,
     not_offered_reason,
     proposed_next,
-    seats_wanted,
+    seats_of,
     waiting_list_next,
 )
 from matcher.extensions import db
 from matcher.introductions.emails import day
 from matcher.introductions.services import respond_by
-from matcher.mail import external_url, queue_mail
+from matcher.mail import MailRenderer, external_url, queue_mails
 from matcher.models import (
     HELD_STATUSES,
     DraftOutcome,
@@ -32,6 +32,7 @@ from matcher.models import (
     Round,
     RoundDraft,
     RoundStudent,
+    StudentProfile,
     User,
 )
 
@@ -45,7 +46,7 @@ class SeatNotice:
     lines: list[str]
 
 
-def _proposed(intro: Introduction, outcome: DraftOutcome | None) -> SeatNotice:
+def _proposed(intro: Introduction, outcome: Row | None) -> SeatNotice:
     card = mentor_card(intro.mentor)
     fit = fit_line(outcome)
     lines = [f"Why they fit: {fit}"] if fit else []
@@ -69,7 +70,7 @@ def _held(intro: Introduction) -> SeatNotice:
     )
 
 
-def _empty(round_: Round, slot: str, outcome: DraftOutcome | None) -> SeatNotice:
+def _empty(round_: Round, slot: str, outcome: Row | None) -> SeatNotice:
     noun = SEAT_NOUNS[slot]
     reason = outcome.reason if outcome is not None else ""
     return SeatNotice(
@@ -113,31 +114,37 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
     member of its group, in the publishing transaction: each seat they asked for with the
     mentor proposed (why they fit, when they answer), already on their board, left empty (why,
     and the waiting list or the automatic re-match per the group's policy) or not in this
-    round. How many were queued."""
+    round. How many were queued.
+
+    A national round tells thousands of students: their rows are read in a few queries and
+    the emails added in one statement (the mentors of ``intros`` were loaded to ask them).
+    """
     taking_part = select(RoundStudent.student_id).where(RoundStudent.round_id == round_.id)
     members = select(Membership.user_id).where(
         Membership.group_id == round_.group_id, Membership.status == MembershipStatus.ACTIVE
     )
-    students = list(
-        db.session.scalars(
-            select(User)
-            .where(User.id.in_(taking_part), User.id.in_(members), User.active)
-            .options(selectinload(User.student_profile))
-            .order_by(User.id)
-        )
-    )
+    students = db.session.execute(
+        select(User.id, User.email, User.name, StudentProfile.wanted_types)
+        .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
+        .where(User.id.in_(taking_part), User.id.in_(members), User.active)
+        .order_by(User.id)
+    ).all()
     if not students:
         return 0
     made = {(i.student_id, i.slot): i for i in intros}
-    mentor_ids = {i.mentor_id for i in intros}
-    if mentor_ids:
-        db.session.scalars(
-            select(User).where(User.id.in_(mentor_ids)).options(selectinload(User.mentor_profile))
-        ).all()
     outcomes = {
         (o.student_id, o.slot): o
-        for o in db.session.scalars(select(DraftOutcome).where(DraftOutcome.draft_id == draft.id))
+        for o in db.session.execute(
+            select(
+                DraftOutcome.student_id,
+                DraftOutcome.slot,
+                DraftOutcome.reason,
+                DraftOutcome.breakdown,
+                DraftOutcome.preference_rank,
+            ).where(DraftOutcome.draft_id == draft.id)
+        )
     }
+    made_ids = {i.id for i in intros}
     held: dict[tuple[int, str], Introduction] = {}
     for intro in db.session.scalars(
         select(Introduction)
@@ -145,18 +152,21 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
             Introduction.group_id == round_.group_id,
             Introduction.student_id.in_(taking_part),
             Introduction.status.in_(HELD_STATUSES),
-            Introduction.id.not_in([i.id for i in intros]),
+            or_(Introduction.round_id.is_(None), Introduction.round_id != round_.id),
         )
         .options(selectinload(Introduction.mentor))
         .order_by(Introduction.created_at, Introduction.id)
     ):
-        held[(intro.student_id, intro.slot)] = intro
+        if intro.id not in made_ids:
+            held[(intro.student_id, intro.slot)] = intro
     group = round_.group
     board_link = external_url("board.index")
-    for student in students:
+    mail = MailRenderer("board/published")
+    messages = []
+    for student_id, email, name, wanted in students:
         seats = []
-        for slot in seats_wanted(student):
-            key = (student.id, slot)
+        for slot in seats_of(wanted):
+            key = (student_id, slot)
             if key in made:
                 seats.append(_proposed(made[key], outcomes.get(key)))
             elif key in held:
@@ -165,15 +175,16 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
                 seats.append(_empty(round_, slot, outcomes.get(key)))
             else:
                 seats.append(_not_offered(round_, slot))
-        proposed = sum(1 for slot in round_.slots if (student.id, slot) in made)
-        queue_mail(
-            student.email,
-            "board/published",
-            name=student.name,
-            round_name=round_.name,
-            group_name=group.name,
-            summary=_summary(proposed),
-            seats=seats,
-            board_link=board_link,
+        proposed = sum(1 for slot in round_.slots if (student_id, slot) in made)
+        messages.append(
+            mail(
+                email,
+                name=name,
+                round_name=round_.name,
+                group_name=group.name,
+                summary=_summary(proposed),
+                seats=seats,
+                board_link=board_link,
+            )
         )
-    return len(students)
+    return queue_mails(messages)

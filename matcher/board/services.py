@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -69,8 +70,16 @@ SEAT_PLURALS = {
     "peer": "peer mentors",
 }
 
-REMATCH_EVERY = "every 15 minutes"
-"""How often the introductions tick re-matches (the schedule the README's timer sets)."""
+
+def rematch_every() -> str:
+    """How often the introductions tick re-matches: the worker's ``INTRODUCTIONS_TICK_SECONDS``
+    as words ("every 5 minutes")."""
+    seconds = int(current_app.config["INTRODUCTIONS_TICK_SECONDS"])
+    if seconds % 60:
+        return f"every {seconds} seconds"
+    minutes = seconds // 60
+    return "every minute" if minutes == 1 else f"every {minutes} minutes"
+
 
 FIT_PHRASES = {
     "specialty": "works in a specialty on your list",
@@ -96,7 +105,12 @@ def deadline(moment: datetime) -> str:
 def seats_wanted(student: User) -> list[str]:
     """The seats the student's profile asks for, in board order (every seat when none)."""
     profile = student.student_profile
-    wanted = set(profile.wanted_types) if profile and profile.wanted_types else set(SLOTS)
+    return seats_of(profile.wanted_types if profile else None)
+
+
+def seats_of(wanted_types: list[str] | None) -> list[str]:
+    """The seats of a profile's wanted mentors, in board order (every seat when none)."""
+    wanted = set(wanted_types) if wanted_types else set(SLOTS)
     return [slot for slot in SLOTS if slot in wanted]
 
 
@@ -195,12 +209,12 @@ def waiting_list_next(policy: RematchPolicy, noun: str, place_free: bool | None)
         if place_free is False:
             return (
                 f"No {noun} who fits you has a free place right now. You stay on the waiting "
-                f"list: as soon as a place frees up, the next re-match run ({REMATCH_EVERY}) "
+                f"list: as soon as a place frees up, the next re-match run ({rematch_every()}) "
                 "asks that mentor for you, and you get an email."
             )
         return (
             f"The site looks for your next {noun} automatically: the next re-match run "
-            f"({REMATCH_EVERY}) asks the best-fitting one with a free place, and you get an "
+            f"({rematch_every()}) asks the best-fitting one with a free place, and you get an "
             "email when they are asked."
         )
     if place_free is False:

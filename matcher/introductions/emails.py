@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from matcher.extensions import db
-from matcher.mail import external_url, header, queue_mail, subject_line
+from matcher.mail import MailRenderer, external_url, header, queue_mail, subject_line
 from matcher.models import (
     Goal,
     GroupEmailTemplate,
@@ -233,7 +233,9 @@ def reset_template(group: InterestGroup, key: str) -> bool:
 
 def render(text: Text, values: dict[str, str]) -> Text:
     """The email with ``values`` filled in; in the subject each value is one short line."""
-    in_subject = {name: header(value) for name, value in values.items()}
+    in_subject = {
+        name: header(values[name]) for name in PLACEHOLDER.findall(text.subject) if name in values
+    }
     return Text(subject_line(fill(text.subject, in_subject)), fill(text.body, values))
 
 
@@ -265,12 +267,10 @@ def agenda(intro: Introduction) -> str:
     return "\n".join(lines)
 
 
-def values_for(intro: Introduction, recipient: User, **links: str) -> dict[str, str]:
-    """Every placeholder's value for one introduction and one recipient."""
-    student, mentor = intro.student, intro.mentor
-    sp, mp = student.student_profile, mentor.mentor_profile
+def student_values(student: User) -> dict[str, str]:
+    """The placeholders' values that describe the student."""
+    sp = student.student_profile
     return {
-        "recipient_name": recipient.name,
         "student_name": student.name,
         "student_school": (sp.school if sp else "") or "not given",
         "student_stage": sp.stage.label if sp and sp.stage else "not given",
@@ -279,6 +279,16 @@ def values_for(intro: Introduction, recipient: User, **links: str) -> dict[str, 
         "student_statement": (sp.statement if sp else "").strip() or "(no statement yet)",
         "student_email": student.email,
         "student_contact_preference": sp.contact_preference.label if sp else "Email first",
+    }
+
+
+def values_for(intro: Introduction, recipient: User, **links: str) -> dict[str, str]:
+    """Every placeholder's value for one introduction and one recipient."""
+    mentor = intro.mentor
+    mp = mentor.mentor_profile
+    return {
+        "recipient_name": recipient.name,
+        **student_values(intro.student),
         "mentor_name": mentor.name,
         "mentor_title": mp.title if mp else "Mentor",
         "mentor_specialty": mp.specialty.name if mp and mp.specialty else "not given",
@@ -337,12 +347,34 @@ def preview(group: InterestGroup, subject: str, body: str) -> Text:
     return render(Text(subject, body), {**SAMPLE, "group_name": group.name})
 
 
+class Batch:
+    """What many introduction emails share, read once: each group's wording of each email and
+    the message template (a published round asks thousands of mentors)."""
+
+    def __init__(self) -> None:
+        self._read: dict[tuple[int | None, str], Text] = {}
+        self._render = MailRenderer(MESSAGE)
+
+    def wording(self, group_id: int | None, key: str) -> Text:
+        """The group's wording of ``key`` (the default for ``None``: several groups)."""
+        if (group_id, key) not in self._read:
+            self._read[group_id, key] = (
+                default_text(key) if group_id is None else text_for(group_id, key)
+            )
+        return self._read[group_id, key]
+
+    def mail(self, to_addr: str, text: Text) -> dict[str, str]:
+        """The outbox row of ``text`` to ``to_addr`` (as ``render_mail`` makes it)."""
+        return self._render(to_addr, subject=text.subject, body=text.body)
+
+
+MESSAGE = "introductions/_message"
+
+
 def send(key: str, intro: Introduction, recipient: User, **links: str) -> OutboxMessage:
     """Queue the group's wording of ``key`` to ``recipient`` in the caller's transaction."""
     text = render(text_for(intro.group_id, key), values_for(intro, recipient, **links))
-    return queue_mail(
-        recipient.email, "introductions/_message", subject=text.subject, body=text.body
-    )
+    return queue_mail(recipient.email, MESSAGE, subject=text.subject, body=text.body)
 
 
 def day(moment: datetime) -> str:
@@ -372,7 +404,10 @@ def request_listing(requests: list[Request], *, with_groups: bool) -> str:
     accept and decline links and the date to answer by."""
     blocks = []
     for number, request in enumerate(requests, start=1):
-        values = values_for(request.intro, request.intro.mentor)
+        intro = request.intro
+        values = student_values(intro.student)
+        values["mentor_kind"] = WantedMentor._labels().get(intro.slot, intro.slot)
+        values["group_name"] = intro.group.name
         lines = [
             f"{number}. {values['student_name']} — {values['mentor_kind']}",
             f"   {values['student_stage']} at {values['student_school']}; interested in "
@@ -396,27 +431,34 @@ def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def send_requests(requests: list[Request], *, reminder: bool = False) -> OutboxMessage:
-    """Queue one email to the mentor of ``requests`` (all theirs) asking about every one:
-    a single request in the group's request (or reminder) wording, several in the
-    several-requests wording, each listed with its own links. Requests from one group use
-    that group's wording; from several groups, the default wording naming them all."""
+def request_mail(requests: list[Request], batch: Batch, *, reminder: bool = False) -> dict:
+    """The one email (an outbox row, as ``render_mail`` makes it) to the mentor of
+    ``requests`` (all theirs) asking about every one: a single request in the group's request
+    (or reminder) wording, several in the several-requests wording, each listed with its own
+    links. Requests from one group use that group's wording; from several groups, the default
+    wording naming them all."""
+    return batch.mail(*_request_text(batch.wording, requests, reminder))
+
+
+def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[str, Text]:
+    """The address and text of the email asking about ``requests``; ``wording(group_id,
+    key)`` gives a group's wording (the default for ``None``)."""
     key = "reminder" if reminder else "ask"
     first = requests[0]
+    mentor = first.intro.mentor
     if len(requests) == 1:
-        return send(
-            key,
+        values = values_for(
             first.intro,
-            first.intro.mentor,
+            mentor,
             accept_link=first.accept_link,
             decline_link=first.decline_link,
             respond_by=day(first.respond_by),
         )
-    mentor = first.intro.mentor
+        return mentor.email, render(wording(first.intro.group_id, key), values)
     groups = list(dict.fromkeys(r.intro.group_id for r in requests))
     names = list(dict.fromkeys(r.intro.group.name for r in requests))
     several = SEVERAL[key]
-    text = text_for(groups[0], several) if len(groups) == 1 else default_text(several)
+    text = wording(groups[0], several) if len(groups) == 1 else default_text(several)
     values = {
         "recipient_name": mentor.name,
         "group_name": _names(names),
@@ -425,5 +467,4 @@ def send_requests(requests: list[Request], *, reminder: bool = False) -> OutboxM
         "respond_by": day(min(r.respond_by for r in requests)),
         "dashboard_link": external_url("introductions.index") + "#pending",
     }
-    text = render(text, values)
-    return queue_mail(mentor.email, "introductions/_message", subject=text.subject, body=text.body)
+    return mentor.email, render(text, values)

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit, clock
 from matcher.extensions import db
 from matcher.introductions import emails
-from matcher.mail import external_url
+from matcher.mail import external_url, queue_mails
 from matcher.models import (
     ACTIVE_STATUSES,
     COMMITTED_STATUSES,
@@ -41,6 +41,8 @@ from matcher.models import (
     RematchPolicy,
     Role,
     Round,
+    StudentInterest,
+    StudentProfile,
     User,
 )
 from matcher.signing import serializer
@@ -48,6 +50,8 @@ from matcher.solving.assignment import ProposedPair
 
 LINK_SALT = "matcher.introduction-answer"
 ANSWERS = ("accept", "decline")
+LOAD_CHUNK = 1000
+"""People loaded per query when many introductions are emailed at once."""
 
 
 class IntroductionError(ValueError):
@@ -90,6 +94,84 @@ def new_introduction(
     return intro
 
 
+def insert_introductions(
+    group_id: int,
+    round_id: int | None,
+    pairs: list[ProposedPair],
+    actor: User | None,
+    note: str,
+) -> list[Introduction]:
+    """Proposed introductions for ``pairs`` (in their order), each with its first timeline
+    event, added set-wise: a statement per thousand rows, not one per row (a national round
+    proposes thousands). The caller checks places (:func:`hold_places`)."""
+    if not pairs:
+        return []
+    now = clock.now()
+    rows = [
+        {
+            "group_id": group_id,
+            "round_id": round_id,
+            "student_id": pair.student_id,
+            "mentor_id": pair.mentor_id,
+            "slot": pair.slot,
+            "score": pair.score,
+            "status": IntroStatus.PROPOSED,
+            "link_nonce": secrets.token_urlsafe(16),
+            "created_at": now,
+            "updated_at": now,
+            "asked_at": now,
+            "decline_reason": "",
+            "rematched": False,
+        }
+        for pair in pairs
+    ]
+    order = {row["link_nonce"]: k for k, row in enumerate(rows)}
+    intros = sorted(
+        db.session.scalars(insert(Introduction).returning(Introduction), rows),
+        key=lambda intro: order[intro.link_nonce],
+    )
+    actor_id = actor.id if actor else None
+    db.session.execute(
+        insert(IntroductionEvent),
+        [
+            {
+                "introduction_id": intro.id,
+                "at": now,
+                "status": IntroStatus.PROPOSED,
+                "actor_id": actor_id,
+                "note": note,
+            }
+            for intro in intros
+        ],
+    )
+    return intros
+
+
+def load_people(intros: list[Introduction]) -> list:
+    """Load the students, mentors (with their profiles) and groups of ``intros`` in a few
+    queries, so that the emails about them read no row one at a time; the loaded objects,
+    to keep while they are read (the session holds them only while someone does)."""
+    student_profile = (
+        selectinload(User.student_profile)
+        .selectinload(StudentProfile.interests)
+        .joinedload(StudentInterest.specialty)
+    )
+    mentor_profile = selectinload(User.mentor_profile).joinedload(MentorProfile.specialty)
+    loaded: list = []
+    for ids, option in (
+        (sorted({i.student_id for i in intros}), student_profile),
+        (sorted({i.mentor_id for i in intros}), mentor_profile),
+    ):
+        for start in range(0, len(ids), LOAD_CHUNK):
+            chunk = ids[start : start + LOAD_CHUNK]
+            loaded += db.session.scalars(
+                select(User).where(User.id.in_(chunk)).options(option)
+            ).all()
+    groups = sorted({i.group_id for i in intros})
+    loaded += db.session.scalars(select(InterestGroup).where(InterestGroup.id.in_(groups))).all()
+    return loaded
+
+
 def ask(intros: list[Introduction], reminder: bool = False) -> None:
     """Email each mentor once about all of ``intros`` that are theirs (the request, or the one
     reminder): every request listed with its own signed answer links and respond-by date."""
@@ -97,28 +179,33 @@ def ask(intros: list[Introduction], reminder: bool = False) -> None:
     by_mentor: dict[int, list[Introduction]] = {}
     for intro in intros:
         by_mentor.setdefault(intro.mentor_id, []).append(intro)
-    for batch in by_mentor.values():
-        emails.send_requests(
+    if not by_mentor:
+        return
+    loaded = load_people(intros)
+    batch = emails.Batch()
+    link = AnswerLinks()
+    queue_mails(
+        emails.request_mail(
             [
                 emails.Request(
-                    intro,
-                    answer_link(intro, "accept"),
-                    answer_link(intro, "decline"),
-                    respond_by(intro),
+                    intro, link(intro, "accept"), link(intro, "decline"), respond_by(intro)
                 )
-                for intro in batch
+                for intro in theirs
             ],
+            batch,
             reminder=reminder,
         )
+        for theirs in by_mentor.values()
+    )
+    del loaded
 
 
 def propose(round_: Round, pairs: list[ProposedPair], actor: User | None) -> list[Introduction]:
     """One proposed introduction per published pair, each mentor asked by email; the caller
     commits."""
-    intros = [
-        new_introduction(round_.group_id, round_.id, pair, actor, f"Proposed by {round_.name}")
-        for pair in pairs
-    ]
+    intros = insert_introductions(
+        round_.group_id, round_.id, pairs, actor, f"Proposed by {round_.name}"
+    )
     hold_places(intros)
     ask(intros)
     return intros
@@ -226,6 +313,22 @@ def answer_token(intro: Introduction, answer: str) -> str:
 
 def answer_link(intro: Introduction, answer: str) -> str:
     return external_url("introductions.answer", token=answer_token(intro, answer))
+
+
+class AnswerLinks:
+    """:func:`answer_link` for many introductions: one serializer and one link for all."""
+
+    def __init__(self) -> None:
+        self._serializer = _serializer()
+        self._head, _, self._tail = external_url(
+            "introductions.answer", token=self.SPOT
+        ).rpartition(self.SPOT)
+
+    SPOT = "signed-token"
+
+    def __call__(self, intro: Introduction, answer: str) -> str:
+        token = self._serializer.dumps({"i": intro.id, "n": intro.link_nonce, "a": answer})
+        return self._head + token + self._tail
 
 
 def link_lifetime(group: InterestGroup) -> timedelta:

@@ -1,12 +1,12 @@
 """Time-driven work: reminders, expiry, re-matching, check-ins, thank-you reminders, closing.
 
-``tick`` is run by ``flask --app wsgi introductions tick`` from cron or a systemd timer. Each
-step claims one introduction with a compare-and-set ``UPDATE`` (the column that records the
-step goes from empty to now, or the status moves) and queues its mail in the same transaction,
-committed per introduction; reminders are committed per mentor, so each mentor gets one
-email listing every request the tick reminds them of. Running it again sends nothing twice,
-and two ticks running at once each claim different introductions (the loser's ``UPDATE``
-matches no row).
+``tick`` is run by the worker every ``INTRODUCTIONS_TICK_SECONDS`` (and by hand with
+``flask --app wsgi introductions tick``). Each step claims one introduction with a
+compare-and-set ``UPDATE`` (the column that records the step goes from empty to now, or the
+status moves) and queues its mail in the same transaction, committed per introduction;
+reminders are committed per mentor, so each mentor gets one email listing every request the
+tick reminds them of. Running it again sends nothing twice, and two ticks running at once each
+claim different introductions (the loser's ``UPDATE`` matches no row).
 """
 
 from collections.abc import Callable, Iterable

@@ -1,18 +1,24 @@
 """The mail service every part of the site uses.
 
 ``queue_mail`` renders a message and adds it to the outbox in the caller's transaction: if the
-change that causes the mail rolls back, so does the mail. The sender (``flask outbox send``)
-delivers what was committed. Header values are made safe here, once: a subject is one line of
-at most the outbox column's length, and an address must be one plain address.
+change that causes the mail rolls back, so does the mail (``queue_mails`` adds many rendered
+messages in one statement). The sender (``mail.sender``, run by
+the worker every ``MAIL_SEND_INTERVAL`` seconds) delivers what was committed. Header values
+are made safe here, once: a subject is one line of at most the outbox column's length, and an
+address must be one plain address.
 """
 
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
+from sqlalchemy import insert
 
+from matcher import clock
 from matcher.extensions import db
-from matcher.models import OutboxMessage
+from matcher.models import OutboxMessage, OutboxStatus
+from matcher.models.mail import new_message_id
 from matcher.text import has_controls, one_line, shorten
 
 SUBJECT_MAX = OutboxMessage.__table__.c.subject.type.length
@@ -68,19 +74,67 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
-    """Add the message rendered from ``templates/email/<template>.txt`` to the outbox.
+def render_mail(to_addr: str, template: str, **context) -> dict[str, str]:
+    """The outbox row (address, subject, body) of the message rendered from
+    ``templates/email/<template>.txt``, its headers made safe.
 
     The template's first line is ``Subject: ...``; the rest is the body.
     """
-    rendered = render_template(f"email/{template}.txt", **context).lstrip()
-    first, _, body = rendered.partition("\n")
+    return _row(template, to_addr, render_template(_path(template), **context))
+
+
+class MailRenderer:
+    """:func:`render_mail` for many messages of one template (a publish renders thousands):
+    the template and the context every message shares are looked up once."""
+
+    def __init__(self, template: str) -> None:
+        self._name = template
+        self._template = current_app.jinja_env.get_or_select_template(_path(template))
+        self._shared: dict = {}
+        current_app.update_template_context(self._shared)
+
+    def __call__(self, to_addr: str, **context) -> dict[str, str]:
+        return _row(self._name, to_addr, self._template.render({**self._shared, **context}))
+
+
+def _path(template: str) -> str:
+    return f"email/{template}.txt"
+
+
+def _row(template: str, to_addr: str, rendered: str) -> dict[str, str]:
+    first, _, body = rendered.lstrip().partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"email template {template!r} must start with a 'Subject:' line")
-    message = OutboxMessage(
-        to_addr=checked_address(to_addr),
-        subject=subject_line(first.removeprefix("Subject:")),
-        body_text=body.strip() + "\n",
-    )
+    return {
+        "to_addr": checked_address(to_addr),
+        "subject": subject_line(first.removeprefix("Subject:")),
+        "body_text": body.strip() + "\n",
+    }
+
+
+def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
+    """Add the message rendered from ``templates/email/<template>.txt`` to the outbox (see
+    :func:`render_mail`)."""
+    message = OutboxMessage(**render_mail(to_addr, template, **context))
     db.session.add(message)
     return message
+
+
+def queue_mails(messages: Iterable[dict[str, str]]) -> int:
+    """Add messages rendered by :func:`render_mail` to the outbox in one statement, in the
+    caller's transaction (a publish queues thousands); how many."""
+    now = clock.now()
+    rows = [
+        {
+            **message,
+            "message_id": new_message_id(),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for message in messages
+    ]
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    return len(rows)

@@ -3,8 +3,9 @@
 Each message is claimed by a compare-and-set update before it is sent, so several senders never
 send one message twice; a message is marked sent only after the server accepted it. A server that
 cannot be reached leaves every message as it was; a message the server refuses is retried with
-backoff until ``MAIL_MAX_ATTEMPTS``. A claim older than ``STALE_CLAIM`` (a sender that died while
-sending) is released; the message keeps its Message-ID so a receiver can drop a duplicate.
+backoff until ``MAIL_MAX_ATTEMPTS``. A claim older than ``MAIL_STALE_CLAIM_SECONDS`` (a sender
+that died while sending) is released; the message keeps its Message-ID so a receiver can drop a
+duplicate (the server may have taken it just before the sender died).
 A message that cannot be built or that no server could ever take (a bad header, content the
 server does not support) is marked failed with the reason, and the sender goes on with the rest.
 """
@@ -29,7 +30,6 @@ from matcher.models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=10)
 BATCH_SIZE = 100
 
 
@@ -129,6 +129,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
+def _stale_claim() -> timedelta:
+    """How old a claim must be to be taken as left by a sender that died."""
+    return timedelta(seconds=current_app.config["MAIL_STALE_CLAIM_SECONDS"])
+
+
 def due_ids(limit: int = BATCH_SIZE) -> list[int]:
     moment = clock.now()
     query = (
@@ -138,7 +143,7 @@ def due_ids(limit: int = BATCH_SIZE) -> list[int]:
                 (OutboxMessage.status == OutboxStatus.PENDING)
                 & (OutboxMessage.next_attempt_at <= moment),
                 (OutboxMessage.status == OutboxStatus.SENDING)
-                & (OutboxMessage.claimed_at < moment - STALE_CLAIM),
+                & (OutboxMessage.claimed_at < moment - _stale_claim()),
             )
         )
         .order_by(OutboxMessage.id)
@@ -159,7 +164,7 @@ def claim(message_id: int) -> OutboxMessage | None:
             or_(
                 OutboxMessage.status == OutboxStatus.PENDING,
                 (OutboxMessage.status == OutboxStatus.SENDING)
-                & (OutboxMessage.claimed_at < moment - STALE_CLAIM),
+                & (OutboxMessage.claimed_at < moment - _stale_claim()),
             ),
         )
         .values(

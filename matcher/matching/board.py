@@ -100,10 +100,7 @@ class BoardProblem:
         if pins.size == 0:
             rows, mentors = assign(self.score, cap)
             return rows, mentors, np.zeros(0, dtype=np.int64)
-        if pins.ndim != 2 or pins.shape[1] != 2 or not np.issubdtype(pins.dtype, np.integer):
-            raise ValueError("pinned must be an (n, 2) integer array of (student, mentor) pairs")
-        if (pins < 0).any() or (pins[:, 0] >= self.n_students).any() or (pins[:, 1] >= n_m).any():
-            raise ValueError("pinned names a student or mentor that does not exist")
+        pins = as_pins(pins, self.n_students, n_m)
         pin_rows = self.pair_rows(pins[:, 0], pins[:, 1])
         fills = pin_rows >= 0
         if np.unique(pin_rows[fills]).size != int(fills.sum()):
@@ -114,6 +111,18 @@ class BoardProblem:
         status = np.full(pins.shape[0], PIN_NOT_ALLOWED, dtype=np.int64)
         status[fills] = placed
         return rows, mentors, status
+
+
+def as_pins(pinned, n_students: int, n_mentors: int) -> np.ndarray:
+    """Validate (student, mentor) pins and return them as an (n, 2) int64 array."""
+    pins = np.asarray(pinned)
+    if pins.size == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    if pins.ndim != 2 or pins.shape[1] != 2 or not np.issubdtype(pins.dtype, np.integer):
+        raise ValueError("pinned must be an (n, 2) integer array of (student, mentor) pairs")
+    if (pins < 0).any() or (pins[:, 0] >= n_students).any() or (pins[:, 1] >= n_mentors).any():
+        raise ValueError("pinned names a student or mentor that does not exist")
+    return pins.astype(np.int64)
 
 
 def _as_wanted(wanted, n_s: int) -> np.ndarray:

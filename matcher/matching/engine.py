@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .board import BoardProblem, board_problem
+from .board import BoardProblem, as_pins, board_problem
 from .explain import Explanation, explain
 from .scoring import (
     CRITERIA,
@@ -313,14 +313,10 @@ def match_board(
     board = sparse.csr_array((w[keep], (i[keep], m[keep])), shape=(students.n, mentors.n))
     problem = board_problem(board, seat[keep], want)
 
-    pins = np.zeros((0, 2), dtype=np.int64) if pinned is None else np.asarray(pinned)
+    pins = as_pins(() if pinned is None else pinned, students.n, mentors.n)
     status = np.zeros(0, dtype=np.int64)
     kept = np.zeros(0, dtype=bool)
     if pins.size:
-        if pins.ndim != 2 or pins.shape[1] != 2 or not np.issubdtype(pins.dtype, np.integer):
-            raise ValueError("pinned must be an (n, 2) integer array of (student, mentor) pairs")
-        if (pins < 0).any() or (pins[:, 0] >= students.n).any() or (pins[:, 1] >= mentors.n).any():
-            raise ValueError("pinned names a student or mentor that does not exist")
         pin_rows = problem.pair_rows(pins[:, 0], pins[:, 1])
         _, first = np.unique(pin_rows, return_index=True)
         kept = np.zeros(pins.shape[0], dtype=bool)

@@ -66,6 +66,10 @@ REFUSALS = ("barred", "other_specialty", "peer_years", "same_institution", "min_
 
 _INSTITUTION_POLICIES = ("preferred", "neutral", "barred")
 
+BLOCK = 1 << 16
+"""Pairs valued at a time: a block's temporaries stay in the processor's cache, where one
+pass over the millions of pairs of a national round would stream each through memory."""
+
 
 def _int_array(value, name: str, ndim: int, n: int | None = None) -> np.ndarray:
     arr = np.asarray(value)
@@ -337,17 +341,30 @@ def _check_pair(students: StudentFeatures, mentors: MentorFeatures) -> None:
         raise ValueError(f"likes has {mentors.likes.shape[1]} columns, expected {students.n}")
 
 
-def _share(wish: np.ndarray, have: np.ndarray, i: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """Fraction of the wishes of student ``i[k]`` (True columns) that mentor ``m[k]`` has."""
-    if wish.shape[1] == 0:
-        return np.zeros(i.size)
-    packed_wish = np.packbits(wish, axis=1)
-    packed_have = np.packbits(have, axis=1)
-    common = np.zeros(i.size, dtype=np.int64)
-    for byte in range(packed_wish.shape[1]):
-        common += np.bitwise_count(packed_wish[:, byte][i] & packed_have[:, byte][m])
-    total = wish.sum(axis=1)[i]
-    return np.divide(common, total, out=np.zeros(i.size), where=total > 0)
+class _Bits:
+    """Sets of columns (focus areas, goals) of students and mentors as 64-bit words, for
+    counting what two of them share."""
+
+    def __init__(self, wish: np.ndarray, have: np.ndarray) -> None:
+        self.wish = self._words(wish)
+        self.have = self._words(have)
+        self.total = wish.sum(axis=1)
+
+    @staticmethod
+    def _words(flags: np.ndarray) -> list[np.ndarray]:
+        packed = np.packbits(flags, axis=1)
+        packed = np.pad(packed, ((0, 0), (0, (-packed.shape[1]) % 8)))
+        words = np.ascontiguousarray(packed).view(np.uint64)
+        return [np.ascontiguousarray(words[:, w]) for w in range(words.shape[1])]
+
+    def share(self, i: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """Fraction of the wishes of student ``i[k]`` (True columns) that mentor ``m[k]``
+        has."""
+        common = np.zeros(i.size, dtype=np.int64)
+        for wish, have in zip(self.wish, self.have, strict=True):
+            common += np.bitwise_count(wish[i] & have[m])
+        total = self.total[i]
+        return np.divide(common, total, out=np.zeros(i.size), where=total > 0)
 
 
 def _pair_keys(rows: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray:
@@ -386,6 +403,72 @@ def institution_values(
     return institution
 
 
+class _Criteria:
+    """What :func:`criteria` reads of every student and mentor, prepared once, so that the
+    pairs of a national round can be valued a block at a time."""
+
+    def __init__(self, students: StudentFeatures, mentors: MentorFeatures, rules: Rules) -> None:
+        _check_pair(students, mentors)
+        self.students, self.mentors, self.rules = students, mentors, rules
+        self.choices = [np.ascontiguousarray(c) for c in students.specialties.T]
+        self.listed = [np.ascontiguousarray(c) for c in students.preferences.T]
+        self.focus = _Bits(students.focus, mentors.focus)
+        self.goals = _Bits(students.goals, mentors.offers)
+        self.marks = None
+        if mentors.likes is not None and sparse.issparse(mentors.likes):
+            coo = mentors.likes.tocoo()
+            marked = coo.data != 0
+            self.marks = distinct(_pair_keys(coo.row[marked], coo.col[marked], students.n))
+        self.waited = np.minimum(students.waited, WAITED_FULL) / WAITED_FULL
+
+    def values(self, i: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """Per-criterion values of the pairs ``(i[k], m[k])`` (see :func:`criteria`)."""
+        students, mentors = self.students, self.mentors
+        n_choices = len(self.choices)
+        mentor_spec = mentors.specialty[m]
+        specialty = np.zeros(i.size)
+        for k in reversed(range(n_choices)):
+            choice = self.choices[k][i]
+            specialty[(choice == mentor_spec) & (choice >= 0)] = (n_choices - k) / n_choices
+
+        year = students.year[i]
+        kind = mentors.kind[m]
+        ahead = mentors.year[m] - year
+        early = year <= 2
+        stage = np.where(early, 1.0, 0.75)
+        stage[kind == KIND_FACULTY] = np.where(early, 0.5, 1.0)[kind == KIND_FACULTY]
+        peer = kind == KIND_PEER
+        stage[peer] = np.where((ahead >= 1) & (ahead <= 2), 1.0, np.where(ahead == 3, 0.5, 0.0))[
+            peer
+        ]
+
+        institution = institution_values(students, mentors, i, m, self.rules)
+
+        asked = np.zeros(i.size)
+        n_listed = len(self.listed)
+        for r in reversed(range(n_listed)):
+            asked[self.listed[r][i] == m] = 1.0 - r / n_listed
+
+        liked = np.zeros(i.size)
+        if self.marks is not None:
+            liked[contains(self.marks, _pair_keys(m, i, students.n))] = 1.0
+        elif mentors.likes is not None:
+            liked[mentors.likes[m, i]] = 1.0
+
+        return np.column_stack(
+            [
+                specialty,
+                self.focus.share(i, m),
+                self.goals.share(i, m),
+                stage,
+                institution,
+                asked,
+                liked,
+                self.waited[i],
+            ]
+        )
+
+
 def criteria(
     students: StudentFeatures,
     mentors: MentorFeatures,
@@ -409,55 +492,9 @@ def criteria(
         Columns in :data:`CRITERIA` order, each in [0, 1].
     """
     rules = Rules() if rules is None else rules
-    _check_pair(students, mentors)
     i = np.asarray(i, dtype=np.int64)
     m = np.asarray(m, dtype=np.int64)
-    n_choices = students.specialties.shape[1]
-    mentor_spec = mentors.specialty[m]
-    specialty = np.zeros(i.size)
-    for k in reversed(range(n_choices)):
-        choice = students.specialties[:, k][i]
-        specialty[(choice == mentor_spec) & (choice >= 0)] = (n_choices - k) / n_choices
-
-    year = students.year[i]
-    kind = mentors.kind[m]
-    ahead = mentors.year[m] - year
-    early = year <= 2
-    stage = np.where(early, 1.0, 0.75)
-    stage[kind == KIND_FACULTY] = np.where(early, 0.5, 1.0)[kind == KIND_FACULTY]
-    peer = kind == KIND_PEER
-    stage[peer] = np.where((ahead >= 1) & (ahead <= 2), 1.0, np.where(ahead == 3, 0.5, 0.0))[peer]
-
-    institution = institution_values(students, mentors, i, m, rules)
-
-    asked = np.zeros(i.size)
-    n_listed = students.preferences.shape[1]
-    for r in reversed(range(n_listed)):
-        asked[students.preferences[:, r][i] == m] = 1.0 - r / n_listed
-
-    liked = np.zeros(i.size)
-    if mentors.likes is not None:
-        if sparse.issparse(mentors.likes):
-            coo = mentors.likes.tocoo()
-            marked = coo.data != 0
-            marks = distinct(_pair_keys(coo.row[marked], coo.col[marked], students.n))
-            liked[contains(marks, _pair_keys(m, i, students.n))] = 1.0
-        else:
-            liked[mentors.likes[m, i]] = 1.0
-
-    waited = (np.minimum(students.waited, WAITED_FULL) / WAITED_FULL)[i]
-    return np.column_stack(
-        [
-            specialty,
-            _share(students.focus, mentors.focus, i, m),
-            _share(students.goals, mentors.offers, i, m),
-            stage,
-            institution,
-            asked,
-            liked,
-            waited,
-        ]
-    )
+    return _Criteria(students, mentors, rules).values(i, m)
 
 
 def _candidates(students, mentors, rules, dense: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -574,9 +611,16 @@ def score_matrix(
         if pairs.size and (pairs[:, 0].max() >= students.n or pairs[:, 1].max() >= mentors.n):
             raise ValueError(f"{name} names a student or mentor that does not exist")
     i, m = _candidates(students, mentors, rules, dense)
-    values = criteria(students, mentors, i, m, rules)
-    total = values @ weights.vector()
-    ok = _refusals(students, mentors, rules, i, m, values, total) == ALLOWED
+    prepared = _Criteria(students, mentors, rules)
+    vector = weights.vector()
+    total = np.empty(i.size)
+    ok = np.empty(i.size, dtype=bool)
+    for start in range(0, i.size, BLOCK):
+        block = slice(start, start + BLOCK)
+        values = prepared.values(i[block], m[block])
+        total[block] = values @ vector
+        why = _refusals(students, mentors, rules, i[block], m[block], values, total[block])
+        ok[block] = why == ALLOWED
     shape = (students.n, mentors.n)
     if dense:
         score = np.zeros(shape)
@@ -584,4 +628,6 @@ def score_matrix(
         allowed = np.zeros(shape, dtype=bool)
         allowed[i[ok], m[ok]] = True
         return ScoreMatrix(score, allowed)
-    return ScoreMatrix(sparse.csr_array((total[ok], (i[ok], m[ok])), shape=shape), None)
+    indptr = np.zeros(students.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(i[ok], minlength=students.n), out=indptr[1:])
+    return ScoreMatrix(sparse.csr_array((total[ok], m[ok], indptr), shape=shape), None)

@@ -41,6 +41,7 @@ from matcher.models.round import (
     RoundStudent,
 )
 from matcher.models.submission import FormSubmission
+from matcher.models.taskqueue import TASK_QUEUE_TABLES
 from matcher.models.user import Role, User
 from matcher.models.vocab import (
     ContactPreference,
@@ -62,6 +63,7 @@ __all__ = [
     "NEEDS_STATUSES",
     "SLOTS",
     "SLOT_MENTOR_TYPES",
+    "TASK_QUEUE_TABLES",
     "AuditEvent",
     "ConstraintKind",
     "ContactPreference",

@@ -1,4 +1,4 @@
-"""Long operations (a large roster import, a large round solve) running in the background."""
+"""Long operations (a large roster import, solve or publish) run by the worker in the background."""
 
 from datetime import datetime
 from enum import StrEnum
@@ -34,7 +34,11 @@ class JobStatus(StrEnum):
 
 class Job(db.Model):
     """One background operation and its progress, shared by every web worker through the
-    database: ``done`` of ``total`` steps, the current ``stage``, and where to go when done."""
+    database: ``done`` of ``total`` steps, the current ``stage``, and where to go when done.
+
+    The row is the truth about the job: ``payload`` holds what the work needs (cleared when it
+    ends), ``runner`` names the run that holds it and ``attempts`` counts the runs started, so a
+    run whose worker died is started again from the row, never lost."""
 
     __tablename__ = "jobs"
 
@@ -56,6 +60,11 @@ class Job(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
     errors: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status_code: Mapped[int] = mapped_column(default=0)
+    """The HTTP status of a stopped job's page (409 or 422); 0 while it has none."""
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(default=0)
+    runner: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
 

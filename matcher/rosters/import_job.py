@@ -1,5 +1,8 @@
-"""A large roster import as a background job: rows are checked in a read-only transaction,
-then everything is written in one transaction, with progress through both phases."""
+"""A large roster import as a background job: the rows travel in the job's payload; the worker
+checks them in a read-only transaction, then writes everything in one transaction, with
+progress through both phases."""
+
+from typing import Any
 
 from matcher import audit
 from matcher.database import reading
@@ -13,18 +16,23 @@ KIND = "roster.import"
 Rows = list[tuple[int, dict[str, str]]]
 
 
-def queue(group: InterestGroup, rows: Rows, retry_url: str) -> tuple[Job, jobs.Work]:
-    """A queued job importing ``rows`` for the current user, and its work; the caller
-    commits, then hands both to ``jobs.start``."""
-    group_id = group.id
+def queue(group: InterestGroup, rows: Rows, retry_url: str) -> Job:
+    """A queued job importing ``rows`` for the current user; the caller commits, then calls
+    ``jobs.start``."""
     return jobs.queue(
         kind=KIND,
         title=f"Importing {len(rows):,} rows into {group.name}",
-        group_id=group_id,
+        group_id=group.id,
         retry_url=retry_url,
         total=2 * len(rows),
-        work=lambda progress, actor_id, ip: work(progress, group_id, rows, actor_id, ip),
+        payload={"group_id": group.id, "rows": [[line, row] for line, row in rows]},
     )
+
+
+def run(progress: jobs.Progress, payload: dict[str, Any], actor_id: int) -> jobs.Outcome:
+    """The job's work, from its payload."""
+    rows = [(int(line), dict(row)) for line, row in payload["rows"]]
+    return work(progress, payload["group_id"], rows, actor_id, payload["ip"])
 
 
 def work(progress: jobs.Progress, group_id: int, rows: Rows, actor_id: int, ip: str):

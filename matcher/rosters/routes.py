@@ -144,12 +144,12 @@ def import_roster(group: InterestGroup):
 
 
 def _import_in_background(group: InterestGroup, form: ImportForm, rows):
-    job, work = import_job.queue(
+    job = import_job.queue(
         group, rows, retry_url=url_for("rosters.import_roster", group_id=group.id)
     )
     db.session.flush()
     job_id = job.id
     url = submissions.done(form, url_for("jobs.show", job_id=job_id))
     db.session.commit()
-    jobs.start(job_id, work)
+    jobs.start(job_id)
     return redirect(url, code=303)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import ScalarSelect, Select, func, insert, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ScalarSelect, Select, func, insert, or_, select, union_all
+from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit
 from matcher.extensions import db
@@ -164,7 +164,7 @@ def record_solve(
         for o in result.outcomes
     ]
     if rows:
-        db.session.execute(insert(DraftOutcome), rows)
+        db.session.execute(insert(DraftOutcome).execution_options(render_nulls=True), rows)
     draft.stats = _stats(pop, round_.slots, settings, result)
     draft.stats["pins"] = [
         {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}
@@ -326,29 +326,53 @@ class Change:
     score_after: float | None
 
 
-def compare(old: RoundDraft, new: RoundDraft) -> list[Change]:
-    """Every (student, slot) whose mentor differs between two drafts."""
+def _changed(old: RoundDraft, new: RoundDraft) -> Select:
+    """Every (student, slot) whose mentor differs between two drafts, as (student, slot,
+    mentor before, mentor after, score before, score after), by student and slot: the new
+    draft's rows against the old one's, then the old draft's matched rows the new one lacks
+    (each looked up by the drafts' (draft, student, slot) index)."""
+    before, after = aliased(DraftOutcome), aliased(DraftOutcome)
+    same_seat = (before.student_id == after.student_id) & (before.slot == after.slot)
+    changed = (
+        select(
+            after.student_id,
+            after.slot,
+            before.mentor_id,
+            after.mentor_id,
+            before.score,
+            after.score,
+        )
+        .outerjoin(before, (before.draft_id == old.id) & same_seat)
+        .where(after.draft_id == new.id, before.mentor_id.is_distinct_from(after.mentor_id))
+    )
+    dropped = (
+        select(
+            before.student_id,
+            before.slot,
+            before.mentor_id,
+            after.mentor_id,
+            before.score,
+            after.score,
+        )
+        .outerjoin(after, (after.draft_id == new.id) & same_seat)
+        .where(before.draft_id == old.id, after.id.is_(None), before.mentor_id.is_not(None))
+    )
+    both = union_all(changed, dropped).subquery()
+    return select(*both.c).order_by(both.c[0], both.c[1])
 
-    def table(d: RoundDraft) -> dict:
-        return {
-            (o.student_id, o.slot): (o.mentor_id, o.score)
-            for o in db.session.execute(
-                select(
-                    DraftOutcome.student_id,
-                    DraftOutcome.slot,
-                    DraftOutcome.mentor_id,
-                    DraftOutcome.score,
-                ).where(DraftOutcome.draft_id == d.id)
-            )
-        }
 
-    before, after = table(old), table(new)
-    changes = []
-    for key in sorted(set(before) | set(after)):
-        b, a = before.get(key, (None, None)), after.get(key, (None, None))
-        if b[0] != a[0]:
-            changes.append(Change(key[0], key[1], b[0], a[0], b[1], a[1]))
-    return changes
+def compare(old: RoundDraft, new: RoundDraft, limit: int | None = None) -> list[Change]:
+    """Every (student, slot) whose mentor differs between two drafts (the first ``limit``)."""
+    query = _changed(old, new)
+    if limit is not None:
+        query = query.limit(limit)
+    return [Change(*row) for row in db.session.execute(query)]
+
+
+def count_changes(old: RoundDraft, new: RoundDraft) -> int:
+    """How many (student, slot) have a different mentor in the two drafts."""
+    changed = _changed(old, new).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(changed))
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ from matcher.extensions import db
 from matcher.introductions import waiting
 from matcher.introductions.services import (
     OverCapacity,
+    ask,
+    hold_places,
+    insert_introductions,
     over_capacity,
-    propose,
 )
 from matcher.models import (
     HELD_STATUSES,
@@ -28,7 +30,7 @@ from matcher.models import (
     RoundStudent,
     User,
 )
-from matcher.rounds.drafts import draft
+from matcher.rounds.drafts import OnProgress, draft
 from matcher.rounds.opening import create_round
 from matcher.rounds.rules import AlreadyPublishedError, RoundError
 from matcher.rounds.taking_part import participants
@@ -60,7 +62,17 @@ class StaleDraftError(RoundError):
         self.number, self.mentors, self.seats = number, mentors, seats
 
 
-def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
+CHECKING = "Checking places and seats"
+MAKING = "Making the introductions"
+ASKING = "Asking the mentors"
+WAITING = "Putting the empty seats on the waiting list"
+TELLING = "Telling the students"
+STAGES = (CHECKING, MAKING, ASKING, WAITING, TELLING)
+
+
+def publish(
+    round_: Round, number: int, actor: User, on_progress: OnProgress | None = None
+) -> list[Introduction]:
     """Turn draft ``number`` into introductions and lock the round, exactly once.
 
     The status flips with a compare-and-set UPDATE, so of two concurrent publishes one
@@ -69,7 +81,13 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
     group sharing the mentors) is refused with :class:`StaleDraftError`: the group's row is
     locked first, so its publishes and re-matches take turns, and the mentors' rows next (see
     :func:`matcher.introductions.services.over_capacity`), so places are counted as committed.
+
+    Every table is written set-wise (one statement per table, the emails read their people in
+    a few queries), so a national round's thousands of introductions publish in seconds.
+    ``on_progress(done, total, stage)`` is called at each of :data:`STAGES`.
     """
+    report = on_progress or (lambda done, total, stage: None)
+    report(0, len(STAGES), CHECKING)
     drafted = draft(round_, number)
     if drafted is None:
         raise RoundError("That draft does not exist.")
@@ -88,8 +106,8 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
         raise AlreadyPublishedError("This round has already been published.")
     db.session.refresh(round_)
     pairs = [
-        ProposedPair(o.student_id, o.mentor_id, o.slot, o.score)
-        for o in db.session.execute(
+        ProposedPair(*row)
+        for row in db.session.execute(
             select(
                 DraftOutcome.student_id,
                 DraftOutcome.mentor_id,
@@ -105,10 +123,16 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
     if mentors or seats:
         raise StaleDraftError(number, mentors, seats)
     drafted.published = True
-    intros = propose(round_, pairs, actor)
-    left_empty = waiting.open_for_round(
-        round_, drafted.id, ((p.student_id, p.slot) for p in pairs)
+    report(1, len(STAGES), MAKING)
+    intros = insert_introductions(
+        round_.group_id, round_.id, pairs, actor, f"Proposed by {round_.name}"
     )
+    hold_places(intros)
+    report(2, len(STAGES), ASKING)
+    ask(intros)
+    report(3, len(STAGES), WAITING)
+    left_empty = waiting.open_for_round(round_, drafted.id, ((p.student_id, p.slot) for p in pairs))
+    report(4, len(STAGES), TELLING)
     notices.round_published(round_, drafted, intros)
     audit.record(
         "round.publish",
@@ -119,6 +143,7 @@ def publish(round_: Round, number: int, actor: User) -> list[Introduction]:
         introductions=len(intros),
         waiting=left_empty,
     )
+    report(len(STAGES), len(STAGES), TELLING)
     return intros
 
 

@@ -34,7 +34,16 @@ from matcher.models import (
     Specialty,
     User,
 )
-from matcher.rounds import drafts, opening, pins, publishing, rules, solve_job, taking_part
+from matcher.rounds import (
+    drafts,
+    opening,
+    pins,
+    publish_job,
+    publishing,
+    rules,
+    solve_job,
+    taking_part,
+)
 from matcher.rounds.forms import (
     ConstraintForm,
     LikesForm,
@@ -50,6 +59,7 @@ from matcher.urls import safe_next, whole_number
 bp = Blueprint("rounds", __name__)
 
 PAGE_SIZE = 50
+CHANGES_SHOWN = 100
 REFUSALS = (rules.RoundError, round_settings.SettingsError)
 
 
@@ -343,11 +353,11 @@ def likes(round_: Round):
 @round_view(coordinator=True)
 def solve(round_: Round):
     if round_.is_open and solve_job.wanted(round_, current_app.config):
-        job, work = solve_job.queue(round_, retry_url=url_for("rounds.show", round_id=round_.id))
+        job = solve_job.queue(round_, retry_url=url_for("rounds.show", round_id=round_.id))
         db.session.flush()
         job_id = job.id
         db.session.commit()
-        jobs.start(job_id, work)
+        jobs.start(job_id)
         return redirect(url_for("jobs.show", job_id=job_id), code=303)
     return _perform(
         round_,
@@ -435,7 +445,8 @@ def draft(round_: Round, number: int):
     )
     page = db.paginate(drafts.search(shown, filters), per_page=PAGE_SIZE, error_out=False)
     previous = drafts.compared_draft(round_, shown, whole_number(request.args.get("compare")))
-    changes = drafts.compare(previous, shown) if previous else []
+    changes = drafts.compare(previous, shown, limit=CHANGES_SHOWN) if previous else []
+    changed = drafts.count_changes(previous, shown) if previous else 0
     constraint_changes = drafts.constraint_changes(previous, shown) if previous else []
     specialty_names = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
     names = _names(
@@ -458,6 +469,7 @@ def draft(round_: Round, number: int):
         filters=filters.as_args(),
         previous=previous,
         changes=changes,
+        changed=changed,
         settings_changes=drafts.settings_changes(previous, shown) if previous else [],
         constraint_changes=constraint_changes,
         names=names,
@@ -546,6 +558,8 @@ def publish(round_: Round):
     if not form.validate_on_submit():
         flash(_form_problem(form, "Choose a draft to publish."), "error")
         return _manage_page(round_, 400)
+    if round_.is_open and publish_job.wanted(round_, current_app.config):
+        return _publish_in_background(round_, form.draft.data)
     try:
         intros = publishing.publish(round_, form.draft.data, current_user)
     except rules.AlreadyPublishedError as exc:
@@ -559,11 +573,24 @@ def publish(round_: Round):
     except rules.RoundError as exc:
         return _refused(exc, round_)
     db.session.commit()
-    flash(
-        f"Published. {len(intros)} introductions were made and each mentor has been asked.",
-        "success",
-    )
+    flash(publish_job.message(len(intros)), "success")
     return redirect(url_for("rounds.show", round_id=round_.id), code=303)
+
+
+def _publish_in_background(round_: Round, number: int):
+    """A large round is published by the worker: its progress page, or the one of a publish
+    of this round already under way."""
+    if drafts.draft(round_, number) is None:
+        return _refused(rules.RoundError("That draft does not exist."), round_)
+    if (earlier := publish_job.pending(round_)) is not None:
+        flash("This round is already being published.", "info")
+        return redirect(url_for("jobs.show", job_id=earlier), code=303)
+    job = publish_job.queue(round_, number, retry_url=url_for("rounds.show", round_id=round_.id))
+    db.session.flush()
+    job_id = job.id
+    db.session.commit()
+    jobs.start(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id), code=303)
 
 
 def _stale_page(round_: Round, stale: publishing.StaleDraftError):

@@ -1,5 +1,7 @@
-"""A large round's solve as a background job: the round is loaded and solved in a read-only
-transaction, then the draft is stored in one transaction, with progress by kind of mentor."""
+"""A large round's solve as a background job: the worker loads and solves the round in a
+read-only transaction, then stores the draft in one transaction, with progress by stage."""
+
+from typing import Any
 
 from matcher import audit
 from matcher.database import reading
@@ -23,18 +25,22 @@ def wanted(round_: Round, config) -> bool:
     return drafts.solve_size(round_) >= config["JOBS_SOLVE_MIN_PAIRS"]
 
 
-def queue(round_: Round, retry_url: str) -> tuple[Job, jobs.Work]:
-    """A queued job solving ``round_`` for the current user, and its work; the caller commits,
-    then hands both to ``jobs.start``."""
-    round_id = round_.id
+def queue(round_: Round, retry_url: str) -> Job:
+    """A queued job solving ``round_`` for the current user; the caller commits, then calls
+    ``jobs.start``."""
     return jobs.queue(
         kind=KIND,
         title=f"Solving {round_.name}",
         group_id=round_.group_id,
         retry_url=retry_url,
         total=drafts.solve_steps(round_),
-        work=lambda progress, actor_id, ip: work(progress, round_id, actor_id, ip),
+        payload={"round_id": round_.id},
     )
+
+
+def run(progress: jobs.Progress, payload: dict[str, Any], actor_id: int) -> jobs.Outcome:
+    """The job's work, from its payload."""
+    return work(progress, payload["round_id"], actor_id, payload["ip"])
 
 
 def work(progress: jobs.Progress, round_id: int, actor_id: int, ip: str) -> jobs.Outcome:

@@ -118,7 +118,7 @@ def test_a_declined_seat_is_searched_for_or_waits_for_a_place(world, frozen_cloc
     set_group(world, rematch_policy=RematchPolicy.AUTO)
     faculty = seat(page(client, "/board"), "Faculty mentor")
     assert "The site looks for your next faculty mentor automatically" in faculty
-    assert "next re-match run (every 15 minutes)" in faculty
+    assert "next re-match run (every 5 minutes)" in faculty
 
 
 def test_a_seat_a_round_left_empty_waits_with_the_reason_and_the_follow_up(world):

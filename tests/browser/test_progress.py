@@ -1,5 +1,6 @@
-"""Long operations in a real Chromium: a large roster import runs as a background job whose
-page shows a progress bar that moves, passes axe, and forwards to the result when done."""
+"""Long operations in a real Chromium: a large roster import runs as a background job, taken
+by a real worker process, whose page shows a progress bar that moves, passes axe, and forwards
+to the result when done."""
 
 import re
 
@@ -8,7 +9,9 @@ from sqlalchemy import func, select
 
 from matcher.extensions import db
 from matcher.models import Membership
+from tests.helpers import database_url
 from tests.helpers.browser import build_world, log_in
+from tests.servers import Worker
 
 pytestmark = pytest.mark.browser
 ROWS = 3000
@@ -28,7 +31,14 @@ def roster(rows: int) -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
-def test_a_large_import_shows_progress_and_forwards_to_the_roster(site, journey, tmp_path):
+@pytest.fixture
+def worker(site, tmp_path):
+    settings = {"MATCHER_ENV": "testing", "DATABASE_URL": database_url(tmp_path)}
+    with Worker({**settings, "SITE_URL": site.url}, tmp_path / "worker.log").start() as running:
+        yield running
+
+
+def test_a_large_import_shows_progress_and_forwards_to_the_roster(site, journey, worker, tmp_path):
     world = build_world(site)
     path = tmp_path / "big-roster.csv"
     path.write_text(roster(ROWS), encoding="utf-8")

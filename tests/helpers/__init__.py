@@ -25,7 +25,7 @@ from sqlalchemy import create_engine, text
 
 from matcher import clock, create_app
 from matcher.auth import services as accounts
-from matcher.extensions import db
+from matcher.extensions import db, tasks
 from matcher.models import OutboxMessage, Role, User
 
 PASSWORD = "correct horse battery staple"
@@ -75,6 +75,7 @@ def dispose(app: Flask) -> None:
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
+    tasks.huey(app).storage.close()
 
 
 class FrozenClock:
@@ -163,7 +164,7 @@ def outbox(app: Flask, to_addr: str | None = None) -> list[OutboxMessage]:
 
 
 def deliver(app: Flask) -> None:
-    """Run the outbox sender as cron would."""
+    """Run one pass of the outbox sender, as the worker does every few seconds."""
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output
 

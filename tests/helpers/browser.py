@@ -64,7 +64,7 @@ def axe_source() -> str:
 @dataclass
 class LiveSite:
     """The app served by a threaded WSGI server on loopback, with its mail on a real SMTP
-    server; ``deliver()`` runs the outbox sender as cron would."""
+    server; ``deliver()`` runs one pass of the outbox sender, as the worker would."""
 
     app: Flask
     url: str

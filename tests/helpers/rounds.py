@@ -1,5 +1,6 @@
 """Round helpers: a builder for the students and mentors of a group with complete profiles,
-that drives rounds and drafts through the services, and a count of PostgreSQL lock waiters."""
+that drives rounds and drafts through the services, a large round imported as a roster, and
+a count of PostgreSQL lock waiters."""
 
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from matcher.models import (
     StudentProfile,
     User,
 )
+from matcher.rosters import csv_import
 from matcher.rounds import drafts, opening, taking_part
 from tests.helpers import make_user
 
@@ -179,3 +181,52 @@ def lock_waiters(url: str) -> int:
             "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
             "WHERE NOT l.granted AND a.datname = current_database()"
         ).fetchone()[0]
+
+
+def roster_rows(students: int, mentors: int, prefix: str = "") -> list[dict[str, str]]:
+    """Roster rows of ``students`` students and ``mentors`` faculty mentors (two places each),
+    every profile complete (the institutions of ``tests.helpers.places``)."""
+    rows = [
+        {
+            "email": f"{prefix}student{k}@example.edu",
+            "name": f"Student {k}",
+            "role": "student",
+            "school": "State Medical School",
+            "stage": "ms3",
+            "graduation_year": "2027",
+            "specialties": "Dermatology",
+            "goals": "research",
+            "wanted_mentors": "faculty",
+            "home_department": "yes",
+        }
+        for k in range(students)
+    ]
+    rows += [
+        {
+            "email": f"{prefix}mentor{k}@example.org",
+            "name": f"Dr. Mentor {k}",
+            "role": "mentor",
+            "institution": "University Hospital",
+            "mentor_type": "faculty",
+            "specialties": "Dermatology",
+            "capacity": "2",
+            "offers": "research",
+            "accepting": "yes",
+        }
+        for k in range(mentors)
+    ]
+    return rows
+
+
+def large_round(app: Flask, group_id: int, coordinator: User, students: int, mentors: int) -> int:
+    """A round of the group with ``students`` students (every one enrolled) and ``mentors``
+    faculty mentors, imported as a roster; its id."""
+    with app.app_context():
+        group = db.session.get(InterestGroup, group_id)
+        actor = db.session.get(User, coordinator.id)
+        rows = [(n, row) for n, row in enumerate(roster_rows(students, mentors), 2)]
+        csv_import.import_roster_rows(group, rows)
+        round_ = opening.create_round(group, actor, name="National round", slots=["faculty"])
+        taking_part.add_all_students(round_, actor)
+        db.session.commit()
+        return round_.id

@@ -8,9 +8,7 @@ from matcher.models import Introduction, RematchPolicy, WaitingSeat
 from tests.helpers import PASSWORD, deliver, logged_in, post_form
 
 
-def test_the_seats_of_a_mentor_who_deletes_the_account_wait_for_another_mentor(
-    world, smtp_server
-):
+def test_the_seats_of_a_mentor_who_deletes_the_account_wait_for_another_mentor(world, smtp_server):
     world.set_group(rematch_policy=RematchPolicy.COORDINATOR)
     [intro_id] = world.propose((world.student, world.mentor))
     client = logged_in(world.app, world.mentor)

@@ -1,18 +1,18 @@
 """Background jobs for large roster imports and solves: the same result as the synchronous
-path, monotonic progress, refusals as 4xx pages, access, the no-script page, stale jobs, and
-a real background thread polled to the end."""
+path, monotonic progress, refusals as 4xx pages, access, the no-script page, a job waiting for
+the worker, runs that hold a job one at a time, and jobs whose worker died started again or
+stopped. (A real worker process runs them in tests/test_worker.py and tests/faults.)"""
 
 import io
-import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from matcher import clock, vocabulary
-from matcher.extensions import db
+from matcher.extensions import db, tasks
 from matcher.jobs import services as jobs
-from matcher.models import Job, JobStatus, Role, Round, User
+from matcher.models import GroupKind, InterestGroup, Job, JobStatus, Role, Round, User
 from matcher.rosters import csv_import
 from matcher.rounds import drafts
 from matcher.solving.assignment import SOLVING
@@ -73,7 +73,6 @@ def snapshot(app) -> dict[str, list[tuple]]:
 def job_app(tmp_path):
     app = make_app(tmp_path, JOBS_INLINE=True, JOBS_IMPORT_MIN_ROWS=10, JOBS_SOLVE_MIN_PAIRS=1)
     yield app
-    jobs.wait()
     dispose(app)
 
 
@@ -267,7 +266,7 @@ def test_a_crash_fails_the_job_cleanly(job_app, monkeypatch):
     assert snapshot(job_app) == before
 
 
-def _running_job(app, owner: User, minutes_ago: float = 0) -> int:
+def _running_job(app, owner: User, minutes_ago: float = 0, attempts: int = 1) -> int:
     with app.app_context():
         job = Job(
             kind="roster.import",
@@ -278,6 +277,8 @@ def _running_job(app, owner: User, minutes_ago: float = 0) -> int:
             total=10000,
             stage="Checking rows",
             retry_url="/groups/1/roster/import",
+            attempts=attempts,
+            runner="a" * 32,
             updated_at=clock.now() - timedelta(minutes=minutes_ago),
         )
         db.session.add(job)
@@ -311,17 +312,23 @@ def test_running_page_works_without_script(job_app):
     }
 
 
-def test_a_stale_running_job_reads_as_failed_and_can_be_retried(job_app):
+def test_a_quiet_running_job_waits_to_start_again_then_stops_after_its_last_attempt(job_app):
     coordinator, _ = _setup(job_app)
-    job_id = _running_job(job_app, coordinator, minutes_ago=10)
     client = logged_in(job_app, coordinator)
-    page = client.get(f"/jobs/{job_id}")
+    again = _running_job(job_app, coordinator, minutes_ago=10, attempts=1)
+    page = client.get(f"/jobs/{again}")
+    assert page.status_code == 200
+    assert jobs.RESTARTING in page.get_data(as_text=True)
+    assert client.get(f"/jobs/{again}.json").get_json()["status"] == "queued"
+
+    last = _running_job(job_app, coordinator, minutes_ago=10, attempts=3)
+    page = client.get(f"/jobs/{last}")
     assert page.status_code == 409
     html = page.get_data(as_text=True)
     assert jobs.STALE_MESSAGE in html
     assert 'href="/groups/1/roster/import"' in html
     assert "http-equiv" not in html
-    assert client.get(f"/jobs/{job_id}.json").get_json()["status"] == "failed"
+    assert client.get(f"/jobs/{last}.json").get_json()["status"] == "failed"
     fresh = _running_job(job_app, coordinator, minutes_ago=1)
     assert client.get(f"/jobs/{fresh}.json").get_json()["status"] == "running"
 
@@ -339,8 +346,26 @@ def test_only_the_owner_and_admins_see_a_job(job_app):
     assert logged_in(job_app, coordinator).get("/jobs/999").status_code == 404
 
 
-def test_a_real_background_thread_is_polled_to_the_end(tmp_path, monkeypatch):
+@pytest.fixture
+def queued_app(tmp_path):
+    """Jobs go to the task queue (a SQLite file beside the test database, or the PostgreSQL
+    tables), with no worker running."""
     app = make_app(tmp_path, JOBS_IMPORT_MIN_ROWS=10, JOBS_HEARTBEAT_SECONDS=0.05)
+    tasks.huey(app).flush()
+    yield app
+    tasks.huey(app).flush()
+    dispose(app)
+
+
+def _take_next_task(app) -> None:
+    """Do what a worker thread does with the next message of the queue."""
+    huey = tasks.huey(app)
+    task = huey.dequeue()
+    assert task is not None, "the queue is empty"
+    huey.execute(task)
+
+
+def test_a_queued_job_waits_until_a_worker_takes_it(queued_app, monkeypatch):
     written = []
     real = jobs.Progress.write
 
@@ -352,29 +377,125 @@ def test_a_real_background_thread_is_polled_to_the_end(tmp_path, monkeypatch):
 
     monkeypatch.setattr(jobs.Progress, "write", record)
     monkeypatch.setattr(jobs, "WRITE_EVERY_SECONDS", 0)
-    try:
-        coordinator, group = _setup(app)
-        client = logged_in(app, coordinator)
-        response = _upload(client, group, roster(600))
-        assert response.status_code == 303
-        status_url = response.headers["Location"] + ".json"
-        seen = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            status = client.get(status_url).get_json()
-            seen.append(status["done"])
-            if status["status"] in ("done", "failed"):
-                break
-            time.sleep(0.05)
-        assert status["status"] == "done", status
-        assert seen == sorted(seen)
-        assert status["done"] == status["total"] == 1200
-        assert any(0 < d < 1200 for d in written)
-        final = client.get(response.headers["Location"])
-        assert final.status_code == 303
-        page = client.get(final.headers["Location"]).get_data(as_text=True)
-        assert "Imported 600 rows: 600 new people invited by email" in page
-        jobs.wait()
-    finally:
-        jobs.wait()
-        dispose(app)
+    coordinator, group = _setup(queued_app)
+    client = logged_in(queued_app, coordinator)
+    response = _upload(client, group, roster(600))
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert jobs.WAITING in page.get_data(as_text=True)
+    status_url = response.headers["Location"] + ".json"
+    assert client.get(status_url).get_json()["status"] == "queued"
+    assert tasks.huey(queued_app).pending_count() == 1
+    with queued_app.app_context():
+        assert db.session.get(Job, 1).payload["rows"][0][0] == 2
+
+    _take_next_task(queued_app)
+    status = client.get(status_url).get_json()
+    assert status["status"] == "done", status
+    assert status["done"] == status["total"] == 1200
+    assert written == sorted(written)
+    assert any(0 < d < 1200 for d in written)
+    job = _job(queued_app, 1)
+    assert (job.attempts, job.payload) == (1, {}), "the rows are not kept once imported"
+    final = client.get(response.headers["Location"])
+    assert final.status_code == 303
+    page = client.get(final.headers["Location"]).get_data(as_text=True)
+    assert "Imported 600 rows: 600 new people invited by email" in page
+
+
+def _waiting_job(app, owner: User, kind: str = "test.groups") -> int:
+    with app.app_context():
+        job = jobs.create(
+            kind=kind,
+            title="Making groups",
+            owner=db.session.get(User, owner.id),
+            group_id=None,
+            retry_url="/",
+            total=2,
+            payload={"names": ["Group A", "Group B"]},
+        )
+        db.session.commit()
+        return job.id
+
+
+def _make_groups(progress, payload, actor_id):
+    for n, name in enumerate(payload["names"], 1):
+        db.session.add(InterestGroup(name=name, kind=GroupKind.SCHOOL))
+        db.session.flush()
+        progress(n, len(payload["names"]), f"Made {name}")
+    return jobs.Outcome(url="/groups", message=f"{len(payload['names'])} groups made.")
+
+
+def _groups(app) -> list[str]:
+    with app.app_context():
+        return sorted(db.session.scalars(select(InterestGroup.name)))
+
+
+def test_a_job_is_run_once_however_often_its_message_arrives(job_app):
+    coordinator, _ = _setup(job_app)
+    before = _groups(job_app)
+    job_id = _waiting_job(job_app, coordinator)
+    with job_app.app_context():
+        jobs.run(job_id, {"test.groups": _make_groups})
+        jobs.run(job_id, {"test.groups": _make_groups})
+    assert _groups(job_app) == sorted([*before, "Group A", "Group B"])
+    job = _job(job_app, job_id)
+    assert (job.status, job.attempts, job.message, job.payload) == (
+        JobStatus.DONE,
+        1,
+        "2 groups made.",
+        {},
+    )
+
+
+def test_a_run_that_lost_its_job_saves_nothing(job_app):
+    """A run that went quiet was taken over (``recover`` queued the job again and another run
+    claimed it); when the first comes back to finish, none of its writes are kept."""
+    coordinator, _ = _setup(job_app)
+    before = _groups(job_app)
+    job_id = _waiting_job(job_app, coordinator)
+
+    def taken_over(progress, payload, actor_id):
+        with db.engine.connect() as other:
+            other.execute(update(Job).where(Job.id == job_id).values(runner="b" * 32))
+            other.commit()
+        return _make_groups(progress, payload, actor_id)
+
+    with job_app.app_context():
+        jobs.run(job_id, {"test.groups": taken_over})
+    assert _groups(job_app) == before
+    job = _job(job_app, job_id)
+    assert (job.status, job.runner) == (JobStatus.RUNNING, "b" * 32)
+
+
+def test_recover_starts_quiet_jobs_again_stops_them_after_the_last_attempt_and_requeues(
+    queued_app,
+):
+    coordinator, _ = _setup(queued_app)
+    quiet = _running_job(queued_app, coordinator, minutes_ago=10, attempts=1)
+    spent = _running_job(queued_app, coordinator, minutes_ago=10, attempts=3)
+    alive = _running_job(queued_app, coordinator, minutes_ago=1)
+    lost = _waiting_job(queued_app, coordinator)
+    with queued_app.app_context():
+        db.session.execute(
+            update(Job).where(Job.id == lost).values(updated_at=clock.now() - timedelta(hours=1))
+        )
+        db.session.commit()
+    fresh = _waiting_job(queued_app, coordinator)
+    with queued_app.app_context():
+        done = jobs.recover()
+        again = jobs.recover()
+    assert (done.restarted, done.stopped, done.requeued) == ([quiet], [spent], [lost])
+    assert not again
+    queued = sorted(task.args[0] for task in tasks.huey(queued_app).pending())
+    assert queued == sorted([quiet, lost])
+    states = {i: _job(queued_app, i) for i in (quiet, spent, alive, lost, fresh)}
+    assert (states[quiet].status, states[quiet].stage, states[quiet].runner) == (
+        JobStatus.QUEUED,
+        jobs.RESTARTING,
+        "",
+    )
+    assert (states[spent].status, states[spent].error) == (JobStatus.FAILED, jobs.STALE_MESSAGE)
+    assert states[alive].status is JobStatus.RUNNING
+    assert states[lost].status is states[fresh].status is JobStatus.QUEUED

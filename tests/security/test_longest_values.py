@@ -539,7 +539,7 @@ def coordinator_withdraws_and_student_meets(
 
 
 def time_passes(walk: Walk) -> None:
-    """The tick, run by cron, over the whole cycle (reminders, expiry, re-matches, the
+    """The tick, as the worker runs it, over the whole cycle (reminders, expiry, re-matches, the
     thank-you reminder, the closing mails), each batch delivered as it comes."""
     for days in (1, 8, 8, 8, 100):
         walk.clock.advance(days=days)
