@@ -94,6 +94,7 @@ def test_killed_worker_loses_no_acknowledged_write(app, tmp_path, coordinator):
             streams[f"student {user.id}"] = stream
             threads.append(
                 threading.Thread(
+                    daemon=True,
                     target=run,
                     args=(
                         stream,
@@ -108,6 +109,7 @@ def test_killed_worker_loses_no_acknowledged_write(app, tmp_path, coordinator):
         groups = streams["groups"] = Stream()
         threads.append(
             threading.Thread(
+                daemon=True,
                 target=run,
                 args=(
                     groups,
@@ -138,7 +140,7 @@ def test_killed_worker_loses_no_acknowledged_write(app, tmp_path, coordinator):
                 except CONNECTION_ERRORS as exc:
                     victim.append(exc)
 
-            sender = threading.Thread(target=send_solve)
+            sender = threading.Thread(target=send_solve, daemon=True)
             sender.start()
             assert sent.wait(10)
             wait_until(
