@@ -1,29 +1,36 @@
 """Time a national round through the site, phase by phase: solve, draft page, publish.
 
     .venv/bin/python benchmarks/bench_national.py [--students 15000] [--mentors 5000]
-        [--seed 7] [--repeat 3] [--database-url postgresql://...] [--keep]
+        [--seed 7] [--repeat 3] [--publishes 1] [--database-url postgresql://...]
 
 Builds the round in a fresh database (a SQLite file in a temporary folder, or the PostgreSQL
-database given with ``--database-url``, which is EMPTIED and migrated): institutions in homes
-(a school and its two hospitals) with departments, students with up to two specialties of
-Zipf-like popularity over 20 specialties, focus areas, goals and the seats of their board they
-want, a third of them ranking five mentors; mentors (faculty, residents, fellows, peers) with
-capacity 1-5, a quarter marking students; a round filling every seat of the board. That is
-about 5.7 million allowed pairs at 15,000 x 5,000.
+database given with ``--database-url``, which is EMPTIED and migrated): 40 homes (a school and
+its two hospitals, half of them with departments on record), students with one or two
+specialties of Zipf-like popularity over 20 specialties, focus areas, goals and the seats of
+their board they want, a third of them ranking five mentors; mentors (faculty, residents,
+fellows, peers) with capacity 1-5, a quarter marking students; a round filling every seat of the
+board. That is about 5.3 million allowed pairs at 15,000 x 5,000, 3 million of which fill a
+seat a student wants.
 
 Then it drives the coordinator's requests through the app, as the browser sends them:
 
-- ``--repeat`` times: POST solve, poll the job as the progress page does, GET the draft page
-  (click to draft page);
-- the draft page with filters (a seat and an outcome; a name);
-- POST publish of the last draft, polling its job when it runs as one, until done.
+- ``--repeat`` times: POST solve, follow the job, GET the draft page (click to draft page);
+- the draft page with filters (a seat and an outcome; a name; a later page);
+- ``--publishes`` times: POST publish of the last draft, following its job (undone between
+  runs: a publish happens once).
+
+A job runs in the request (``JOBS_INLINE``) as the worker would run it, so that its phases are
+timed here; the wait for a worker to take it is not counted. How late the progress page
+(``static/js/progress.js``, polling after 0.5 s, then 1.25 times the last wait) would see a
+solve done is printed too.
 
 Each phase of the server's work is timed by wrapping the functions that do it (loading,
 scoring, laying out the seats, the solve, explanations, storing the draft, rendering;
-publishing's checks, introductions, events, emails, waiting seats and students' notices), with
-the SQL time spent inside each (statements timed by SQLAlchemy's cursor events). Times are
-exclusive: a phase's time excludes the phases it calls, so the rows add up to the request.
-Several ``--repeat`` runs show the spread of a shared machine; the best run is reported.
+publishing's checks, introductions and events, the people the emails read, the emails and
+their insert, waiting seats and students' notices), with the SQL time spent inside each
+(statements timed by SQLAlchemy's cursor events). Times are exclusive: a phase's time excludes
+the phases it calls, so the rows add up to the request. Several runs show the spread of a shared
+machine; the best is reported with the others.
 """
 
 import argparse

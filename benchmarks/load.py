@@ -228,6 +228,7 @@ class Sample:
     kind: str
     status: int | None
     seconds: float
+    started: float = 0.0
 
 
 @dataclass
@@ -277,11 +278,11 @@ class LoadBrowser(Browser):
             reply = super().request(method, path, body, headers, on_sent)
         except TRANSPORT_ERRORS:
             with self.lock:
-                self.samples.append(Sample(kind, None, time.perf_counter() - started))
+                self.samples.append(Sample(kind, None, time.perf_counter() - started, started))
             raise
         self.last_used = time.monotonic()
         with self.lock:
-            self.samples.append(Sample(kind, reply.status, time.perf_counter() - started))
+            self.samples.append(Sample(kind, reply.status, time.perf_counter() - started, started))
         return reply
 
 
@@ -543,6 +544,17 @@ def report(samples: list[Sample], elapsed: float) -> int:
         f"{'all':44} {len(samples):6} {server_errors:4} {'':5} {percentile(every, 50):7.0f} "
         f"{percentile(every, 95):7.0f} {percentile(every, 99):7.0f}"
     )
+    logins = [s for s in samples if s.kind == "POST /login"]
+    if logins:
+        first = min(s.started for s in samples)
+        settled = max(s.started + s.seconds for s in logins)
+        later = [s.seconds * 1000 for s in samples if s.started >= settled]
+        if later:
+            print(
+                f"{'all, after the last log-in (' + f'{settled - first:.0f} s in)':44} "
+                f"{len(later):6} {'':4} {'':5} {percentile(later, 50):7.0f} "
+                f"{percentile(later, 95):7.0f} {percentile(later, 99):7.0f}"
+            )
     print(f"\n{len(samples)} requests in {elapsed:.0f} s: {len(samples) / elapsed:.1f} requests/s")
     return server_errors
 

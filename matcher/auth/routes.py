@@ -22,6 +22,7 @@ from matcher.auth.forms import (
     ResetRequestForm,
     SignupForm,
 )
+from matcher.database import reading
 from matcher.extensions import db, limiter
 from matcher.models import Role, User
 from matcher.urls import safe_next
@@ -109,9 +110,13 @@ def login():
         return _home()
     form = LoginForm()
     if form.validate_on_submit():
-        attempt = limits.LoginAttempt(services.find_user(form.email.data), form.email.data)
-        attempt.begin()
-        user = services.authenticate(form.email.data, form.password.data)
+        db.session.rollback()
+        with reading():
+            attempt = limits.LoginAttempt(services.find_user(form.email.data), form.email.data)
+            attempt.begin()
+            checked = services.check_password(form.email.data, form.password.data)
+        db.session.rollback()
+        user = services.complete_login(checked)
         db.session.commit()
         if user is not None:
             attempt.succeeded()

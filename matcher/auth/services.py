@@ -201,25 +201,59 @@ def confirm_signup(signup: Signup, password: str) -> User:
     return user
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or ``None`` (same answer for either miss).
+@dataclass(frozen=True)
+class PasswordCheck:
+    """A log-in's password, checked: the account the email names (``None``: none), the stored
+    hash the password matched (``None``: it did not) and, where that hash's parameters are out
+    of date, its replacement."""
 
-    Either outcome is added to the audit log (never the password); the caller commits.
-    """
+    address: str
+    user_id: int | None
+    matched: str | None
+    rehashed: str | None = None
+
+
+def check_password(email: str, password: str) -> PasswordCheck:
+    """The slow half of a log-in (argon2 at full cost), which only reads: run it before the
+    transaction that records the log-in, so that on SQLite no write waits for it. An unknown
+    email takes as long as a wrong password."""
     address = normalize_email(email)
     user = find_user(address)
     if user is None:
         passwords.burn_verification_time(password)
-        audit.record("auth.login_failed", email=address)
+        return PasswordCheck(address, None, None)
+    stored = user.password_hash
+    if not passwords.verify_password(stored, password):
+        return PasswordCheck(address, user.id, None)
+    rehashed = passwords.hash_password(password) if passwords.needs_rehash(stored) else None
+    return PasswordCheck(address, user.id, stored, rehashed)
+
+
+def complete_login(check: PasswordCheck) -> User | None:
+    """The active user whose password ``check`` found right, if that password is still theirs
+    (read again here, so a password changed meanwhile refuses the log-in), else ``None`` (same
+    answer for either miss).
+
+    Either outcome is added to the audit log (never the password); the caller commits.
+    """
+    user = db.session.get(User, check.user_id) if check.user_id is not None else None
+    if user is None:
+        audit.record("auth.login_failed", email=check.address)
         return None
-    if not passwords.verify_password(user.password_hash, password) or not user.active:
-        audit.record("auth.login_failed", target=user, email=address)
+    if check.matched is None or user.password_hash != check.matched or not user.active:
+        audit.record("auth.login_failed", target=user, email=check.address)
         return None
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
+    if check.rehashed is not None:
+        user.password_hash = check.rehashed
     user.last_login_at = clock.now()
     audit.record("auth.login", actor=user, target=user)
     return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or ``None`` (same answer for either miss):
+    :func:`check_password` then :func:`complete_login` in one transaction; the caller commits."""
+    return complete_login(check_password(email, password))
 
 
 def set_password(user: User, new_password: str) -> None:

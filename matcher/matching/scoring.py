@@ -628,6 +628,8 @@ def score_matrix(
         allowed = np.zeros(shape, dtype=bool)
         allowed[i[ok], m[ok]] = True
         return ScoreMatrix(score, allowed)
-    indptr = np.zeros(students.n + 1, dtype=np.int64)
+    kept = m[ok]
+    index = np.int32 if max(students.n, mentors.n, kept.size) < np.iinfo(np.int32).max else np.int64
+    indptr = np.zeros(students.n + 1, dtype=index)
     np.cumsum(np.bincount(i[ok], minlength=students.n), out=indptr[1:])
-    return ScoreMatrix(sparse.csr_array((total[ok], m[ok], indptr), shape=shape), None)
+    return ScoreMatrix(sparse.csr_array((total[ok], kept.astype(index), indptr), shape=shape), None)

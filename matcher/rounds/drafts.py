@@ -164,7 +164,7 @@ def record_solve(
         for o in result.outcomes
     ]
     if rows:
-        db.session.execute(insert(DraftOutcome).execution_options(render_nulls=True), rows)
+        db.session.execute(insert(DraftOutcome.__table__), rows)
     draft.stats = _stats(pop, round_.slots, settings, result)
     draft.stats["pins"] = [
         {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}

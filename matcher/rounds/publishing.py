@@ -144,7 +144,18 @@ def publish(
         waiting=left_empty,
     )
     report(len(STAGES), len(STAGES), TELLING)
+    _untrack(intros)
     return intros
+
+
+def _untrack(intros: list[Introduction]) -> None:
+    """Stop the session tracking the introductions a publish made and the people their emails
+    read (tens of thousands of objects on a national round): committing then has nothing of
+    theirs to check or expire, and the introductions returned keep what they hold."""
+    people = {id(p): p for i in intros for p in (i.student, i.mentor)}
+    for obj in [*intros, *people.values()]:
+        if obj in db.session:
+            db.session.expunge(obj)
 
 
 def seats_taken(group_id: int, draft_id: int) -> list[SeatTaken]:

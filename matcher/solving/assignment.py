@@ -146,27 +146,26 @@ def assign_round(
     stated = _stated_ranks(result, prefs, pop.capacity, ranks)
     choice = _first_choices(pop, result, prefs, settings, rules, slots)
 
+    row_student, row_seat = problem.row_student.tolist(), problem.row_seat.tolist()
+    best, best_score, mate_score = ex.best.tolist(), ex.best_score.tolist(), ex.mate_score.tolist()
+    no_allowed = (ex.reason == NO_ALLOWED_MENTOR).tolist()
+    mentors, scores, breakdowns = result.mentors.tolist(), result.score.tolist(), _rounded(result)
     outcomes = []
-    for r in range(problem.row_student.size):
-        s, seat = int(problem.row_student[r]), slots[int(problem.row_seat[r])]
+    for r, s in enumerate(row_student):
         p = pair_at.get(r)
-        best = int(ex.best[r])
+        b = best[r]
         holders = []
-        if best >= 0 and (p is None or ex.best_score[r] > ex.mate_score[r]):
-            holders = [int(problem.row_student[h]) for h in ex.holders_of(best)]
+        if b >= 0 and (p is None or best_score[r] > mate_score[r]):
+            holders = [row_student[h] for h in ex.holders_of(b).tolist()]
         out = Outcome(
             student_index=s,
-            slot=seat,
-            mentor_index=int(result.mentors[p]) if p is not None else None,
-            score=float(result.score[p]) if p is not None else None,
-            breakdown=[round(float(x), 4) for x in result.contributions[p]]
-            if p is not None
-            else None,
-            reason="matched"
-            if p is not None
-            else ("no_allowed" if ex.reason[r] == NO_ALLOWED_MENTOR else "all_full"),
-            best_index=best if best >= 0 else None,
-            best_score=float(ex.best_score[r]) if best >= 0 else None,
+            slot=slots[row_seat[r]],
+            mentor_index=mentors[p] if p is not None else None,
+            score=scores[p] if p is not None else None,
+            breakdown=breakdowns[p] if p is not None else None,
+            reason="matched" if p is not None else ("no_allowed" if no_allowed[r] else "all_full"),
+            best_index=b if b >= 0 else None,
+            best_score=best_score[r] if b >= 0 else None,
             took_place=holders,
             detail=choice.get(r, {}),
         )
@@ -179,6 +178,16 @@ def assign_round(
     if on_progress is not None:
         on_progress(1, 1, SOLVING)
     return RoundAssignment(outcomes, pin_report, blocking, _supply(pop, slots), ranks.tolist())
+
+
+def _rounded(result: BoardMatch) -> list[list[float]]:
+    """Each pair's per-criterion contributions, each rounded to 4 places as Python rounds
+    (once per distinct value: a national round has few)."""
+    if result.contributions.size == 0:
+        return [[] for _ in range(result.contributions.shape[0])]
+    values, inverse = np.unique(result.contributions, return_inverse=True)
+    rounded = np.array([round(float(v), 4) for v in values.tolist()])
+    return rounded[inverse.reshape(result.contributions.shape)].tolist()
 
 
 def _pairs(pairs) -> np.ndarray:

@@ -6,6 +6,7 @@ from matching_reference import random_features
 from scipy import sparse
 
 from matcher.matching import (
+    ALLOWED,
     CRITERIA,
     KIND_FACULTY,
     KIND_PEER,
@@ -15,7 +16,9 @@ from matcher.matching import (
     StudentFeatures,
     Weights,
     criteria,
+    refusals,
     score_matrix,
+    scoring,
 )
 
 COL = {name: k for k, name in enumerate(CRITERIA)}
@@ -262,3 +265,41 @@ def test_features_are_validated():
         score_matrix(one_student(preferences=[[4]]), mentors_of(2))
     with pytest.raises(ValueError, match="barred names a student or mentor that does not exist"):
         score_matrix(one_student(), mentors_of(2), rules=Rules(barred=np.array([[0, 5]])))
+
+
+def test_a_round_of_many_blocks_scores_as_one_pass_over_every_pair():
+    rng = np.random.default_rng(11)
+    students, mentors = random_features(rng, n_s=700, n_m=250, n_spec=4, n_focus=70, n_goals=9)
+    as_sparse = MentorFeatures(
+        specialty=mentors.specialty,
+        focus=mentors.focus,
+        offers=mentors.offers,
+        kind=mentors.kind,
+        year=mentors.year,
+        institution=mentors.institution,
+        likes=sparse.csr_array(mentors.likes),
+    )
+    weights = Weights(focus=3, goals=1.5, student_preference=2.5)
+    rules = Rules(min_score=4.0, barred=np.array([[0, 1], [5, 7], [699, 249]]))
+    assert students.n * mentors.n > 2 * scoring.BLOCK
+    values = values_for(students, mentors, rules)
+    common = students.focus.astype(int) @ mentors.focus.T.astype(int)
+    wanted = students.focus.sum(axis=1)[:, None]
+    share = np.divide(common, wanted, out=np.zeros(common.shape), where=wanted > 0)
+    assert np.array_equal(values[:, COL["focus"]], share.ravel())
+    total = values @ weights.vector()
+    i, m = np.divmod(np.arange(students.n * mentors.n), mentors.n)
+    ok = refusals(students, mentors, i, m, weights, rules) == ALLOWED
+    for found in (
+        score_matrix(students, mentors, weights, rules),
+        score_matrix(students, as_sparse, weights, rules, dense=False),
+    ):
+        if found.allowed is not None:
+            assert np.array_equal(found.allowed.ravel(), ok)
+            assert np.array_equal(found.score.ravel()[ok], total[ok])
+        else:
+            coo = found.score.tocoo()
+            keys = coo.row * mentors.n + coo.col
+            assert set(keys.tolist()) <= set(np.flatnonzero(ok).tolist())
+            assert np.array_equal(coo.data, total[keys])
+            assert found.score.has_sorted_indices

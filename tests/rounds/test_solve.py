@@ -268,3 +268,33 @@ def test_stats_count_ranks_supply_and_blocking_pairs(world, app):
 def test_unusable_settings_are_refused_with_a_reason(settings, message):
     with pytest.raises(SettingsError, match=message):
         parse(settings)
+
+
+def test_drafts_compare_seats_that_changed_mentor_or_left(world, app):
+    a = world.student("Ann A", goals=("research",))
+    b = world.student("Ben B", goals=("letters",))
+    c = world.student("Cy C", goals=("letters",))
+    research = world.mentor("Dr Research", offers=("research",))
+    letters = world.mentor("Dr Letters", offers=("letters",))
+    round_id = world.round()
+    world.enrol(round_id, a, b, c)
+    first = world.pairs(round_id, world.solve(round_id))
+    assert first[(a.id, "faculty")] == research.id
+    assert {first[(b.id, "faculty")], first[(c.id, "faculty")]} == {letters.id, None}
+    held = b if first[(b.id, "faculty")] else c
+    waiting = c if held is b else b
+
+    with app.app_context():
+        taking_part.opt_out(db.session.get(Round, round_id), db.session.get(User, held.id))
+        db.session.commit()
+    world.solve(round_id)
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        old, new = drafts.draft(round_, 1), drafts.draft(round_, 2)
+        changes = drafts.compare(old, new)
+        assert drafts.count_changes(old, new) == 2
+        assert drafts.compare(old, new, limit=1) == changes[:1]
+        assert drafts.compare(new, new) == []
+    assert [(ch.student_id, ch.slot, ch.before, ch.after) for ch in changes] == sorted(
+        [(held.id, "faculty", letters.id, None), (waiting.id, "faculty", None, letters.id)]
+    )
