@@ -34,14 +34,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(ready: Callable[[], object], what: str, seconds: float = 20) -> object:
-    """Poll ``ready`` every 20 ms until it returns something true; fail after ``seconds``."""
+def wait_until(
+    ready: Callable[[], object], what: str, seconds: float = 20, every: float = 0.02
+) -> object:
+    """Poll ``ready`` every ``every`` seconds until it returns something true; fail after
+    ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = ready()
         if value:
             return value
-        time.sleep(0.02)
+        time.sleep(every)
     raise AssertionError(f"{what} did not happen within {seconds} s")
 
 
@@ -212,6 +215,14 @@ class Worker:
             raise AssertionError(f"the worker exited:\n{self.log()[-3000:]}")
         return "Huey consumer started" in self.log()
 
+    def freeze(self) -> None:
+        """SIGSTOP: every thread stops where it is, holding what it holds."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT after ``freeze``."""
+        self.process.send_signal(signal.SIGCONT)
+
     def kill(self) -> None:
         """SIGKILL, as the kernel's OOM killer would."""
         if self.process is not None:
@@ -223,6 +234,7 @@ class Worker:
         if self.process is None:
             return
         self.process.terminate()
+        self.thaw()
         try:
             self.process.wait(timeout=40)
         except subprocess.TimeoutExpired:

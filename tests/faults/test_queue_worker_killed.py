@@ -5,8 +5,9 @@ Real worker processes (``flask worker``) on the test's database and the test's a
 side (its requests queue the jobs and poll their pages). For each kind of job (a large roster
 import, a solve, a publish) the test waits until the worker is inside the job's writing
 transaction and kills it there. PostgreSQL: a table the job writes late is locked against
-writes, so the job waits there with its earlier writes uncommitted. SQLite: the worker holds
-the database's write lock while the job is at its saving stage. Then none of the job's writes
+writes, so the job waits there with its earlier writes uncommitted. SQLite: while the job is at
+its saving stage the worker is frozen (SIGSTOP) every millisecond or so until a freeze finds it
+holding the database's write lock, and is killed frozen. Then none of the job's writes
 are in the database, and its page says it waits to start again once its row has been quiet for
 ``JOBS_STALE_SECONDS``; a new worker starts it again and it completes exactly once.
 
@@ -102,29 +103,38 @@ def job_row(url: str, job_id: int) -> tuple[str, str] | None:
         conn.close()
 
 
-def sqlite_write_lock_held(url: str, checks: int = 4) -> bool:
-    """Whether a writer holds SQLite's write lock over ``checks`` tries 5 ms apart (a job's
-    writing transaction, not a progress update's instant)."""
+def sqlite_write_lock_held(url: str) -> bool:
+    """Whether a writer holds SQLite's write lock."""
     conn = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None, timeout=0)
     try:
-        for _ in range(checks):
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:
-                time.sleep(0.005)
-                continue
-            conn.execute("ROLLBACK")
-            return False
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
         return True
     finally:
         conn.close()
+    return False
 
 
-def inside_the_write(url: str, job_id: int, stages: set[str]) -> bool:
+def frozen_holding_sqlite(worker: Worker, url: str) -> bool:
+    """SQLite: freeze the worker; whether it holds the write lock at two freezes 2 ms apart
+    (the job's writing transaction, not a progress update's instant). Left frozen if so."""
+    for attempt in range(2):
+        if attempt:
+            time.sleep(0.002)
+        worker.freeze()
+        if not sqlite_write_lock_held(url):
+            worker.thaw()
+            return False
+        if not attempt:
+            worker.thaw()
+    return True
+
+
+def inside_the_write(worker: Worker, url: str, job_id: int, stages: set[str]) -> bool:
     row = job_row(url, job_id)
     if row is None or row[0] != "running" or row[1] not in stages:
         return False
-    return blocked_on_lock(url) if is_postgresql(url) else sqlite_write_lock_held(url)
+    return blocked_on_lock(url) if is_postgresql(url) else frozen_holding_sqlite(worker, url)
 
 
 def kill_mid_job(
@@ -141,9 +151,10 @@ def kill_mid_job(
         job_url, client = start()
         job_id = int(job_url.rsplit("/", 1)[1])
         wait_until(
-            lambda: inside_the_write(url, job_id, stages),
+            lambda: inside_the_write(first, url, job_id, stages),
             "the worker inside the job's writing transaction",
             120,
+            every=0.02 if is_postgresql(url) else 0.001,
         )
         first.kill()
     assert job_row(url, job_id)[0] == "running"
