@@ -13,6 +13,7 @@ from matching_reference import (
     random_instance,
 )
 from scipy import sparse
+from scipy.optimize import linear_sum_assignment
 
 from matcher.matching import _arrays, _certify, _repair, assign, solver
 from matcher.matching._graph import Graph
@@ -226,7 +227,8 @@ def test_bellman_ford_with_suspects_is_confirmed_on_all_pairs(seed):
 def test_certified_solve_repairs_a_late_round(monkeypatch, seed):
     """A later round with few violators cancels cycles instead of solving again; still optimal.
 
-    A thinner first support (4 best pairs per student) leaves a few violators on these rounds.
+    A thinner first support (4 best pairs per student) leaves a few violators on these rounds;
+    repairs are allowed for up to 1 student in 8 holding them.
     """
     outcomes = []
     repair = solver.cancel_cycles
@@ -238,6 +240,7 @@ def test_certified_solve_repairs_a_late_round(monkeypatch, seed):
 
     monkeypatch.setattr(solver, "cancel_cycles", spy)
     monkeypatch.setattr(solver, "PRUNE_STUDENT_EDGES", 4)
+    monkeypatch.setattr(solver, "REPAIR_SHARE", 8)
     matrix, capacity = national_round(np.random.default_rng(seed), 600, 150)
     students, mentors = _solve(matrix, capacity, None, True)
     pairs, best = expanded_lapjv_optimum(matrix, capacity)
@@ -625,3 +628,29 @@ def test_contains_matches_isin():
     values = rng.integers(-5, 210, 1000)
     np.testing.assert_array_equal(_arrays.contains(ordered, values), np.isin(values, ordered))
     assert not _arrays.contains(np.zeros(0, dtype=np.int64), values).any()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_part_with_more_students_than_places_fills_them_on_the_kernel(seed):
+    """Every place filled at the largest total, by the kernel on the mentors' places: equal to
+    dense LAPJV on a matrix of places by students (fractional scores with ties)."""
+    rng = np.random.default_rng(seed)
+    n_s, n_m = 400, 60
+    capacity = rng.integers(1, 5, n_m)
+    allowed = rng.random((n_s, n_m)) < 0.12
+    owner = np.repeat(np.arange(n_m), capacity)
+    allowed[rng.permutation(n_s)[: owner.size], owner] = True
+    score = np.round(rng.random((n_s, n_m)) * 4, 1) - 1.0
+    rows, cols = np.nonzero(allowed)
+    part = Graph.from_pairs(n_s, n_m, rows, cols, score[rows, cols], capacity).with_rows()
+    assert n_s * owner.size > solver.DENSE_SMALL_CELLS
+    assert 2 * allowed.sum() < n_s * owner.size
+
+    students, mentors = solver._full_matching(part)
+
+    assert np.array_equal(np.bincount(mentors, minlength=n_m), capacity)
+    assert np.unique(students).size == students.size
+    assert allowed[students, mentors].all()
+    places = np.where(allowed.T[owner], -score.T[owner], np.inf)
+    r, c = linear_sum_assignment(places)
+    assert score[students, mentors].sum() == pytest.approx(score[c, owner[r]].sum(), abs=1e-9)
