@@ -4,12 +4,13 @@ A few set-based queries, no per-person round trips, so a society-size round load
 in well under a second.
 """
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, Text, and_, cast, exists, func, select
 
 from matcher.extensions import db
 from matcher.matching import (
@@ -196,6 +197,13 @@ def _home_department(
     return out
 
 
+def _json_lists(texts: list[str | None]) -> list[list]:
+    """JSON list columns read as text, decoded in one parse (one ``json.loads`` per value
+    costs more than the rest of loading a national round's students)."""
+    values = json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]")
+    return [value or [] for value in values]
+
+
 def _bool_rows(rows: dict[int, list[int]], ids: np.ndarray, columns: dict[int, int]) -> np.ndarray:
     out = np.zeros((ids.size, len(columns)), dtype=bool)
     for i, uid in enumerate(ids):
@@ -229,8 +237,8 @@ def load(
             StudentProfile.institution_id,
             StudentProfile.stage,
             StudentProfile.home_has_department,
-            StudentProfile.goals,
-            StudentProfile.wanted_types,
+            cast(StudentProfile.goals, Text).label("goals"),
+            cast(StudentProfile.wanted_types, Text).label("wanted_types"),
         )
         .where(StudentProfile.user_id.in_(s_subq))
         .order_by(StudentProfile.user_id)
@@ -243,12 +251,15 @@ def load(
             MentorProfile.specialty_id,
             MentorProfile.institution,
             MentorProfile.institution_id,
-            MentorProfile.offers,
+            cast(MentorProfile.offers, Text).label("offers"),
             MentorProfile.capacity,
         )
         .where(MentorProfile.user_id.in_(m_subq))
         .order_by(MentorProfile.user_id)
     ).all()
+    goals = _json_lists([r.goals for r in s_rows])
+    wanted = _json_lists([r.wanted_types for r in s_rows])
+    offers = _json_lists([r.offers for r in m_rows])
     sids = np.array([r.user_id for r in s_rows], dtype=np.int64)
     mids = np.array([r.user_id for r in m_rows], dtype=np.int64)
     s_index = {int(u): i for i, u in enumerate(sids)}
@@ -327,7 +338,7 @@ def load(
     students = StudentFeatures(
         specialties=specialties,
         focus=_bool_rows(s_focus, sids, area_col),
-        goals=_bool_rows({r.user_id: r.goals or [] for r in s_rows}, sids, goal_col),
+        goals=_bool_rows(dict(zip(sids.tolist(), goals, strict=True)), sids, goal_col),
         year=np.array([(r.stage or Stage.MS1).year for r in s_rows], dtype=np.int64),
         institution=institutions[: sids.size],
         home_department=_home_department(
@@ -340,7 +351,7 @@ def load(
     mentors = MentorFeatures(
         specialty=np.array([r.specialty_id or -1 for r in m_rows], dtype=np.int64),
         focus=_bool_rows(m_focus, mids, area_col),
-        offers=_bool_rows({r.user_id: r.offers or [] for r in m_rows}, mids, goal_col),
+        offers=_bool_rows(dict(zip(mids.tolist(), offers, strict=True)), mids, goal_col),
         kind=np.array([_KIND[t] for t in mentor_types], dtype=np.int64),
         year=np.array([r.peer_stage.year if r.peer_stage else 0 for r in m_rows], dtype=np.int64),
         institution=institutions[sids.size :],
@@ -356,6 +367,6 @@ def load(
         mentors=mentors,
         capacity=capacity,
         mentor_type=mentor_types,
-        wanted_types=[frozenset(r.wanted_types or []) for r in s_rows],
+        wanted_types=[frozenset(w) for w in wanted],
         held=dict(held),
     )
