@@ -15,7 +15,7 @@ from matcher.rounds.rules import AlreadyPublishedError, RoundError
 from matcher.templating import slot_label
 
 KIND = "round.publish"
-STEPS = 2
+STEPS = len(publishing.STAGES) + 1
 
 
 def message(introductions: int) -> str:
@@ -69,19 +69,21 @@ def work(
 ) -> jobs.Outcome:
     """Publish, or refuse with the reason (already published, or the places and seats the
     draft uses were taken since it was solved, each conflict listed); nothing is saved then."""
-    progress(0, STEPS, "Checking places and seats, making introductions and emails")
+    stages = len(publishing.STAGES)
+    report = progress.part(0, stages, STEPS)
+    report(0, stages, publishing.CHECKING)
     round_ = db.session.get(Round, round_id)
     actor = db.session.get(User, actor_id)
     try:
         with audit.acting_as(actor, ip):
-            intros = publishing.publish(round_, number, actor)
+            intros = publishing.publish(round_, number, actor, on_progress=report)
     except AlreadyPublishedError as exc:
         raise jobs.JobRefusedError(f"{exc} Nothing was sent twice.", status=409) from None
     except publishing.StaleDraftError as exc:
         raise jobs.JobRefusedError(str(exc), conflicts(exc), status=409) from None
     except RoundError as exc:
         raise jobs.JobRefusedError(str(exc), status=409) from None
-    progress(1, STEPS, f"Saving {len(intros):,} introductions and their emails")
+    progress(stages, STEPS, f"Saving {len(intros):,} introductions and their emails")
     return jobs.Outcome(
         url=jobs.site_path("rounds.show", round_id=round_id), message=message(len(intros))
     )

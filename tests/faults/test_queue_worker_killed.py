@@ -46,7 +46,7 @@ from matcher.models import (
     User,
 )
 from matcher.rosters import csv_import
-from matcher.rounds import drafts, publish_job
+from matcher.rounds import drafts, publish_job, publishing
 from tests.helpers import (
     database_url,
     dispose,
@@ -277,7 +277,7 @@ def test_killed_mid_publish_the_round_is_published_once(app, tmp_path, national)
         assert reply.status_code == 303
         return reply.headers["Location"], client
 
-    stages = {"Checking places and seats, making introductions and emails"}
+    stages = set(publishing.STAGES)
     job_url, _, client = kill_mid_job(app, tmp_path, start, "introductions", stages)
     assert count(app, Introduction) == 0, "nothing half-written"
     assert count(app, OutboxMessage) == mails
