@@ -36,10 +36,12 @@ from .scoring import (
     ScoreMatrix,
     StudentFeatures,
     Weights,
+    candidate_pairs,
     criteria,
     refusals,
     same_home,
     score_matrix,
+    score_pairs,
 )
 from .solver import PIN_NO_PLACE, PIN_NOT_ALLOWED, PIN_PLACED, assign, assign_pinned
 
@@ -77,6 +79,7 @@ __all__ = [
     "board_problem",
     "board_seats",
     "board_values",
+    "candidate_pairs",
     "criteria",
     "explain",
     "match",
@@ -85,4 +88,5 @@ __all__ = [
     "refusals",
     "same_home",
     "score_matrix",
+    "score_pairs",
 ]

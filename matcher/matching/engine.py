@@ -21,10 +21,12 @@ from .scoring import (
     ScoreMatrix,
     StudentFeatures,
     Weights,
+    candidate_pairs,
     criteria,
     institution_values,
     same_home,
     score_matrix,
+    score_pairs,
 )
 from .solver import PIN_NO_PLACE, assign_pinned
 
@@ -212,8 +214,6 @@ class BoardMatch:
         it) or ``PIN_NO_PLACE`` (the mentor was full, or an earlier pin took the seat).
     problem : BoardProblem
         The board as one assignment: a row per wanted (student, seat).
-    scores : ScoreMatrix
-        Scores and allowed pairs before the seats were laid out.
     explanation : Explanation
         Reasons per row of ``problem``.
     """
@@ -227,7 +227,6 @@ class BoardMatch:
     contributions: np.ndarray
     pin_status: np.ndarray
     problem: BoardProblem
-    scores: ScoreMatrix
     explanation: Explanation
 
 
@@ -283,7 +282,7 @@ def match_board(
     Raises
     ------
     ValueError
-        As :func:`board_seats`, :func:`score_matrix` and :func:`assign_board`, and if
+        As :func:`board_seats`, :func:`score_pairs` and :func:`assign_board`, and if
         ``rules.pinned`` is not empty.
     """
     weights = Weights() if weights is None else weights
@@ -293,25 +292,21 @@ def match_board(
     if dense is None:
         dense = students.n * mentors.n <= DENSE_SCORING_PAIRS
     want = np.asarray(wanted)
-    scores = score_matrix(students, mentors, weights, rules, dense=dense)
-    if scores.allowed is None:
-        csr = sparse.csr_array(scores.score, copy=True)
-        csr.sum_duplicates()
-        i = np.repeat(np.arange(students.n, dtype=np.int64), np.diff(csr.indptr))
-        m = csr.indices.astype(np.int64)
-        w = csr.data.astype(np.float64)
-    else:
-        i, m = np.nonzero(scores.allowed)
-        w = scores.score[i, m].astype(np.float64)
+    i, m = candidate_pairs(students, mentors, rules, dense=dense)
     seat = board_seats(students, mentors, i, m, seats, want)
+    wanted_pair = seat >= 0
+    i, m, seat = i[wanted_pair], m[wanted_pair], seat[wanted_pair]
+    w, ok = score_pairs(students, mentors, i, m, weights, rules)
+    i, m, seat, w = i[ok], m[ok], seat[ok], w[ok]
     if "external" in seats:
         ext = seat == list(seats).index("external")
         w[ext] += weights.institution * (
             1.0 - institution_values(students, mentors, i[ext], m[ext], rules)
         )
-    keep = seat >= 0
-    board = sparse.csr_array((w[keep], (i[keep], m[keep])), shape=(students.n, mentors.n))
-    problem = board_problem(board, seat[keep], want)
+    indptr = np.zeros(students.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(i, minlength=students.n), out=indptr[1:])
+    board = sparse.csr_array((w, m, indptr), shape=(students.n, mentors.n))
+    problem = board_problem(board, seat, want)
 
     pins = as_pins(() if pinned is None else pinned, students.n, mentors.n)
     status = np.zeros(0, dtype=np.int64)
@@ -341,6 +336,5 @@ def match_board(
         contributions=contributions,
         pin_status=status,
         problem=problem,
-        scores=scores,
         explanation=explain(problem.score, capacity, rows, chosen),
     )

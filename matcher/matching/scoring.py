@@ -35,9 +35,11 @@ __all__ = [
     "ScoreMatrix",
     "StudentFeatures",
     "Weights",
+    "candidate_pairs",
     "criteria",
     "refusals",
     "score_matrix",
+    "score_pairs",
 ]
 
 CRITERIA = (
@@ -497,7 +499,38 @@ def criteria(
     return _Criteria(students, mentors, rules).values(i, m)
 
 
-def _candidates(students, mentors, rules, dense: bool) -> tuple[np.ndarray, np.ndarray]:
+def _check_rules(students: StudentFeatures, mentors: MentorFeatures, rules: Rules) -> None:
+    _check_pair(students, mentors)
+    for name, pairs in (("pinned", rules.pinned), ("barred", rules.barred)):
+        if pairs.size and (pairs[:, 0].max() >= students.n or pairs[:, 1].max() >= mentors.n):
+            raise ValueError(f"{name} names a student or mentor that does not exist")
+
+
+def candidate_pairs(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    rules: Rules | None = None,
+    *,
+    dense: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs :func:`score_matrix` examines, by student then mentor.
+
+    Parameters
+    ----------
+    students, mentors : StudentFeatures, MentorFeatures
+    rules : Rules, optional
+        Defaults to ``Rules()``.
+    dense : bool
+        Every pair; else, with ``rules.shared_specialty``, only the pairs sharing a
+        specialty (the others break that rule).
+
+    Returns
+    -------
+    i, m : (P,) int64 arrays
+        Student and mentor index of each pair, sorted by student, then mentor.
+    """
+    rules = Rules() if rules is None else rules
+    _check_rules(students, mentors, rules)
     if dense or not rules.shared_specialty:
         i, m = np.divmod(np.arange(students.n * mentors.n, dtype=np.int64), mentors.n)
         return i, m
@@ -578,6 +611,56 @@ def refusals(
     return _refusals(students, mentors, rules, i, m, values, values @ weights.vector())
 
 
+def score_pairs(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    i: np.ndarray,
+    m: np.ndarray,
+    weights: Weights | None = None,
+    rules: Rules | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted score of each pair ``(i[k], m[k])`` and whether the hard rules allow it.
+
+    Valued ``BLOCK`` pairs at a time, so that a national round's pairs need no
+    full-size table of criteria.
+
+    Parameters
+    ----------
+    students, mentors : StudentFeatures, MentorFeatures
+    i, m : (P,) int
+        Student and mentor index of each pair (not checked: see :func:`refusals`).
+    weights, rules : Weights, Rules, optional
+        Default to ``Weights()`` and ``Rules()``.
+
+    Returns
+    -------
+    total : (P,) float array
+        ``criteria @ weights.vector()``.
+    ok : (P,) bool array
+        Whether the pair breaks none of the hard rules (see :func:`refusals`).
+
+    Raises
+    ------
+    ValueError
+        If the features do not fit together, or ``rules`` pins or bars a student or mentor
+        that does not exist.
+    """
+    weights = Weights() if weights is None else weights
+    rules = Rules() if rules is None else rules
+    _check_rules(students, mentors, rules)
+    prepared = _Criteria(students, mentors, rules)
+    vector = weights.vector()
+    total = np.empty(i.size)
+    ok = np.empty(i.size, dtype=bool)
+    for start in range(0, i.size, BLOCK):
+        block = slice(start, start + BLOCK)
+        values = prepared.values(i[block], m[block])
+        total[block] = values @ vector
+        why = _refusals(students, mentors, rules, i[block], m[block], values, total[block])
+        ok[block] = why == ALLOWED
+    return total, ok
+
+
 def score_matrix(
     students: StudentFeatures,
     mentors: MentorFeatures,
@@ -604,23 +687,8 @@ def score_matrix(
     -------
     ScoreMatrix
     """
-    weights = Weights() if weights is None else weights
-    rules = Rules() if rules is None else rules
-    _check_pair(students, mentors)
-    for name, pairs in (("pinned", rules.pinned), ("barred", rules.barred)):
-        if pairs.size and (pairs[:, 0].max() >= students.n or pairs[:, 1].max() >= mentors.n):
-            raise ValueError(f"{name} names a student or mentor that does not exist")
-    i, m = _candidates(students, mentors, rules, dense)
-    prepared = _Criteria(students, mentors, rules)
-    vector = weights.vector()
-    total = np.empty(i.size)
-    ok = np.empty(i.size, dtype=bool)
-    for start in range(0, i.size, BLOCK):
-        block = slice(start, start + BLOCK)
-        values = prepared.values(i[block], m[block])
-        total[block] = values @ vector
-        why = _refusals(students, mentors, rules, i[block], m[block], values, total[block])
-        ok[block] = why == ALLOWED
+    i, m = candidate_pairs(students, mentors, rules, dense=dense)
+    total, ok = score_pairs(students, mentors, i, m, weights, rules)
     shape = (students.n, mentors.n)
     if dense:
         score = np.zeros(shape)

@@ -15,9 +15,11 @@ from matcher.matching import (
     Rules,
     StudentFeatures,
     Weights,
+    candidate_pairs,
     criteria,
     refusals,
     score_matrix,
+    score_pairs,
     scoring,
 )
 
@@ -303,3 +305,42 @@ def test_a_round_of_many_blocks_scores_as_one_pass_over_every_pair():
             assert set(keys.tolist()) <= set(np.flatnonzero(ok).tolist())
             assert np.array_equal(coo.data, total[keys])
             assert found.score.has_sorted_indices
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pairs_scored_one_by_one_are_the_score_matrix(seed):
+    """``candidate_pairs`` lists the pairs ``score_matrix`` examines, by student then mentor;
+    ``score_pairs`` gives their totals and what the hard rules allow, as ``refusals`` and
+    ``criteria`` do pair by pair."""
+    rng = np.random.default_rng(seed)
+    students, mentors = random_features(rng, n_s=40, n_m=15)
+    weights = Weights(goals=2.0, focus=0.5)
+    rules = Rules(shared_specialty=True, same_institution="barred", barred=[[3, 4], [7, 1]])
+    for dense in (True, False):
+        i, m = candidate_pairs(students, mentors, rules, dense=dense)
+        assert np.all(np.diff(i * mentors.n + m) > 0)
+        if not dense:
+            shared = (students.specialties[i] == mentors.specialty[m, None]).any(axis=1)
+            assert shared.all()
+            assert shared.sum() == sum(
+                np.isin(mentors.specialty, row[row >= 0]).sum() for row in students.specialties
+            )
+        total, ok = score_pairs(students, mentors, i, m, weights, rules)
+        expected = criteria(students, mentors, i, m, rules) @ weights.vector()
+        np.testing.assert_allclose(total, expected)
+        assert np.array_equal(ok, refusals(students, mentors, i, m, weights, rules) == ALLOWED)
+        scores = score_matrix(students, mentors, weights, rules, dense=dense)
+        if dense:
+            assert np.array_equal(np.flatnonzero(scores.allowed), (i * mentors.n + m)[ok])
+        else:
+            coo = sparse.coo_array(scores.score)
+            assert np.array_equal(coo.row * mentors.n + coo.col, (i * mentors.n + m)[ok])
+            np.testing.assert_allclose(coo.data, total[ok])
+
+
+def test_score_pairs_checks_the_rules_against_the_people():
+    students, mentors = random_features(np.random.default_rng(5), n_s=4, n_m=3)
+    with pytest.raises(ValueError, match="barred names a student or mentor"):
+        score_pairs(
+            students, mentors, np.zeros(1, int), np.zeros(1, int), None, Rules(barred=[[9, 0]])
+        )
