@@ -92,7 +92,8 @@ SEATS = ["faculty", "resident", "external", "peer"]
 
 SOLVE_PHASES = [
     ("matcher.solving.population", "load", "load people"),
-    ("matcher.matching.engine", "score_matrix", "score"),
+    ("matcher.matching.engine", "candidate_pairs", "score"),
+    ("matcher.matching.engine", "score_pairs", "score"),
     ("matcher.matching.engine", "board_seats", "lay out seats"),
     ("matcher.matching.engine", "board_problem", "lay out seats"),
     ("matcher.matching.board", "BoardProblem.solve", "solve (engine)"),
@@ -208,23 +209,23 @@ class Phases:
 
 
 def count_pairs() -> list[tuple[int, int]]:
-    """Record the allowed pairs and the board's pairs of each solve: (allowed, seated)."""
+    """Record the pairs each solve examines (sharing a specialty) and the board's pairs
+    (filling a wanted seat, allowed by the rules): (examined, seated)."""
     engine = importlib.import_module("matcher.matching.engine")
     sizes: list[tuple[int, int]] = []
-    scored, laid_out = engine.score_matrix, engine.board_problem
+    listed, laid_out = engine.candidate_pairs, engine.board_problem
 
-    def score_matrix(*args, **kwargs):
-        result = scored(*args, **kwargs)
-        allowed = result.score.nnz if result.allowed is None else int(result.allowed.sum())
-        sizes.append((allowed, 0))
-        return result
+    def candidate_pairs(*args, **kwargs):
+        i, m = listed(*args, **kwargs)
+        sizes.append((i.size, 0))
+        return i, m
 
     def board_problem(*args, **kwargs):
         problem = laid_out(*args, **kwargs)
         sizes[-1] = (sizes[-1][0], problem.score.nnz)
         return problem
 
-    engine.score_matrix, engine.board_problem = score_matrix, board_problem
+    engine.candidate_pairs, engine.board_problem = candidate_pairs, board_problem
     return sizes
 
 
@@ -553,7 +554,10 @@ def main() -> None:
         f"({stats['students_matched']} students matched), blocking pairs {stats['blocking_pairs']}"
     )
     if sizes:
-        print(f"  {sizes[-1][0]:,} allowed pairs; {sizes[-1][1]:,} pairs fill a wanted seat")
+        print(
+            f"  {sizes[-1][0]:,} pairs share a specialty; {sizes[-1][1]:,} of them fill a "
+            "wanted seat and are allowed"
+        )
     print(f"click to draft page: {spread(clicks)} (goal: 3 s)")
     print(f"  as the progress page polls (0.5 s, growing to 3 s): {spread(browser)}")
     print(f"  solve request and job: {spread(solves)}; service's own figure {seconds:.2f} s")
