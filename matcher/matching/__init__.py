@@ -22,7 +22,7 @@ from .explain import (
     Explanation,
     explain,
 )
-from .quality import QualityReport, blocking_pairs, quality_report
+from .quality import QualityReport, blocking_pair_list, blocking_pairs, quality_report
 from .scoring import (
     ALLOWED,
     CRITERIA,
@@ -75,6 +75,7 @@ __all__ = [
     "assign",
     "assign_board",
     "assign_pinned",
+    "blocking_pair_list",
     "blocking_pairs",
     "board_problem",
     "board_seats",

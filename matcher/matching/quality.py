@@ -11,7 +11,7 @@ from ._arrays import contains, distinct
 from ._validation import as_graph
 from .explain import _pairs
 
-__all__ = ["QualityReport", "blocking_pairs", "quality_report"]
+__all__ = ["QualityReport", "blocking_pair_list", "blocking_pairs", "quality_report"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,28 @@ def blocking_pairs(
 ) -> int:
     """Count blocking pairs of an assignment.
 
+    The pairs themselves are :func:`blocking_pair_list`; this is its length.
+
+    Parameters
+    ----------
+    score, capacity, students, mentors, preferences, mentor_likes, allowed
+        As for :func:`blocking_pair_list`.
+
+    Returns
+    -------
+    int
+    """
+    pair_students, _ = blocking_pair_list(
+        score, capacity, students, mentors, preferences, mentor_likes, allowed=allowed
+    )
+    return int(pair_students.size)
+
+
+def blocking_pair_list(
+    score, capacity, students, mentors, preferences, mentor_likes, allowed=None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The blocking pairs of an assignment.
+
     A blocking pair is an allowed student-mentor pair (i, m), not in the
     assignment, such that
 
@@ -118,7 +140,9 @@ def blocking_pairs(
 
     Returns
     -------
-    int
+    pair_students, pair_mentors : (B,) int
+        Student ``pair_students[k]`` and mentor ``pair_mentors[k]`` would both rather
+        have each other; ordered by student, then by the student's rank of the mentor.
     """
     graph, st, me = _assignment(score, capacity, allowed, students, mentors)
     n_s, n_m = graph.n_students, graph.n_mentors
@@ -164,7 +188,7 @@ def blocking_pairs(
     mentor_prefers = (
         free[cm] | (cl & ~worst_liked[cm]) | ((cl == worst_liked[cm]) & (cw > worst_score[cm]))
     )
-    return int(mentor_prefers.sum())
+    return ci[mentor_prefers].astype(np.int64), cm[mentor_prefers].astype(np.int64)
 
 
 def quality_report(

@@ -1,8 +1,10 @@
 """Profile forms. Every field may be left for later; the profile page lists what is missing."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
+from flask import request
 from markupsafe import Markup
 from wtforms import (
     BooleanField,
@@ -23,7 +25,6 @@ from matcher.forms import (
     column_length,
     line_field,
     optional_int,
-    pick_many,
     search_box,
     single_line,
     strip,
@@ -50,11 +51,41 @@ def specialty_choices(specialties: list[Specialty]) -> list[SelectChoice]:
 
 
 def focus_choices(specialties: list[Specialty]) -> list[SelectChoice]:
-    return [
-        SelectChoice(str(area.id), area.name, optgroup=s.name)
-        for s in specialties
-        for area in s.focus_areas
-    ]
+    return [SelectChoice(area.id, area.name) for s in specialties for area in s.focus_areas]
+
+
+SHOW_FOCUS_AREAS = "show_focus_areas"
+"""The name of the button that sends the form back only to show the focus areas of the
+specialties chosen (for browsers without script; with it they show as one chooses)."""
+
+
+@dataclass(frozen=True)
+class ChoiceGroup:
+    """One specialty's focus areas as checkboxes; ``hidden`` while the specialty is not chosen."""
+
+    key: int
+    label: str
+    options: list
+    hidden: bool
+
+
+class GroupedCheckboxField(MultiCheckboxField):
+    """Checkboxes in groups (``groups``, set by the form), each shown only while the choice it
+    belongs to is made in one of the ``follows`` fields; ``refresh`` names the button that sends
+    the form back to show the groups of the choices made, for browsers without script."""
+
+    groups: Sequence[ChoiceGroup] = ()
+    follows: tuple[str, ...] = ()
+    refresh = SHOW_FOCUS_AREAS
+    refresh_label = "Show the focus areas of the specialties chosen"
+
+
+def focus_field(label: str) -> GroupedCheckboxField:
+    return GroupedCheckboxField(
+        label,
+        coerce=int,
+        description="Only the focus areas of the specialties you chose are offered.",
+    )
 
 
 class PickerInput(TextInput):
@@ -102,10 +133,11 @@ class ProfileForm(SiteForm):
 
     def __init__(self, specialties: list[Specialty], *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._focus_owner = {area.id: s.id for s in specialties for area in s.focus_areas}
         for name in self.specialty_fields:
             getattr(self, name).choices = specialty_choices(specialties)
         self.focus_areas.choices = focus_choices(specialties)
+        self.focus_areas.follows = self.specialty_fields
+        self._specialties = specialties
         self._asked = False
 
     @property
@@ -149,6 +181,7 @@ class ProfileForm(SiteForm):
         question's fields are dropped unless ``ask_about`` asked it, and the suggestions when
         there are none."""
         self.place.names = list(places)
+        self._group_focus_areas()
         if not self._asked:
             del self[f"add_{self.place_field}"]
         if not self._asked or not self.place_suggestion.choices:
@@ -159,11 +192,19 @@ class ProfileForm(SiteForm):
             getattr(self, name).data for name in self.specialty_fields if getattr(self, name).data
         ]
 
-    def validate_focus_areas(self, field) -> None:
+    def showing_focus_areas(self) -> bool:
+        """Whether the form was sent back only to show the focus areas of the specialties
+        chosen (nothing is saved then)."""
+        return self.is_submitted() and SHOW_FOCUS_AREAS in request.form
+
+    def _group_focus_areas(self) -> None:
         chosen = set(self.chosen_specialties())
-        stray = [a for a in field.data or [] if self._focus_owner.get(a) not in chosen]
-        if stray:
-            raise ValidationError("Choose focus areas only within the specialties you chose.")
+        options = {option.data: option for option in self.focus_areas}
+        self.focus_areas.groups = [
+            ChoiceGroup(s.id, s.name, [options[a.id] for a in s.focus_areas], s.id not in chosen)
+            for s in self._specialties
+            if s.focus_areas
+        ]
 
 
 class StudentProfileForm(ProfileForm):
@@ -185,7 +226,7 @@ class StudentProfileForm(ProfileForm):
     interest_1 = SelectField("First-choice specialty", coerce=optional_int, validate_choice=True)
     interest_2 = SelectField("Second choice (optional)", coerce=optional_int)
     interest_3 = SelectField("Third choice (optional)", coerce=optional_int)
-    focus_areas = pick_many("Focus and research interests")
+    focus_areas = focus_field("Focus and research interests")
     home_has_department = RadioField(
         "Does your school have a department in your first-choice specialty?",
         choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
@@ -252,7 +293,7 @@ class MentorProfileForm(ProfileForm):
         validators=[Optional()],
     )
     specialty = SelectField("Specialty", coerce=optional_int)
-    focus_areas = pick_many("Focus areas")
+    focus_areas = focus_field("Focus areas")
     institution = picker_field(
         "Institution",
         MentorProfile.institution,

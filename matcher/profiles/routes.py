@@ -20,7 +20,7 @@ from matcher import audit, views, vocabulary
 from matcher.access import member_groups, role_required
 from matcher.extensions import db
 from matcher.models import Role, Specialty, User
-from matcher.profiles import services
+from matcher.profiles import personal_data, services
 from matcher.profiles.forms import (
     DeleteAccountForm,
     DirectoryFilterForm,
@@ -71,9 +71,9 @@ def _mentor_form_data(user: User) -> dict:
     }
 
 
-def _save(form, user: User) -> None:
+def _save(form, user: User) -> list[str]:
     if isinstance(form, StudentProfileForm):
-        services.save_student_profile(
+        return services.save_student_profile(
             user,
             school=form.school.data or "",
             add_school=form.add_school.data,
@@ -87,24 +87,23 @@ def _save(form, user: User) -> None:
             contact_preference=form.contact_preference.data,
             statement=form.statement.data or "",
         )
-    else:
-        services.save_mentor_profile(
-            user,
-            mentor_type=form.mentor_type.data or None,
-            faculty_rank=form.faculty_rank.data or None,
-            pgy=form.pgy.data,
-            peer_stage=form.peer_stage.data or None,
-            specialty_id=form.specialty.data,
-            focus_area_ids=form.focus_areas.data or [],
-            institution=form.institution.data or "",
-            add_institution=form.add_institution.data,
-            region=form.region.data or "",
-            offers=form.offers.data or [],
-            capacity=form.capacity.data,
-            accepting=form.accepting.data,
-            preferred_stages=form.preferred_stages.data or [],
-            bio=form.bio.data or "",
-        )
+    return services.save_mentor_profile(
+        user,
+        mentor_type=form.mentor_type.data or None,
+        faculty_rank=form.faculty_rank.data or None,
+        pgy=form.pgy.data,
+        peer_stage=form.peer_stage.data or None,
+        specialty_id=form.specialty.data,
+        focus_area_ids=form.focus_areas.data or [],
+        institution=form.institution.data or "",
+        add_institution=form.add_institution.data,
+        region=form.region.data or "",
+        offers=form.offers.data or [],
+        capacity=form.capacity.data,
+        accepting=form.accepting.data,
+        preferred_stages=form.preferred_stages.data or [],
+        bio=form.bio.data or "",
+    )
 
 
 def _offered_specialties(user: User) -> list[Specialty]:
@@ -131,9 +130,12 @@ def edit():
         form_cls, initial = MentorProfileForm, _mentor_form_data
     form = form_cls(specialties, data=None if request.method == "POST" else initial(user))
     status = views.form_status()
-    if form.validate_on_submit():
+    if form.showing_focus_areas():
+        status = 200
+        flash(services.NOT_SAVED_YET, "info")
+    elif form.validate_on_submit():
         try:
-            _save(form, user)
+            dropped = _save(form, user)
         except services.UnknownPlaceError as exc:
             db.session.rollback()
             form.ask_about(exc.name, exc.suggestions)
@@ -143,12 +145,7 @@ def edit():
             form.form_errors.append(str(exc))
         else:
             db.session.commit()
-            gaps = services.missing(user)
-            flash(
-                "Profile saved."
-                + (f" Still missing: {', '.join(gaps)}." if gaps else " It is complete."),
-                "success" if not gaps else "info",
-            )
+            flash(services.saved_message(dropped), "success")
             return redirect(url_for("profiles.show", user_id=user.id))
     elif form.is_submitted() and (question := services.unknown_place(user, form.typed_place())):
         form.ask_about(question.name, question.suggestions)
@@ -213,7 +210,7 @@ def directory():
 @bp.get("/profile/data.json")
 @login_required
 def download():
-    payload = json.dumps(services.export_data(current_user), indent=2, ensure_ascii=False)
+    payload = json.dumps(personal_data.export(current_user), indent=2, ensure_ascii=False)
     audit.record_access("profile.export", target=current_user._get_current_object())
     return Response(
         payload,

@@ -1,8 +1,7 @@
 """Profile rules: saving profiles, their schools and institutions, what a profile page shows,
-who may see whom, the mentor directory, own data."""
+who may see whom, the mentor directory, deleting an account."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import (
     Select,
@@ -24,7 +23,6 @@ from matcher.models import (
     FacultyRank,
     FocusArea,
     Institution,
-    InterestGroup,
     Introduction,
     Membership,
     MembershipStatus,
@@ -122,10 +120,14 @@ def _saved_place(user: User) -> tuple[str, int | None]:
     return (profile.institution, profile.institution_id) if profile else ("", None)
 
 
-def _focus_areas(ids: list[int]) -> list[FocusArea]:
+def _focus_areas(ids: list[int], specialty_ids: list[int]) -> tuple[list[FocusArea], list[str]]:
+    """The focus areas ``ids`` within the specialties ``specialty_ids``, and the names of those
+    left out because their specialty is not among them."""
     if not ids:
-        return []
-    return list(db.session.scalars(select(FocusArea).where(FocusArea.id.in_(ids))))
+        return [], []
+    areas = db.session.scalars(select(FocusArea).where(FocusArea.id.in_(ids))).all()
+    kept = [a for a in areas if a.specialty_id in specialty_ids]
+    return kept, sorted(a.name for a in areas if a.specialty_id not in specialty_ids)
 
 
 def _enum_or_none(enum_cls, value: str | None):
@@ -146,8 +148,9 @@ def save_student_profile(
     wanted_types: list[str],
     contact_preference: str,
     statement: str,
-) -> StudentProfile:
-    """Replace the student's profile with these answers (specialty ids in rank order).
+) -> list[str]:
+    """Replace the student's profile with these answers (specialty ids in rank order); returns
+    the names of the focus areas left out because their specialty is not chosen.
 
     The school is linked to the institution whose name or alias was typed and saved under its
     name; an unknown one raises ``UnknownPlaceError`` unless ``add_school`` adds it for an
@@ -173,7 +176,7 @@ def save_student_profile(
     profile.wanted_types = sorted(wanted_types)
     profile.contact_preference = ContactPreference(contact_preference)
     profile.statement = statement
-    profile.focus_areas = _focus_areas(focus_area_ids)
+    profile.focus_areas, dropped = _focus_areas(focus_area_ids, interests)
     current = [i.specialty_id for i in profile.interests]
     if current != interests:
         profile.interests.clear()
@@ -183,7 +186,7 @@ def save_student_profile(
             for rank, sid in enumerate(interests, start=1)
         )
     profile.updated_at = clock.now()
-    return profile
+    return dropped
 
 
 def save_mentor_profile(
@@ -203,7 +206,9 @@ def save_mentor_profile(
     accepting: bool,
     preferred_stages: list[str],
     bio: str,
-) -> MentorProfile:
+) -> list[str]:
+    """Replace the mentor's profile with these answers; returns the names of the focus areas
+    left out because they belong to another specialty than the one chosen."""
     if not 1 <= capacity <= 10:
         raise ProfileError("Capacity must be between 1 and 10 mentees.")
     kind = _enum_or_none(MentorType, mentor_type)
@@ -225,7 +230,9 @@ def save_mentor_profile(
     profile.pgy = pgy if kind is MentorType.RESIDENT else None
     profile.peer_stage = _enum_or_none(Stage, peer_stage) if kind is MentorType.PEER else None
     profile.specialty_id = specialty_id
-    profile.focus_areas = _focus_areas(focus_area_ids)
+    profile.focus_areas, dropped = _focus_areas(
+        focus_area_ids, [specialty_id] if specialty_id else []
+    )
     profile.institution = institution
     profile.institution_id = institution_id
     profile.region = region
@@ -235,7 +242,7 @@ def save_mentor_profile(
     profile.preferred_stages = sorted(preferred_stages)
     profile.bio = bio
     profile.updated_at = clock.now()
-    return profile
+    return dropped
 
 
 # --- what a profile page shows ----------------------------------------------------------------
@@ -297,6 +304,22 @@ def profile_page(person: User, viewer: User) -> ProfilePage:
         p = person.mentor_profile
         return ProfilePage(place(p.institution, p.institution_record))
     return ProfilePage(Place(""))
+
+
+NOT_SAVED_YET = (
+    "The focus areas of the specialties you chose are below. Nothing is saved yet: "
+    "choose them, then save your profile."
+)
+
+
+def saved_message(dropped: list[str]) -> str:
+    """What saving a profile says; what is still missing is the profile page's to say."""
+    if not dropped:
+        return "Profile saved."
+    return (
+        "Profile saved. These focus areas were left out because their specialty is no longer "
+        f"chosen: {', '.join(dropped)}."
+    )
 
 
 def missing(user: User) -> list[str]:
@@ -416,86 +439,7 @@ def mentor_places(mentors: list[User]) -> dict[int, Place]:
     }
 
 
-# --- a person's own data ---------------------------------------------------------------------
-
-
-def _iso(moment) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def export_data(user: User) -> dict[str, Any]:
-    """Everything the site holds on ``user``, as plain JSON-ready data."""
-    data: dict[str, Any] = {
-        "account": {
-            "email": user.email,
-            "name": user.name,
-            "role": user.role.value,
-            "active": user.active,
-            "created_at": _iso(user.created_at),
-            "last_login_at": _iso(user.last_login_at),
-            "password_changed_at": _iso(user.password_changed_at),
-        },
-        "exported_at": _iso(clock.now()),
-    }
-    if user.student_profile is not None:
-        p = user.student_profile
-        data["student_profile"] = {
-            "school": p.school,
-            "stage": p.stage.value if p.stage else None,
-            "graduation_year": p.graduation_year,
-            "specialty_interests": [i.specialty.name for i in p.interests],
-            "focus_areas": sorted(a.name for a in p.focus_areas),
-            "home_has_department": p.home_has_department,
-            "goals": p.goals,
-            "wanted_mentor_types": p.wanted_types,
-            "contact_preference": p.contact_preference.value,
-            "statement": p.statement,
-            "updated_at": _iso(p.updated_at),
-        }
-    if user.mentor_profile is not None:
-        p = user.mentor_profile
-        data["mentor_profile"] = {
-            "mentor_type": p.mentor_type.value if p.mentor_type else None,
-            "faculty_rank": p.faculty_rank.value if p.faculty_rank else None,
-            "pgy": p.pgy,
-            "peer_stage": p.peer_stage.value if p.peer_stage else None,
-            "specialty": p.specialty.name if p.specialty else None,
-            "focus_areas": sorted(a.name for a in p.focus_areas),
-            "institution": p.institution,
-            "region": p.region,
-            "offers": p.offers,
-            "capacity": p.capacity,
-            "accepting": p.accepting,
-            "preferred_stages": p.preferred_stages,
-            "bio": p.bio,
-            "updated_at": _iso(p.updated_at),
-        }
-    data["memberships"] = [
-        {"group": m.group.name, "status": m.status.value, "joined_at": _iso(m.joined_at)}
-        for m in user.memberships
-    ]
-    data["coordinates"] = [
-        g.name
-        for g in db.session.scalars(
-            select(InterestGroup)
-            .join(group_coordinators)
-            .where(group_coordinators.c.user_id == user.id)
-        )
-    ]
-    data["emails"] = [
-        {
-            "subject": m.subject,
-            "queued_at": _iso(m.created_at),
-            "status": m.status.value,
-            "body": m.body_text,
-        }
-        for m in db.session.scalars(
-            select(OutboxMessage)
-            .where(OutboxMessage.to_addr == user.email)
-            .order_by(OutboxMessage.id)
-        )
-    ]
-    return data
+# --- deleting an account ---------------------------------------------------------------------
 
 
 def delete_account(user: User, password: str) -> None:

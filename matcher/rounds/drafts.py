@@ -1,4 +1,5 @@
-"""Solving a round into drafts, their statistics and outcomes, comparing two drafts, and
+"""Solving a round into drafts, their statistics and outcomes, comparing two drafts (or a
+draft and the round as it is now), a draft's blocking pairs and each mentor's side of it, and
 the draft as CSV."""
 
 import csv
@@ -21,15 +22,18 @@ from matcher.models import (
     Round,
     RoundConstraint,
     RoundDraft,
+    RoundLike,
+    RoundPreference,
     User,
 )
 from matcher.rounds.pins import constraints
 from matcher.rounds.rules import require_open
-from matcher.rounds.taking_part import participants
+from matcher.rounds.taking_part import participants, round_mentor_ids
 from matcher.solving import population
 from matcher.solving import settings as round_settings
 from matcher.solving.assignment import RoundAssignment, assign_round
 from matcher.spreadsheet import escape_formula
+from matcher.templating import slot_label
 
 
 def _histogram(values: list[float], top: float, bins: int = 10) -> list[dict]:
@@ -42,6 +46,10 @@ def _histogram(values: list[float], top: float, bins: int = 10) -> list[dict]:
 
 
 OnProgress = Callable[[int, int, str], None]
+
+
+BLOCKING_KEPT = 1000
+"""Blocking pairs a draft keeps by name (all are counted)."""
 
 
 LOADING = "Loading the round's people"
@@ -169,6 +177,10 @@ def record_solve(
     draft.stats["pins"] = [
         {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}
         for s, m, slot, status in result.pins
+    ]
+    draft.stats["blocking_list"] = [
+        {"student_id": int(sid[s]), "slot": slot, "mentor_id": int(mid[m])}
+        for s, slot, m in result.blocking_pairs[:BLOCKING_KEPT]
     ]
     draft.seconds = round(time.perf_counter() - started, 3)
     audit.record(
@@ -384,12 +396,49 @@ class ConstraintChange:
     student_id: int
     mentor_id: int
 
+    @property
+    def label(self) -> str:
+        if self.added:
+            return "Pinned" if self.kind == ConstraintKind.PIN.value else "Barred"
+        return "Un-pinned" if self.kind == ConstraintKind.PIN.value else "Un-barred"
 
-def settings_changes(old: RoundDraft, new: RoundDraft) -> list[tuple[str, object, object]]:
-    """Settings that differ between two drafts, as (name, before, after); pins and bars are
-    told apart by :func:`constraint_changes`."""
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A setting that differs between two drafts (or a draft and the round now), in words."""
+
+    name: str
+    before: str
+    after: str
+
+
+SETTING_LABELS = {
+    "slots": "Mentors each student gets",
+    "shared_specialty": "Shared specialty required",
+    "peer_min": "Peer mentors at least this many years ahead",
+    "peer_max": "Peer mentors at most this many years ahead",
+    "same_institution": "Same-institution pairs",
+    "external_for_no_home": "External mentors first for students without a home department",
+    "min_score": "Minimum score",
+}
+
+
+def _shown(key: str, value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key == "slots":
+        return ", ".join(slot_label(s) for s in value) or "none"
+    if key == "same_institution":
+        return round_settings.INSTITUTION_POLICIES.get(value, str(value))
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _settings_diff(a: dict, b: dict) -> list[SettingChange]:
     out = []
-    a, b = old.settings, new.settings
     for key in sorted(set(a) | set(b)):
         if key == "constraints":
             continue
@@ -397,27 +446,169 @@ def settings_changes(old: RoundDraft, new: RoundDraft) -> list[tuple[str, object
             for name in CRITERIA:
                 x, y = a.get(key, {}).get(name), b.get(key, {}).get(name)
                 if x != y:
-                    out.append((f"weight: {name}", x, y))
+                    label = round_settings.CRITERION_HELP[name][0]
+                    out.append(SettingChange(f"Weight: {label}", _shown(name, x), _shown(name, y)))
         elif a.get(key) != b.get(key):
-            out.append((key, a.get(key), b.get(key)))
+            out.append(
+                SettingChange(
+                    SETTING_LABELS.get(key, key), _shown(key, a.get(key)), _shown(key, b.get(key))
+                )
+            )
     return out
 
 
-def constraint_changes(old: RoundDraft, new: RoundDraft) -> list[ConstraintChange]:
-    """Pins and bars in one draft's settings and not in the other's."""
-
-    def of(draft_: RoundDraft) -> set[tuple[str, int, int]]:
+def _constraint_diff(a: dict, b: dict) -> list[ConstraintChange]:
+    def of(settings: dict) -> set[tuple[str, int, int]]:
         return {
-            (c["kind"], c["student_id"], c["mentor_id"])
-            for c in draft_.settings.get("constraints", [])
+            (c["kind"], c["student_id"], c["mentor_id"]) for c in settings.get("constraints", [])
         }
 
-    before, after = of(old), of(new)
+    before, after = of(a), of(b)
     return [
         ConstraintChange(kind, added, student_id, mentor_id)
         for added, items in ((True, after - before), (False, before - after))
         for kind, student_id, mentor_id in sorted(items)
     ]
+
+
+def settings_changes(old: RoundDraft, new: RoundDraft) -> list[SettingChange]:
+    """Settings that differ between two drafts; pins and bars are told apart by
+    :func:`constraint_changes`."""
+    return _settings_diff(old.settings, new.settings)
+
+
+def constraint_changes(old: RoundDraft, new: RoundDraft) -> list[ConstraintChange]:
+    """Pins and bars in one draft's settings and not in the other's."""
+    return _constraint_diff(old.settings, new.settings)
+
+
+@dataclass(frozen=True)
+class SinceSolved:
+    """What changed in the round after a draft was solved: its settings, and its pins and
+    bars (empty when the draft is what solving now would start from)."""
+
+    settings: list[SettingChange]
+    constraints: list[ConstraintChange]
+
+    def __bool__(self) -> bool:
+        return bool(self.settings or self.constraints)
+
+
+def changes_since(round_: Round, draft_: RoundDraft) -> SinceSolved:
+    """The round's settings, seats, pins and bars now against those ``draft_`` was solved
+    with."""
+    now = _snapshot(round_, constraints(round_.id))
+    return SinceSolved(_settings_diff(draft_.settings, now), _constraint_diff(draft_.settings, now))
+
+
+@dataclass(frozen=True)
+class BlockingPair:
+    """A student's seat and a mentor who would both rather have each other than what the
+    draft gives them, with the mentor the draft gives the student for that seat."""
+
+    student_id: int
+    student: str
+    slot: str
+    mentor_id: int
+    mentor: str
+    current_id: int | None
+    current: str
+
+
+def blocking_list(
+    draft_: RoundDraft, *, mentor_id: int | None = None, student_id: int | None = None
+) -> list[BlockingPair] | None:
+    """The draft's blocking pairs by name (only those of ``mentor_id`` or ``student_id``
+    when given); ``None`` for a draft solved before they were kept."""
+    kept = draft_.stats.get("blocking_list")
+    if kept is None:
+        return None
+    if mentor_id is not None:
+        kept = [p for p in kept if p["mentor_id"] == mentor_id]
+    if student_id is not None:
+        kept = [p for p in kept if p["student_id"] == student_id]
+    if not kept:
+        return []
+    students = {p["student_id"] for p in kept}
+    held = {
+        (student, slot): mentor
+        for student, slot, mentor in db.session.execute(
+            select(DraftOutcome.student_id, DraftOutcome.slot, DraftOutcome.mentor_id).where(
+                DraftOutcome.draft_id == draft_.id, DraftOutcome.student_id.in_(students)
+            )
+        )
+    }
+    ids = students | {p["mentor_id"] for p in kept} | {m for m in held.values() if m}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
+    out = []
+    for p in kept:
+        current = held.get((p["student_id"], p["slot"]))
+        out.append(
+            BlockingPair(
+                p["student_id"],
+                names.get(p["student_id"], "a student who left"),
+                p["slot"],
+                p["mentor_id"],
+                names.get(p["mentor_id"], "a mentor who left"),
+                current,
+                names.get(current, "nobody") if current else "nobody",
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class RankedBy:
+    """A student who ranked a mentor, at which place, and whether the draft pairs them."""
+
+    student_id: int
+    student: str
+    rank: int
+    placed: bool
+
+
+@dataclass(frozen=True)
+class MentorSide:
+    """A mentor's side of a draft: the students it places with them, the students who
+    ranked them, the students they marked, and the blocking pairs they are in."""
+
+    mentor: User
+    placed: list[DraftOutcome]
+    ranked_by: list[RankedBy]
+    marked: list[tuple[int, str]]
+    blocking: list[BlockingPair] | None
+
+
+def mentor_side(round_: Round, draft_: RoundDraft, mentor_id: int) -> MentorSide | None:
+    """``None`` when the mentor neither takes part in the round nor appears in the draft."""
+    mentor = db.session.get(User, mentor_id)
+    if mentor is None or mentor.mentor_profile is None:
+        return None
+    placed = list(
+        db.session.scalars(outcomes(draft_.id).where(DraftOutcome.mentor_id == mentor_id))
+    )
+    if not placed and mentor_id not in round_mentor_ids(round_):
+        return None
+    with_them = {o.student_id for o in placed}
+    ranked_by = [
+        RankedBy(student_id, name, rank, student_id in with_them)
+        for student_id, name, rank in db.session.execute(
+            select(RoundPreference.student_id, User.name, RoundPreference.rank)
+            .join(User, User.id == RoundPreference.student_id)
+            .where(RoundPreference.round_id == round_.id, RoundPreference.mentor_id == mentor_id)
+            .order_by(RoundPreference.rank, User.name)
+        )
+    ]
+    marked = [
+        (student_id, name)
+        for student_id, name in db.session.execute(
+            select(RoundLike.student_id, User.name)
+            .join(User, User.id == RoundLike.student_id)
+            .where(RoundLike.round_id == round_.id, RoundLike.mentor_id == mentor_id)
+            .order_by(User.name)
+        )
+    ]
+    return MentorSide(mentor, placed, ranked_by, marked, blocking_list(draft_, mentor_id=mentor_id))
 
 
 def export_csv(round_: Round, draft_: RoundDraft) -> str:

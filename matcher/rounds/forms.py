@@ -210,3 +210,7 @@ class ConstraintForm(SiteForm):
 
 class PublishForm(SiteForm):
     draft = _id_field()
+    confirm_outdated = BooleanField(
+        "Publish this draft anyway, without the changes listed above",
+        description="Solving again is the safer choice: it uses the round as it is now.",
+    )

@@ -1,4 +1,5 @@
-"""Opening and changing rounds, and the rounds a group or a member sees."""
+"""Opening and changing rounds, the seats a new round starts with, each round's phase, and the
+rounds a group or a member sees."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +20,7 @@ from matcher.models import (
     RoundPreference,
     RoundStatus,
     RoundStudent,
+    StudentProfile,
     User,
 )
 from matcher.rounds.rules import RoundError, require_open
@@ -113,6 +115,63 @@ def update_round(
         results_expected_on=results_expected_on.isoformat() if results_expected_on else None,
         **parsed.to_json(),
     )
+
+
+def default_slots(group: InterestGroup) -> list[str]:
+    """The seats a new round of ``group`` starts with: those of its latest round, else the
+    seats its students ask for on their boards, else a faculty mentor."""
+    latest = db.session.scalar(
+        select(Round.slots)
+        .where(Round.group_id == group.id)
+        .order_by(Round.created_at.desc(), Round.id.desc())
+        .limit(1)
+    )
+    if latest:
+        return [s for s in SLOTS if s in latest]
+    asked: set[str] = set()
+    for wanted in db.session.scalars(
+        select(StudentProfile.wanted_types)
+        .join(Membership, Membership.user_id == StudentProfile.user_id)
+        .where(Membership.group_id == group.id, Membership.status == MembershipStatus.ACTIVE)
+    ):
+        asked.update(wanted or [])
+    return [s for s in SLOTS if s in asked] or ["faculty"]
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Where a round stands for everyone who reads its pages: ``open`` (preferences open),
+    ``closed`` (the preference deadline passed, not yet published) or ``published``; a
+    short label and the sentence about preferences that fits."""
+
+    key: str
+    label: str
+    preferences: str
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%d %b %Y, %H:%M UTC")
+
+
+def phase(round_: Round) -> Phase:
+    """The round's phase and what it means for preferences."""
+    if not round_.is_open:
+        published = f" on {round_.published_at:%d %b %Y}" if round_.published_at else ""
+        return Phase(
+            "published",
+            "Published",
+            f"The round was published{published}: preferences are closed and the round is locked.",
+        )
+    if not round_.preferences_open():
+        return Phase(
+            "closed",
+            "Preferences closed",
+            f"Preferences closed {_when(round_.preference_deadline)}; the coordinators are "
+            "reviewing drafts, and nothing is sent until they publish.",
+        )
+    if round_.preference_deadline is not None:
+        return Phase("open", "Open", f"Preferences close {_when(round_.preference_deadline)}.")
+    return Phase("open", "Open", "Preferences stay open until the round is published.")
 
 
 def group_rounds(group_id: int) -> Select[tuple[Round]]:

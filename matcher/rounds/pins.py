@@ -1,4 +1,7 @@
-"""Pins and bars: pairs a coordinator places before solving, or never allows."""
+"""Pins and bars: pairs a coordinator places before solving, or never allows, and how each
+pair stands with its undo."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -15,6 +18,39 @@ from matcher.models import (
 )
 from matcher.rounds.rules import RoundError, require_open
 from matcher.rounds.taking_part import round_mentor_ids
+
+
+@dataclass(frozen=True)
+class PairState:
+    """How a pair stands with the coordinators: its mark (``pin``, ``bar`` or empty), the
+    words for it, and the actions on it as (button label, kind posted)."""
+
+    kind: str
+    mark: str
+    note: str
+    actions: tuple[tuple[str, str], ...]
+
+
+UNMARKED = PairState("", "", "", (("Pin", "pin"), ("Bar", "bar")))
+PINNED = PairState(
+    "pin", "Pinned", "placed first in every solve", (("Un-pin", "remove"), ("Bar", "bar"))
+)
+BARRED = PairState(
+    "bar", "Barred", "never made; solve again to replace it", (("Un-bar", "remove"),)
+)
+
+
+LOCKED = {
+    ConstraintKind.PIN: PairState("pin", "Pinned", "placed first when the round was solved", ()),
+    ConstraintKind.BAR: PairState("bar", "Barred", "never made in this round", ()),
+}
+
+
+def pair_states(round_: Round) -> dict[tuple[int, int], PairState]:
+    """The pinned and barred pairs of the round, by (student, mentor), with their undo while
+    the round is open; any other pair is :data:`UNMARKED`."""
+    states = {ConstraintKind.PIN: PINNED, ConstraintKind.BAR: BARRED} if round_.is_open else LOCKED
+    return {(c.student_id, c.mentor_id): states[c.kind] for c in constraints(round_.id)}
 
 
 def constraints(round_id: int) -> list[RoundConstraint]:
@@ -61,7 +97,7 @@ def add_constraint(
         )
         if clash is not None:
             raise RoundError(
-                "That student is already pinned to a mentor of this kind; remove that pin first."
+                "That student is already pinned to a mentor of this kind; un-pin that pair first."
             )
     existing = db.session.get(RoundConstraint, (round_.id, student_id, mentor_id))
     if existing is None:
@@ -82,11 +118,15 @@ def add_constraint(
     )
 
 
-def remove_constraint(round_: Round, actor: User, student_id: int, mentor_id: int) -> None:
+def remove_constraint(
+    round_: Round, actor: User, student_id: int, mentor_id: int
+) -> ConstraintKind:
+    """Un-pin or un-bar a pair; what it was."""
     require_open(round_)
     found = db.session.get(RoundConstraint, (round_.id, student_id, mentor_id))
     if found is None:
         raise RoundError("That pair is neither pinned nor barred.")
+    kind = found.kind
     db.session.delete(found)
     audit.record(
         "round.unpin",
@@ -96,3 +136,4 @@ def remove_constraint(round_: Round, actor: User, student_id: int, mentor_id: in
         student_id=student_id,
         mentor_id=mentor_id,
     )
+    return kind

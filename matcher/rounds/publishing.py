@@ -1,5 +1,6 @@
-"""Publishing a draft into introductions, exactly once and never past a mentor's places or
-a filled seat, and starting a follow-up round."""
+"""Publishing a draft into introductions, exactly once, never past a mentor's places or a
+filled seat and, unless confirmed, never from a draft older than the round's settings, pins
+or bars; and starting a follow-up round."""
 
 from collections import Counter
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from matcher.models import (
     RoundStudent,
     User,
 )
-from matcher.rounds.drafts import OnProgress, draft
+from matcher.rounds.drafts import OnProgress, SinceSolved, changes_since, draft
 from matcher.rounds.opening import create_round
 from matcher.rounds.rules import AlreadyPublishedError, RoundError
 from matcher.rounds.taking_part import participants
@@ -48,6 +49,30 @@ class SeatTaken:
     mentor_id: int
     holder_id: int
     status: IntroStatus
+
+
+class OutdatedDraftError(RoundError):
+    """The draft was solved before the round's latest settings, pins or bars, and publishing
+    it was not confirmed; nothing was published."""
+
+    def __init__(self, number: int, changes: SinceSolved) -> None:
+        super().__init__(
+            f"Draft {number} was solved before the changes listed on its page. Solve again, "
+            "or tick the box to confirm you want to publish this draft as it is. Nothing was "
+            "published."
+        )
+        self.changes = changes
+
+
+def require_current(round_: Round, number: int, confirmed: bool) -> None:
+    """Refuse to publish a draft older than the round's settings, pins or bars unless the
+    coordinator ``confirmed`` they want it as it is."""
+    drafted = draft(round_, number)
+    if drafted is None:
+        raise RoundError("That draft does not exist.")
+    changes = changes_since(round_, drafted)
+    if changes and not confirmed:
+        raise OutdatedDraftError(number, changes)
 
 
 class StaleDraftError(RoundError):

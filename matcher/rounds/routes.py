@@ -109,13 +109,16 @@ def _save(form, action: Callable, message: str, round_: Round, code: int = 302):
 @group_coordinator_required
 def index(group: InterestGroup):
     rounds = list(db.session.scalars(opening.group_rounds(group.id)))
-    return render_template("rounds/index.html", group=group, rounds=rounds)
+    phases = {r.id: opening.phase(r) for r in rounds}
+    return render_template("rounds/index.html", group=group, rounds=rounds, phases=phases)
 
 
 @bp.route("/groups/<int:group_id>/rounds/new", methods=["GET", "POST"])
 @group_coordinator_required
 def new(group: InterestGroup):
     form = RoundForm()
+    if request.method == "GET":
+        form.slots.data = opening.default_slots(group)
     created = views.create(
         form,
         lambda: opening.create_round(group, current_user, **form.round_fields()),
@@ -187,7 +190,9 @@ def _manage_page(round_: Round, status: int = 200):
         counts=counts,
         drafts=list(reversed(round_.drafts)),
         constraints=constraints,
+        states=pins.pair_states(round_),
         names=names,
+        phase=opening.phase(round_),
         settings=round_settings.parse(round_.settings),
         criterion_help=round_settings.CRITERION_HELP,
         slot_labels=SLOT_LABELS,
@@ -248,6 +253,7 @@ def _member_page(round_: Round, status: int = 200):
         ranked=ranked,
         liked=liked,
         outlook=outlook,
+        phase=opening.phase(round_),
         slot_labels=SLOT_LABELS,
     ), status
 
@@ -290,15 +296,8 @@ def leave(round_: Round):
 @round_view(coordinator=False)
 def preferences(round_: Round):
     _student_only()
-    rows = taking_part.round_mentor_rows(round_)
-    choices = [
-        SelectChoice(
-            str(u.id),
-            f"{u.name} — {p.title}, {p.specialty.name if p.specialty else ''}, {p.institution}",
-        )
-        for u, p, free in rows
-    ]
-    form = PreferencesForm(choices)
+    page = taking_part.ranking_page(round_, current_user)
+    form = PreferencesForm([SelectChoice(str(o.mentor_id), o.choice_label) for o in page.options])
     if request.method == "GET":
         for f, mentor_id in zip(
             form.choice_fields, taking_part.preferences(round_.id, current_user.id), strict=False
@@ -318,7 +317,7 @@ def preferences(round_: Round):
         round_=round_,
         group=round_.group,
         form=form,
-        mentors=rows,
+        page=page,
         taking_part=taking_part.is_participant(round_, current_user),
     ), status
 
@@ -381,6 +380,14 @@ def _draft_or_404(round_: Round, number: int) -> RoundDraft:
     return found
 
 
+CONSTRAINT_MESSAGES = {
+    "pin": "Pinned. Solve again to place the pair first.",
+    "bar": "Barred. Solve again; that pair will not be made.",
+    "un-pin": "Un-pinned. Solve again to see the effect.",
+    "un-bar": "Un-barred. Solve again; the pair may be made again.",
+}
+
+
 PIN_STATUS_LABELS = {
     "placed": "placed",
     "not_allowed": "not placed: the rules do not allow this pair",
@@ -437,7 +444,11 @@ def _breakdowns(outcomes) -> dict[int, list[tuple[str, float]]]:
 @bp.get("/rounds/<int:round_id>/drafts/<int:number>")
 @round_view(coordinator=True)
 def draft(round_: Round, number: int):
-    shown = _draft_or_404(round_, number)
+    return _draft_page(round_, _draft_or_404(round_, number))
+
+
+def _draft_page(round_: Round, shown: RoundDraft, publish_form=None, status: int = 200):
+    """The draft's page; a refused publish shows it again with ``publish_form``'s errors."""
     filters = drafts.OutcomeFilters(
         request.args.get("slot", ""),
         request.args.get("outcome", ""),
@@ -448,7 +459,9 @@ def draft(round_: Round, number: int):
     changes = drafts.compare(previous, shown, limit=CHANGES_SHOWN) if previous else []
     changed = drafts.count_changes(previous, shown) if previous else 0
     constraint_changes = drafts.constraint_changes(previous, shown) if previous else []
+    since = drafts.changes_since(round_, shown) if round_.is_open else drafts.SinceSolved([], [])
     specialty_names = dict(db.session.execute(select(Specialty.id, Specialty.name)).all())
+    marked = pins.constraints(round_.id)
     names = _names(
         {c.student_id for c in changes}
         | {c.before for c in changes}
@@ -457,14 +470,23 @@ def draft(round_: Round, number: int):
         | {p["mentor_id"] for p in shown.stats.get("pins", [])}
         | {c.student_id for c in constraint_changes}
         | {c.mentor_id for c in constraint_changes}
+        | {c.student_id for c in since.constraints}
+        | {c.mentor_id for c in since.constraints}
+        | {c.student_id for c in marked}
+        | {c.mentor_id for c in marked}
     )
-    pinned = {(c.student_id, c.mentor_id): c.kind for c in pins.constraints(round_.id)}
+    states = pins.pair_states(round_)
+    newest = max(d.number for d in round_.drafts)
+    if publish_form is None:
+        publish_form = PublishForm(draft=shown.number)
+    draft_url = url_for("rounds.draft", round_id=round_.id, number=shown.number)
     return render_template(
         "rounds/draft.html",
         round_=round_,
         group=round_.group,
         draft=shown,
         drafts=round_.drafts,
+        newest=newest,
         page=page,
         filters=filters.as_args(),
         previous=previous,
@@ -472,14 +494,52 @@ def draft(round_: Round, number: int):
         changed=changed,
         settings_changes=drafts.settings_changes(previous, shown) if previous else [],
         constraint_changes=constraint_changes,
+        since=since,
         names=names,
         charts=_charts(shown.stats, specialty_names),
         breakdowns=_breakdowns(page.items),
         pin_status_labels=PIN_STATUS_LABELS,
-        pins=pinned,
+        marked=[(c, states[(c.student_id, c.mentor_id)]) for c in marked],
+        states={o.id: states.get((o.student_id, o.mentor_id), pins.UNMARKED) for o in page.items},
+        back=request.full_path if request.method == "GET" else draft_url,
         slot_labels=SLOT_LABELS,
         reasons=REASONS,
-        publish_form=PublishForm(draft=shown.number),
+        draft_url=draft_url,
+        publish_form=publish_form,
+    ), status
+
+
+@bp.get("/rounds/<int:round_id>/drafts/<int:number>/blocking")
+@round_view(coordinator=True)
+def blocking(round_: Round, number: int):
+    shown = _draft_or_404(round_, number)
+    return render_template(
+        "rounds/blocking.html",
+        round_=round_,
+        group=round_.group,
+        draft=shown,
+        pairs=drafts.blocking_list(shown),
+        counted=shown.stats.get("blocking_pairs"),
+        kept=drafts.BLOCKING_KEPT,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/drafts/<int:number>/mentors/<int:mentor_id>")
+@round_view(coordinator=True)
+def explain_mentor(round_: Round, number: int, mentor_id: int):
+    shown = _draft_or_404(round_, number)
+    side = drafts.mentor_side(round_, shown, mentor_id)
+    if side is None:
+        abort(404)
+    return render_template(
+        "rounds/explain_mentor.html",
+        round_=round_,
+        group=round_.group,
+        draft=shown,
+        side=side,
+        profile=side.mentor.mentor_profile,
+        states=pins.pair_states(round_),
+        unmarked=pins.UNMARKED,
     )
 
 
@@ -498,7 +558,6 @@ def explain(round_: Round, number: int, student_id: int):
         ids |= {o.best_mentor_id, o.detail.get("choice"), *o.took_place}
         ids |= set(o.detail.get("holders", []))
     ranked = taking_part.preferences(round_.id, student_id)
-    pinned = {(c.student_id, c.mentor_id): c.kind for c in pins.constraints(round_.id)}
     return render_template(
         "rounds/explain.html",
         round_=round_,
@@ -508,7 +567,9 @@ def explain(round_: Round, number: int, student_id: int):
         outcomes=rows,
         names=_names(ids | set(ranked)),
         ranked=ranked,
-        pins=pinned,
+        states=pins.pair_states(round_),
+        unmarked=pins.UNMARKED,
+        blocking=drafts.blocking_list(shown, student_id=student_id),
         criteria=CRITERIA,
         criterion_help=round_settings.CRITERION_HELP,
         weights=shown.settings.get("weights", {}),
@@ -525,9 +586,12 @@ def constrain(round_: Round):
     if not form.validate_on_submit() or form.kind.data not in ("pin", "bar", "remove"):
         flash(_form_problem(form, "That pin or bar request was incomplete."), "error")
         return _manage_page(round_, 400)
+    removed = None
     try:
         if form.kind.data == "remove":
-            pins.remove_constraint(round_, current_user, form.student_id.data, form.mentor_id.data)
+            removed = pins.remove_constraint(
+                round_, current_user, form.student_id.data, form.mentor_id.data
+            )
         else:
             pins.add_constraint(
                 round_,
@@ -541,12 +605,8 @@ def constrain(round_: Round):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        message = {
-            "pin": "Pinned. Solve again to place the pair first.",
-            "bar": "Barred. Solve again; that pair will not be made.",
-            "remove": "Removed. Solve again to see the effect.",
-        }
-        flash(message[form.kind.data], "success")
+        done = f"un-{removed.value}" if removed is not None else form.kind.data
+        flash(CONSTRAINT_MESSAGES[done], "success")
     back = safe_next(request.form.get("back"))
     return redirect(back or url_for("rounds.show", round_id=round_.id), code=303)
 
@@ -558,6 +618,18 @@ def publish(round_: Round):
     if not form.validate_on_submit():
         flash(_form_problem(form, "Choose a draft to publish."), "error")
         return _manage_page(round_, 400)
+    if round_.is_open:
+        try:
+            publishing.require_current(round_, form.draft.data, form.confirm_outdated.data)
+        except publishing.OutdatedDraftError as exc:
+            db.session.rollback()
+            form.confirm_outdated.errors = [
+                "Tick this box to publish this draft as it is, or solve again."
+            ]
+            flash(str(exc), "error")
+            return _draft_page(round_, _draft_or_404(round_, form.draft.data), form, 400)
+        except rules.RoundError as exc:
+            return _refused(exc, round_)
     if round_.is_open and publish_job.wanted(round_, current_app.config):
         return _publish_in_background(round_, form.draft.data)
     try:

@@ -1,12 +1,16 @@
 """Who takes part in a round: students opting in and out, the mentors it can give, the
-mentors students rank and the students mentors mark."""
+mentors students rank (offered best fit first, each with why) and the students mentors mark."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import Select, delete, insert, select
 from sqlalchemy.orm import selectinload
 
 from matcher import audit
 from matcher.access import is_member
+from matcher.board.services import FIT_PHRASES, SEAT_NOUNS, SEAT_PLURALS, listing
 from matcher.extensions import db
+from matcher.matching import CRITERIA
 from matcher.models import (
     MAX_PREFERENCES,
     Introduction,
@@ -21,7 +25,7 @@ from matcher.models import (
 from matcher.models.profile import student_complete
 from matcher.profiles.services import missing
 from matcher.rounds.rules import RoundError, require_open, require_preferences_open
-from matcher.solving import population
+from matcher.solving import population, rematch
 
 
 def participants(round_id: int) -> Select[tuple[int]]:
@@ -100,6 +104,76 @@ def round_mentor_rows(round_: Round) -> list[tuple[User, MentorProfile, int]]:
     return [
         (u, u.mentor_profile, max(u.mentor_profile.capacity - taken.get(u.id, 0), 0)) for u in users
     ]
+
+
+@dataclass(frozen=True)
+class RankOption:
+    """A mentor the round can give the student, as the ranking page offers them."""
+
+    mentor_id: int
+    name: str
+    title: str
+    specialty: str
+    institution: str
+    free_places: int
+    seat: str
+    why: str
+
+    @property
+    def choice_label(self) -> str:
+        return f"{self.name} — {self.title}, {self.specialty}"
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    """The ranking page's view: the mentors to rank, best fit first; what the round looks for;
+    the ranked mentors the round can no longer give; and what to say when there is no one."""
+
+    options: list[RankOption]
+    looks_for: str
+    gone: list[str]
+    empty: str
+
+
+def why_line(candidate: rematch.Candidate) -> str:
+    """Why a mentor fits, in one line, from the parts of the pair's score (largest first)."""
+    parts = sorted(
+        zip(CRITERIA, candidate.breakdown, strict=False), key=lambda item: item[1], reverse=True
+    )
+    phrases = [FIT_PHRASES[name] for name, value in parts if value > 0 and name in FIT_PHRASES]
+    if not phrases:
+        return "Can fill this seat under the round's rules."
+    line = listing(phrases[:3])
+    return line[0].upper() + line[1:] + "."
+
+
+def ranking_page(round_: Round, student: User) -> RankingPage:
+    """The mentors ``round_`` can give ``student`` (the solver's own rules: seat kinds, home or
+    external, specialty, peer years, bars), best fit first with why."""
+    found = rematch.round_choices(round_, student.id)
+    options = [
+        RankOption(
+            c.mentor_id,
+            c.name,
+            c.kind,
+            c.specialty,
+            c.institution,
+            c.free_places,
+            f"For your {SEAT_NOUNS[c.seat]} seat",
+            why_line(c),
+        )
+        for c in found
+    ]
+    offered = {o.mentor_id for o in options}
+    ranked = [m for m in preferences(round_.id, student.id) if m not in offered]
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ranked))).all())
+    looks_for = listing([SEAT_PLURALS[s] for s in round_.slots])
+    empty = (
+        f"No mentor in this round can fill a seat you are looking for. {round_.name} looks for "
+        f"{looks_for}; your profile says which seats you want and your board shows the ones "
+        "already filled."
+    )
+    return RankingPage(options, looks_for, [names[m] for m in ranked if m in names], empty)
 
 
 def round_students(round_id: int) -> Select[tuple[User]]:

@@ -23,7 +23,7 @@ from matcher.matching import (
     PIN_PLACED,
     REFUSALS,
     BoardMatch,
-    blocking_pairs,
+    blocking_pair_list,
     board_seats,
     board_values,
     match_board,
@@ -88,15 +88,16 @@ class ProposedPair:
 @dataclass
 class RoundAssignment:
     """A solved round: each (student, seat) outcome, what became of the pins (student, mentor,
-    seat, status), the blocking pairs, each seat's places, and the core's preference-rank
-    counts (1st ... P-th choice, not on the list, unmatched) over the seats of students who
-    ranked a mentor who could fill them."""
+    seat, status), how many blocking pairs there are and which (student, seat, mentor), each
+    seat's places, and the core's preference-rank counts (1st ... P-th choice, not on the
+    list, unmatched) over the seats of students who ranked a mentor who could fill them."""
 
     outcomes: list[Outcome]
     pins: list[tuple[int, int, str, str]]
     blocking: int | None
     supply: dict[str, int]
     ranks: list[int] = field(default_factory=list)
+    blocking_pairs: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 def assign_round(
@@ -174,10 +175,17 @@ def assign_round(
             out.preference_rank = stated.get(r)
         outcomes.append(out)
 
-    blocking = _blocking(pop, result, prefs)
+    blocking = _blocking(pop, result, prefs, slots)
     if on_progress is not None:
         on_progress(1, 1, SOLVING)
-    return RoundAssignment(outcomes, pin_report, blocking, _supply(pop, slots), ranks.tolist())
+    return RoundAssignment(
+        outcomes,
+        pin_report,
+        None if blocking is None else len(blocking),
+        _supply(pop, slots),
+        ranks.tolist(),
+        blocking or [],
+    )
 
 
 def _rounded(result: BoardMatch) -> list[list[float]]:
@@ -294,14 +302,26 @@ def _first_choices(pop, result: BoardMatch, prefs, settings, rules, slots) -> di
     return out
 
 
-def _blocking(pop: Population, result: BoardMatch, prefs: np.ndarray) -> int | None:
-    """Blocking pairs over the board's rows: a student's seat and a mentor who would both
-    rather have each other (by the student's ranking and the mentor's marks)."""
+def _blocking(
+    pop: Population, result: BoardMatch, prefs: np.ndarray, slots: list[str]
+) -> list[tuple[int, str, int]] | None:
+    """Blocking pairs over the board's rows, as (student index, seat, mentor index): a
+    student's seat and a mentor who would both rather have each other (by the student's
+    ranking and the mentor's marks); ``None`` without preferences from both sides."""
     likes = pop.mentors.likes
     if not (prefs >= 0).any() or likes is None or not sparse.csr_array(likes).nnz:
         return None
     problem = result.problem
     row_likes = sparse.csr_array(likes)[:, problem.row_student]
-    return int(
-        blocking_pairs(problem.score, pop.capacity, result.rows, result.mentors, prefs, row_likes)
+    rows, mentors = blocking_pair_list(
+        problem.score, pop.capacity, result.rows, result.mentors, prefs, row_likes
     )
+    return [
+        (student, slots[seat], mentor)
+        for student, seat, mentor in zip(
+            problem.row_student[rows].tolist(),
+            problem.row_seat[rows].tolist(),
+            mentors.tolist(),
+            strict=True,
+        )
+    ]

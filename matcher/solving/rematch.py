@@ -1,5 +1,5 @@
 """Re-matching: the mentors who can fill a waiting seat, and the next best of them for every
-waiting student in one joint solve."""
+waiting student in one joint solve; and the mentors a round can give a student to rank."""
 
 from dataclasses import dataclass, replace
 
@@ -9,7 +9,16 @@ from sqlalchemy.orm import selectinload
 
 from matcher.extensions import db
 from matcher.matching import ALLOWED, board_seats, board_values, refusals
-from matcher.models import SLOTS, InterestGroup, Introduction, MentorProfile, Round, User
+from matcher.models import (
+    SLOTS,
+    ConstraintKind,
+    InterestGroup,
+    Introduction,
+    MentorProfile,
+    Round,
+    RoundConstraint,
+    User,
+)
 from matcher.solving import population
 from matcher.solving import settings as round_settings
 from matcher.solving.assignment import ProposedPair, assign_round
@@ -75,6 +84,9 @@ class Candidate:
     institution: str
     free_places: int
     score: float
+    seat: str = ""
+    breakdown: tuple[float, ...] = ()
+    """The score's parts, weighted, in the order of :data:`matcher.matching.CRITERIA`."""
 
 
 def eligible_for(
@@ -91,13 +103,57 @@ def eligible_for(
     settings = latest_settings(group_id)
     ids = sorted({s for s, _ in wants})
     pop = population.load(group_id, select(User.id).where(User.id.in_(ids)), extra_wait=1)
+    return _candidates(group_id, pop, wants, settings, settings.rules())
+
+
+def round_choices(round_: Round, student_id: int) -> list[Candidate]:
+    """The mentors ``round_`` can give the student: those who can fill a seat of the round
+    that the student wants and does not hold yet, under the round's own settings and its
+    bars, never a mentor already introduced to the student in the group. Each mentor once,
+    for the seat where the pair scores most; best first (a free place, then the score, which
+    leaves out the student's own ranking so that it ranks by fit alone)."""
+    settings = round_settings.parse(round_.settings)
+    pop = population.load(round_.group_id, select(User.id).where(User.id == student_id))
+    if pop.student_ids.size == 0:
+        return []
+    slots = [s for s in SLOTS if s in round_.slots]
+    wants = [(student_id, slot) for slot, w in zip(slots, pop.wants(slots)[0], strict=True) if w]
+    if not wants:
+        return []
+    m_at = pop.mentor_index()
+    barred = db.session.scalars(
+        select(RoundConstraint.mentor_id).where(
+            RoundConstraint.round_id == round_.id,
+            RoundConstraint.student_id == student_id,
+            RoundConstraint.kind == ConstraintKind.BAR,
+        )
+    )
+    bars = np.array([(0, m_at[m]) for m in barred if m in m_at], dtype=np.int64).reshape(-1, 2)
+    found = _candidates(round_.group_id, pop, wants, settings, settings.rules(barred=bars))
+    best: dict[int, Candidate] = {}
+    for candidate in (c for want in wants for c in found[want]):
+        held = best.get(candidate.mentor_id)
+        if held is None or candidate.score > held.score:
+            best[candidate.mentor_id] = candidate
+    return sorted(best.values(), key=lambda c: (c.free_places <= 0, -c.score, c.name.casefold()))
+
+
+def _candidates(
+    group_id: int,
+    pop: population.Population,
+    wants: list[tuple[int, str]],
+    settings: round_settings.RoundSettings,
+    rules,
+) -> dict[tuple[int, str], list[Candidate]]:
+    """The mentors of ``pop`` who can fill each wanted (student id, seat) under ``rules``,
+    with each pair's score and its breakdown by criterion, best first."""
+    ids = sorted({s for s, _ in wants})
     s_at = pop.student_index()
     slots = [s for s in SLOTS if any(slot == s for _, slot in wants)]
     wanted = np.zeros((pop.student_ids.size, len(slots)), dtype=bool)
     for sid, slot in wants:
         if sid in s_at:
             wanted[s_at[sid], slots.index(slot)] = True
-    rules = settings.rules()
     students = np.repeat(np.arange(pop.student_ids.size), pop.mentor_ids.size)
     mentors = np.tile(np.arange(pop.mentor_ids.size), pop.student_ids.size)
     seat = board_seats(pop.students, pop.mentors, students, mentors, slots, wanted)
@@ -107,8 +163,9 @@ def eligible_for(
     ok = refused == ALLOWED
     students, mentors, seat = students[ok], mentors[ok], seat[ok]
     names = np.array(slots, dtype=object)[seat]
-    scores = board_values(pop.students, pop.mentors, students, mentors, names, rules)
-    scores = scores @ settings.weights.vector()
+    parts = board_values(pop.students, pop.mentors, students, mentors, names, rules)
+    parts = parts * settings.weights.vector()
+    scores = parts.sum(axis=1)
     paired = set(
         db.session.execute(
             select(Introduction.student_id, Introduction.mentor_id).where(
@@ -118,8 +175,13 @@ def eligible_for(
     )
     people = _mentor_facts(pop.mentor_ids.tolist())
     out: dict[tuple[int, str], list[Candidate]] = {want: [] for want in wants}
-    for s, m, k, score in zip(
-        students.tolist(), mentors.tolist(), seat.tolist(), scores.tolist(), strict=True
+    for s, m, k, score, part in zip(
+        students.tolist(),
+        mentors.tolist(),
+        seat.tolist(),
+        scores.tolist(),
+        parts.tolist(),
+        strict=True,
     ):
         sid, mid = int(pop.student_ids[s]), int(pop.mentor_ids[m])
         if (sid, mid) in paired or (sid, slots[k]) not in out:
@@ -127,7 +189,15 @@ def eligible_for(
         name, kind, specialty, institution = people[mid]
         out[(sid, slots[k])].append(
             Candidate(
-                mid, name, kind, specialty, institution, int(pop.capacity[m]), round(score, 3)
+                mid,
+                name,
+                kind,
+                specialty,
+                institution,
+                int(pop.capacity[m]),
+                round(score, 3),
+                slots[k],
+                tuple(round(x, 3) for x in part),
             )
         )
     for found in out.values():

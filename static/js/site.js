@@ -21,3 +21,21 @@ for (const table of document.querySelectorAll("table.stack-sm")) {
     }
   }
 }
+
+// Groups of choices that follow other fields (a profile's focus areas follow its specialties):
+// each group shows while its key is chosen in one of those fields, as the choice changes. The
+// button that sends the form back to show them, for browsers without script, goes.
+for (const box of document.querySelectorAll("[data-groups-follow]")) {
+  const form = box.closest("form");
+  box.querySelector("[data-refresh]")?.remove();
+  const names = box.dataset.groupsFollow.split(" ").filter(Boolean);
+  const follow = () => {
+    const chosen = new Set(names.map((name) => form.elements[name]?.value).filter(Boolean));
+    for (const group of box.querySelectorAll("[data-group-key]")) {
+      group.hidden = !chosen.has(group.dataset.groupKey);
+    }
+  };
+  for (const name of names) {
+    form.elements[name]?.addEventListener("change", follow);
+  }
+}

@@ -190,7 +190,7 @@ def test_coordinator_imports_solves_explains_pins_and_publishes(site, journey, t
     assert f"/rounds/{round_id}/drafts/2" in tab.page.url
     row = tab.page.locator("table.pairs tr").filter(has_text=loser.name)
     assert "Dr. Tomas Berg" in row.inner_text()
-    assert "pinned" in row.inner_text()
+    assert "Pinned" in row.inner_text()
 
     tab.click(tab.button("Publish this draft"), "published")
     assert "published" in tab.page.inner_text(".flashes").lower()

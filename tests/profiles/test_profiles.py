@@ -2,11 +2,12 @@
 focus areas, capacity, the data download and deleting the account."""
 
 import json
+import re
 
 import pytest
 
 from matcher.extensions import db
-from matcher.models import MentorType, Role, Stage, StudentProfile, User
+from matcher.models import FocusArea, MentorType, Role, Stage, StudentProfile, User
 from tests.helpers import (
     PASSWORD,
     give_mentor_profile,
@@ -116,19 +117,134 @@ def test_bad_student_answers_get_inline_errors_and_change_nothing(
         assert len(profile.interests) == 2
 
 
-def test_focus_areas_must_belong_to_the_chosen_specialties(app, student, specialties, places):
-    from matcher.models import FocusArea
-
+def focus_area_ids(app, specialty_id: int) -> list[int]:
     with app.app_context():
-        ortho = db.session.scalar(
-            db.select(FocusArea).where(FocusArea.specialty_id == specialties["Orthopaedic Surgery"])
+        return list(
+            db.session.scalars(
+                db.select(FocusArea.id)
+                .where(FocusArea.specialty_id == specialty_id)
+                .order_by(FocusArea.name)
+            )
         )
+
+
+def shown_focus_groups(page: str) -> list[str]:
+    """The names of the focus-area groups a profile form shows (those not hidden)."""
+    return re.findall(
+        r'<fieldset class="choice-group" data-group-key="\d+">\s*<legend>([^<]+)</legend>', page
+    )
+
+
+def checked_focus_areas(page: str) -> list[int]:
+    found = re.findall(
+        r'<input checked id="[^"]+" name="focus_areas" type="checkbox" value="(\d+)"', page
+    )
+    return sorted(int(v) for v in found)
+
+
+def test_the_form_shows_only_the_focus_areas_of_the_chosen_specialties(
+    app, student, specialties, places
+):
+    client = logged_in(app, student)
+    assert shown_focus_groups(client.get("/profile/edit").get_data(as_text=True)) == []
+    post_form(client, "/profile/edit", student_answers(specialties))
+    page = client.get("/profile/edit").get_data(as_text=True)
+    assert shown_focus_groups(page) == ["Dermatology", "Plastic Surgery (Integrated)"]
+    assert 'type="checkbox"' in page
+    assert "Hold Ctrl" not in page
+    assert "<select multiple" not in page
+
+
+def test_show_focus_areas_sends_the_form_back_without_saving(app, student, specialties, places):
+    client = logged_in(app, student)
+    post_form(client, "/profile/edit", student_answers(specialties))
+    changed = student_answers(
+        specialties,
+        interest_2=str(specialties["Otolaryngology"]),
+        statement="Changed my mind.",
+        show_focus_areas="1",
+    )
+    response = post_form(client, "/profile/edit", changed)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert shown_focus_groups(page) == ["Dermatology", "Otolaryngology"]
+    assert "Changed my mind." in page
+    assert "Nothing is saved yet" in page
+    with app.app_context():
+        profile = db.session.get(StudentProfile, student.id)
+        assert profile.statement == "MS2 hoping for dermatology."
+        assert [i.specialty.name for i in profile.interests][1] == "Plastic Surgery (Integrated)"
+
+
+def test_focus_areas_are_kept_and_those_of_a_dropped_specialty_left_out_with_a_message(
+    app, student, specialties, places
+):
+    derm = focus_area_ids(app, specialties["Dermatology"])[:2]
+    plastics = focus_area_ids(app, specialties["Plastic Surgery (Integrated)"])[:1]
+    client = logged_in(app, student)
+    post_form(
+        client,
+        "/profile/edit",
+        student_answers(specialties, focus_areas=[str(a) for a in derm + plastics]),
+    )
+    with app.app_context():
+        profile = db.session.get(StudentProfile, student.id)
+        assert sorted(a.id for a in profile.focus_areas) == sorted(derm + plastics)
+    edit = client.get("/profile/edit").get_data(as_text=True)
+    assert checked_focus_areas(edit) == sorted(derm + plastics)
+    response = post_form(
+        client,
+        "/profile/edit",
+        student_answers(
+            specialties,
+            interest_2=str(specialties["Otolaryngology"]),
+            focus_areas=[str(a) for a in derm + plastics],
+        ),
+    )
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "left out because their specialty is no longer chosen" in page
+    with app.app_context():
+        profile = db.session.get(StudentProfile, student.id)
+        assert sorted(a.id for a in profile.focus_areas) == sorted(derm)
+
+
+def test_the_mentor_form_offers_the_focus_areas_of_the_chosen_specialty(
+    app, mentor, specialties, places
+):
+    derm = focus_area_ids(app, specialties["Dermatology"])[:1]
+    ortho = focus_area_ids(app, specialties["Orthopaedic Surgery"])[:1]
+    client = logged_in(app, mentor)
+    response = post_form(
+        client,
+        "/profile/edit",
+        mentor_answers(specialties, focus_areas=[str(a) for a in derm + ortho]),
+    )
+    assert response.status_code == 302
+    assert "left out" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert [a.id for a in db.session.get(User, mentor.id).mentor_profile.focus_areas] == derm
+    page = client.get("/profile/edit").get_data(as_text=True)
+    assert shown_focus_groups(page) == ["Dermatology"]
+
+
+def test_a_focus_area_that_does_not_exist_is_refused(app, student, specialties, places):
     client = logged_in(app, student)
     response = post_form(
-        client, "/profile/edit", student_answers(specialties, focus_areas=[str(ortho.id)])
+        client, "/profile/edit", student_answers(specialties, focus_areas=["999999"])
     )
     assert response.status_code == 400
-    assert "only within the specialties you chose" in response.get_data(as_text=True)
+    assert "not a valid choice" in response.get_data(as_text=True)
+
+
+def test_saving_says_once_what_is_still_missing(app, student, specialties, places):
+    client = logged_in(app, student)
+    response = post_form(client, "/profile/edit", student_answers(specialties, stage=""))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Profile saved." in page
+    assert page.count("Still missing") == 1
+    home = client.get("/").get_data(as_text=True)
+    assert home.count("Still missing") == 1
 
 
 def mentor_answers(specialties, **overrides):

@@ -180,7 +180,7 @@ def test_solve_preview_explain_pin_and_compare(app, world):
     assert response.status_code == 303
     second = client.get(solve_in_browser(client, round_id)).get_data(as_text=True)
     assert "What changed since draft 1" in second
-    assert "pinned" in second
+    assert '<span class="badge mark-pin">Pinned</span>' in second
     with app.app_context():
         names = {u.id: u.name for u in db.session.scalars(select(User))}
     assert f"Pinned {names[unmatched]} with {names[matched.mentor_id]}" in " ".join(second.split())

@@ -41,7 +41,7 @@ EDITS = {
         lambda s: {"slots": ["faculty", "resident"], "min_score": "0.25", "w_goals": "2.5"},
     ),
     "rounds.preferences": Edit(
-        "student_a",
+        "student_a2",
         lambda s: f"/rounds/{s.ids['round_a']}/preferences",
         lambda s: {"choice_1": str(s.users["mentor_a"].id)},
     ),
