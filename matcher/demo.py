@@ -44,6 +44,7 @@ GROUPS = [
         "kind": GroupKind.SCHOOL,
         "institution": "Westbrook School of Medicine",
         "policy": JoinPolicy.OPEN,
+        "listed": False,
         "specialties": [
             "Dermatology",
             "Plastic Surgery (Integrated)",
@@ -58,6 +59,7 @@ GROUPS = [
         "kind": GroupKind.SOCIETY,
         "institution": "Society of Surgical Mentors",
         "policy": JoinPolicy.APPROVAL,
+        "listed": True,
         "specialties": [
             "Orthopaedic Surgery",
             "Neurosurgery",
@@ -331,6 +333,7 @@ def _groups(coordinators: dict[str, User], specialties) -> list[InterestGroup]:
                 institution=spec["institution"],
                 description=spec["description"],
                 join_policy=spec["policy"],
+                listed=spec["listed"],
                 specialties=[specialties[name.lower()] for name in spec["specialties"]],
             )
             coordinator = coordinators.get(COORDINATORS[n][1])

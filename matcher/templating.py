@@ -14,12 +14,14 @@ NAV_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("profiles.mine", "Profile"),
         ("profiles.directory", "Mentors"),
         ("groups.index", "Groups"),
+        ("groups.directory", "Find a group"),
     ),
     "mentor": (
         ("main.index", "Home"),
         ("introductions.index", "Mentees"),
         ("profiles.mine", "Profile"),
         ("groups.index", "Groups"),
+        ("groups.directory", "Find a group"),
     ),
     "coordinator": (
         ("main.index", "Home"),
@@ -36,7 +38,11 @@ NAV_LINKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("admin.outbox", "Outbox"),
         ("admin.audit_log", "Audit log"),
     ),
+    "visitor": (("groups.directory", "Find a group"),),
 }
+NAV_ENDPOINTS = {endpoint for links in NAV_LINKS.values() for endpoint, _ in links}
+PAGES_OF = {"groups.directory": {"groups.listing"}}
+"""Pages an entry marks besides its own, ahead of any section."""
 SECTIONS = {
     "groups.index": {"groups", "rosters", "rounds", "jobs"},
     "introductions.index": {"introductions"},
@@ -51,8 +57,14 @@ def nav_links(role: str) -> tuple[tuple[str, str], ...]:
 
 def is_current(endpoint: str) -> bool:
     """Whether the page shown belongs to the navigation entry ``endpoint``, so the entry is
-    marked ``aria-current``: its own page, or any page of the section it opens."""
-    return request.endpoint == endpoint or request.blueprint in SECTIONS.get(endpoint, ())
+    marked ``aria-current``: its own page, or any page of the section it opens that has no
+    entry of its own."""
+    if request.endpoint == endpoint or request.endpoint in PAGES_OF.get(endpoint, ()):
+        return True
+    claimed = request.endpoint in NAV_ENDPOINTS or any(
+        request.endpoint in pages for pages in PAGES_OF.values()
+    )
+    return not claimed and request.blueprint in SECTIONS.get(endpoint, ())
 
 
 def slot_label(value: str) -> str:

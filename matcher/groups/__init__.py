@@ -1,1 +1,2 @@
-"""Interest groups: creating them, joining by invite link, approving requests, coordinators."""
+"""Interest groups: creating them, the public group directory, joining by invite link, code or
+from the directory, approving requests, coordinators."""

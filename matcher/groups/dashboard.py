@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, distinct, func, or_, select
 
+from matcher.charts import Balance, Step
 from matcher.extensions import db
 from matcher.groups import services as groups
 from matcher.introductions import services as introductions
@@ -37,26 +38,6 @@ from matcher.rounds import opening, taking_part
 from matcher.solving import population
 
 STALLED_SHOWN = 10
-
-
-@dataclass(frozen=True)
-class Step:
-    label: str
-    value: int
-
-
-@dataclass(frozen=True)
-class Balance:
-    """Free mentor places against the places students still want, for one specialty or kind."""
-
-    label: str
-    supply: int
-    demand: int
-
-    @property
-    def gap(self) -> int:
-        """Places short (positive) or spare (negative)."""
-        return self.demand - self.supply
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,40 @@
-"""Group pages: the list of groups, creating and editing one, joining by invite link or
-code, invitations, join requests, members, coordinators, the dashboard and the audit log."""
+"""Group pages: the list of groups, the public group directory, creating and editing one,
+joining by invite link, code or from the directory, invitations, join requests, members,
+coordinators, the dashboard and the audit log."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from matcher import access, audit, views, vocabulary
-from matcher.extensions import db
+from matcher.extensions import db, limiter
 from matcher.groups import dashboard as group_dashboard
+from matcher.groups import directory as group_directory
 from matcher.groups import services
-from matcher.groups.forms import ActionForm, CoordinatorForm, GroupForm
+from matcher.groups.forms import (
+    ActionForm,
+    CoordinatorForm,
+    DirectorySearchForm,
+    GroupForm,
+    InviteCodeForm,
+)
 from matcher.mail import external_url
 from matcher.models import InterestGroup, MembershipStatus, Role, Round, RoundStatus
 from matcher.rounds import opening
 from matcher.urls import safe_next
 
 bp = Blueprint("groups", __name__)
+
+WRONG_CODES = "20 per 10 minutes"
+JOIN_REQUESTS = "30 per hour"
+
+
+def _wrong_code(response) -> bool:
+    """A code that led nowhere: counted against the address, so codes cannot be guessed."""
+    return response.status_code in (400, 404)
+
+
+def _person() -> str:
+    return f"user:{current_user.get_id()}"
 
 
 def _group_fields(form: GroupForm) -> dict:
@@ -25,6 +45,7 @@ def _group_fields(form: GroupForm) -> dict:
         "description": form.description.data or "",
         "specialty_ids": form.specialties.data,
         "join_policy": form.join_policy.data,
+        "listed": form.listed.data,
     }
 
 
@@ -38,6 +59,7 @@ def _group_data(group: InterestGroup) -> dict:
         "specialties": [s.id for s in group.specialties],
         "join_policy": group.join_policy.value,
         "description": group.description,
+        "listed": group.listed,
     }
 
 
@@ -74,6 +96,91 @@ def index():
         runs=runs,
         belongs=belongs,
         invitations=services.invitations(current_user),
+        requests=services.requests_of(current_user),
+        code_form=InviteCodeForm(formdata=None),
+    )
+
+
+def _viewer():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+@bp.get("/groups/find")
+def directory():
+    """The listed groups, searched by name, specialty or institution (a GET form, no script)."""
+    filters = DirectorySearchForm(vocabulary.specialties(), request.args)
+    valid = filters.validate()
+    page = db.paginate(
+        group_directory.search(
+            filters.applied("q"), filters.applied("specialty"), filters.applied("kind")
+        ),
+        per_page=group_directory.PAGE_SIZE,
+        error_out=False,
+    )
+    html = render_template(
+        "groups/directory.html",
+        filters=filters,
+        page=page,
+        listings=group_directory.listings(page.items, _viewer()),
+        searched=bool(filters.query_args()),
+        code_form=InviteCodeForm(formdata=None),
+    )
+    return html, 200 if valid else 400
+
+
+def _listed(group_id: int) -> InterestGroup:
+    group = services.listed_group(group_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+def _listing_page(group: InterestGroup, status: int = 200):
+    return render_template(
+        "groups/listing.html",
+        listing=group_directory.listing(group, _viewer()),
+        form=ActionForm(),
+    ), status
+
+
+@bp.get("/groups/find/<int:group_id>")
+def listing(group_id: int):
+    """A listed group's page in the directory; an unlisted group is not found here."""
+    return _listing_page(_listed(group_id))
+
+
+@bp.post("/groups/find/<int:group_id>/join")
+@login_required
+@limiter.limit(JOIN_REQUESTS, key_func=_person)
+def request_to_join(group_id: int):
+    """Join a listed group from the directory: at once if it is open, else as a request."""
+    _checked()
+    group = _listed(group_id)
+    return _join(group, lambda: _listing_page(group, status=403), code=303)
+
+
+def _join(group: InterestGroup, refused_page, code: int = 302):
+    """Join ``group`` under its rule, commit and say what happened; a refusal is flashed on
+    ``refused_page()``. An open group's page follows; a request leads to the groups page."""
+    try:
+        member = services.join(current_user, group)
+    except services.GroupError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return refused_page()
+    active = member.status is MembershipStatus.ACTIVE
+    db.session.commit()
+    flash(_joined(member, group), "success" if active else "info")
+    then = url_for("groups.show", group_id=group.id) if active else url_for("groups.index")
+    return redirect(then, code=code)
+
+
+def _joined(member, group: InterestGroup) -> str:
+    if member.status is MembershipStatus.ACTIVE:
+        return f"You are a member of {group.name}."
+    return (
+        f"Your request to join {group.name} is with its coordinators. "
+        "You will get an email when they approve it."
     )
 
 
@@ -162,36 +269,40 @@ def edit(group: InterestGroup):
     return render_template("groups/form.html", form=form, group=group), status
 
 
+def _code_not_found(form: InviteCodeForm, status: int = 404):
+    """The wrong-code page: the box again, holding what was typed, and the directory."""
+    typed = "" if form.code.errors else (form.code.data or "")
+    tried = services.invite_code_from(typed) or typed
+    return render_template("groups/join_invalid.html", code_form=form, tried=tried), status
+
+
 @bp.get("/join")
 @login_required
+@limiter.shared_limit(WRONG_CODES, scope="invite-codes", deduct_when=_wrong_code)
 def join_by_code():
-    """The invite-code box: a typed code leads to the same page as the invite link."""
-    code = "".join((request.args.get("code") or "").split())
-    if not code:
-        flash("Type the invite code your coordinator gave you.", "error")
-        return redirect(url_for("groups.index"))
+    """The invite-code box: a typed code, with stray spaces or as a pasted invite link, leads
+    to the same page as the invite link."""
+    form = InviteCodeForm(request.args)
+    if not form.validate():
+        return _code_not_found(form, status=400)
+    code = services.invite_code_from(form.code.data)
+    if code is None or services.group_for_code(code) is None:
+        return _code_not_found(form)
     return redirect(url_for("groups.join", code=code))
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
 @login_required
+@limiter.shared_limit(WRONG_CODES, scope="invite-codes", deduct_when=_wrong_code)
 def join(code: str):
     group = services.group_for_code(code)
     if group is None:
-        return render_template("groups/join_invalid.html"), 404
+        return _code_not_found(InviteCodeForm(formdata=None, code=code))
     form = ActionForm()
     if form.validate_on_submit():
-        try:
-            member = services.join(current_user, group)
-        except services.GroupError as exc:
-            flash(str(exc), "error")
-            return render_template("groups/join.html", group=group, form=form), 403
-        db.session.commit()
-        if member.status is MembershipStatus.ACTIVE:
-            flash(f"You are a member of {group.name}.", "success")
-        else:
-            flash(f"Your request to join {group.name} is with its coordinators.", "info")
-        return redirect(url_for("groups.index"))
+        return _join(
+            group, lambda: (render_template("groups/join.html", group=group, form=form), 403)
+        )
     existing = services.membership(group.id, current_user.id)
     return render_template("groups/join.html", group=group, form=form, existing=existing)
 
@@ -275,11 +386,14 @@ def leave(group_id: int):
     _checked()
     group = db.get_or_404(InterestGroup, group_id)
     try:
-        services.leave(current_user, group)
+        withdrawn = services.leave(current_user, group).status is MembershipStatus.PENDING
     except services.GroupError:
         abort(404)
     db.session.commit()
-    flash(f"You left {group.name}.", "info")
+    if withdrawn:
+        flash(f"You withdrew your request to join {group.name}.", "info")
+    else:
+        flash(f"You left {group.name}.", "info")
     return redirect(url_for("groups.index"))
 
 

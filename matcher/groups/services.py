@@ -1,11 +1,14 @@
-"""Group rules: creating and editing groups, joining, approving, coordinators, leaving."""
+"""Group rules: creating and editing groups, joining by code or from the directory,
+approving, coordinators, leaving."""
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from matcher.auth import services as accounts
 from matcher.extensions import db
+from matcher.mail import queue_mail
 from matcher.models import (
     GroupKind,
     InterestGroup,
@@ -21,6 +24,7 @@ from matcher.models.group import new_invite_code
 from matcher.models.profile import mentor_complete, student_complete
 
 MEMBER_ROLES = (Role.STUDENT, Role.MENTOR)
+INVITE_CODE = re.compile(rf"[A-Za-z0-9_-]{{1,{InterestGroup.invite_code.type.length}}}")
 
 
 class GroupError(ValueError):
@@ -53,15 +57,36 @@ def update_group(
     description: str,
     specialty_ids: list[int],
     join_policy: str,
+    listed: bool = False,
 ) -> None:
     group.name, group.kind = name, GroupKind(kind)
     group.institution, group.description = institution, description
     group.join_policy = JoinPolicy(join_policy)
+    group.listed = bool(listed)
     group.specialties = _specialties(specialty_ids)
 
 
-def group_for_code(code: str) -> InterestGroup | None:
+def invite_code_from(typed: str | None) -> str | None:
+    """The invite code in what someone typed or pasted: the code itself with stray spaces, or a
+    whole invite link (``https://…/join/<code>``); ``None`` when it cannot be a code."""
+    text = "".join((typed or "").split())
+    if "/join/" in text:
+        text = text.rsplit("/join/", 1)[1]
+    text = re.split(r"[?#]", text, maxsplit=1)[0].strip("/")
+    return text if INVITE_CODE.fullmatch(text) else None
+
+
+def group_for_code(typed: str) -> InterestGroup | None:
+    code = invite_code_from(typed)
+    if code is None:
+        return None
     return db.session.scalar(select(InterestGroup).where(InterestGroup.invite_code == code))
+
+
+def listed_group(group_id: int) -> InterestGroup | None:
+    """The group if it is listed in the directory; unlisted groups are found by code only."""
+    group = db.session.get(InterestGroup, group_id)
+    return group if group is not None and group.listed else None
 
 
 def membership(group_id: int, user_id: int) -> Membership | None:
@@ -86,6 +111,15 @@ def join(user: User, group: InterestGroup) -> Membership:
     )
     member = Membership(group=group, user=user, status=status)
     db.session.add(member)
+    if status is MembershipStatus.PENDING:
+        for coordinator in group.coordinators:
+            queue_mail(
+                coordinator.email,
+                "groups/join_request",
+                coordinator=coordinator,
+                user=user,
+                group=group,
+            )
     return member
 
 
@@ -137,8 +171,11 @@ def _pending(group: InterestGroup, membership_id: int) -> Membership:
 
 
 def decide_request(group: InterestGroup, membership_id: int, approve: bool) -> Membership:
-    """Approve a request to join ``group``, or decline it."""
-    return _settle(_pending(group, membership_id), approve)
+    """Approve a request to join ``group`` (the person is told by email), or decline it."""
+    member = _settle(_pending(group, membership_id), approve)
+    if approve:
+        queue_mail(member.user.email, "groups/request_approved", user=member.user, group=group)
+    return member
 
 
 def remove_member(group: InterestGroup, user_id: int) -> User:
@@ -149,11 +186,18 @@ def remove_member(group: InterestGroup, user_id: int) -> User:
     return member.user
 
 
-def leave(user: User, group: InterestGroup) -> None:
+def leave(user: User, group: InterestGroup) -> Membership:
+    """Leave ``group``, or withdraw a request to join it; the membership as it was."""
     member = membership(group.id, user.id)
     if member is None:
         raise GroupError("You are not in this group.")
     db.session.delete(member)
+    return member
+
+
+def requests_of(user: User) -> list[Membership]:
+    """The groups ``user`` asked to join whose coordinators have not yet decided."""
+    return _memberships(MembershipStatus.PENDING, Membership.user_id == user.id)
 
 
 def rotate_invite_code(group: InterestGroup) -> None:

@@ -24,6 +24,7 @@ def index():
         context["gaps"] = profiles.missing(current_user)
         context["groups"] = list(db.session.scalars(access.member_groups(current_user)))
         context["invitations"] = groups.invitations(current_user)
+        context["requests"] = groups.requests_of(current_user)
         context["summary"] = introductions.home_summary(current_user)
         context["open_rounds"] = opening.open_rounds_overview(current_user)
         if current_user.role is Role.STUDENT:

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
@@ -29,8 +29,10 @@ class JoinPolicy(StrEnum):
     @property
     def label(self) -> str:
         return {
-            "open": "Anyone with the invite link joins at once",
-            "approval": "Anyone with the invite link asks; a coordinator approves",
+            "open": "Anyone with the link, or who finds the group listed, joins at once",
+            "approval": (
+                "Anyone with the link, or who finds the group listed, asks; a coordinator approves"
+            ),
         }[self.value]
 
 
@@ -75,7 +77,11 @@ group_coordinators = Table(
 
 
 class InterestGroup(db.Model):
+    """A group; ``listed`` puts it in the public group directory, where anyone may find it
+    and ask to join (unlisted groups are reached only by their invite code)."""
+
     __tablename__ = "interest_groups"
+    __table_args__ = (Index("ix_interest_groups_listed_name", "listed", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
@@ -95,6 +101,7 @@ class InterestGroup(db.Model):
     )
     checkin_days: Mapped[int] = mapped_column(default=5, server_default="5")
     cycle_days: Mapped[int] = mapped_column(default=120, server_default="120")
+    listed: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     specialties: Mapped[list[Specialty]] = relationship(
         secondary=group_specialties, order_by=Specialty.name

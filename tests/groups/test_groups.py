@@ -128,7 +128,7 @@ def test_a_new_invite_link_retires_the_old_one(app, coordinator, student):
     post_form(manager, f"/groups/{group_id}/invite-code", page=f"/groups/{group_id}")
     response = logged_in(app, student).get(f"/join/{old}")
     assert response.status_code == 404
-    assert "This invite link does not work" in response.get_data(as_text=True)
+    assert "This invite link or code does not work" in response.get_data(as_text=True)
 
 
 def test_coordinators_cannot_join_as_members(app, coordinator):
@@ -229,7 +229,9 @@ def test_join_by_typing_the_code(app, coordinator, student):
     assert (
         client.get("/join", query_string={"code": "nope"}, follow_redirects=True).status_code == 404
     )
-    assert client.get("/join").status_code == 302
+    empty = client.get("/join")
+    assert empty.status_code == 400
+    assert "Type the invite code your coordinator gave you." in empty.get_data(as_text=True)
 
 
 def test_group_counts_agree_with_the_profile_rules(app, runner):
