@@ -44,8 +44,8 @@ PROFILE_FIELDS = {
     "introduction_link": "the introduction's page on the site",
 }
 ANSWER_FIELDS = {
-    "accept_link": "the one-click accept link",
-    "decline_link": "the one-click decline link",
+    "accept_link": "the accept link (it opens a page where the mentor confirms)",
+    "decline_link": "the decline link (it opens a page where the mentor confirms)",
     "respond_by": "the date the request expires without an answer",
 }
 CONTACT_FIELDS = {
@@ -55,6 +55,7 @@ CONTACT_FIELDS = {
     "agenda": "a suggested first-meeting agenda built from the student's goals",
 }
 FEEDBACK_FIELDS = {"feedback_link": "the page where they rate the mentorship"}
+EARLY_FEEDBACK_FIELDS = {"feedback_link": "the page where they rate the start of the mentorship"}
 SEVERAL_FIELDS = {
     "recipient_name": "the name of the mentor the email goes to",
     "group_name": "the interest group's name (the groups' names when the requests come from "
@@ -130,6 +131,12 @@ EMAILS: dict[str, EmailKind] = {
             "When the mentor has not answered the request and its reminder.",
         ),
         _kind("checkin", "Check-in with the student", "Some days after the mentor accepted."),
+        _kind(
+            "early_rating",
+            "Early rating, to both",
+            "When the first meeting is recorded: a short rating of how the mentorship started.",
+            EARLY_FEEDBACK_FIELDS,
+        ),
         _kind("thanks", "Thank-you reminder", "The day after the student records the meeting."),
         _kind(
             "closing",

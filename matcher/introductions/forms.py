@@ -61,20 +61,41 @@ class WithdrawForm(SiteForm):
     submit = SubmitField("Withdraw")
 
 
-class FeedbackForm(OnceForm):
-    rating = RadioField(
-        "How was the mentorship?",
-        choices=[
-            SelectChoice("5", "5 — excellent"),
-            SelectChoice("4", "4 — good"),
-            SelectChoice("3", "3 — fair"),
-            SelectChoice("2", "2 — poor"),
-            SelectChoice("1", "1 — did not work"),
-        ],
+def _rating(question: str, *labels: str) -> RadioField:
+    """A rating from 5 down to 1, each with its word."""
+    return RadioField(
+        question,
+        choices=[SelectChoice(str(5 - k), f"{5 - k} — {label}") for k, label in enumerate(labels)],
         coerce=int,
         validators=[InputRequired(message="Choose a rating from 1 to 5.")],
     )
+
+
+class FeedbackForm(OnceForm):
+    """The closing rating, at the end of the cycle."""
+
+    rating = _rating("How was the mentorship?", "excellent", "good", "fair", "poor", "did not work")
     comment = text_area("Comment", 2000, filters=[strip], render_kw={"rows": 4})
+    submit = SubmitField("Send")
+
+
+class EarlyFeedbackForm(OnceForm):
+    """The short early rating, after the first meeting."""
+
+    rating = _rating(
+        "How did the first meeting go?",
+        "very well",
+        "well",
+        "all right",
+        "not so well",
+        "badly",
+    )
+    comment = text_area(
+        "Anything the coordinators should know? (optional)",
+        500,
+        filters=[strip],
+        render_kw={"rows": 2},
+    )
     submit = SubmitField("Send")
 
 
@@ -154,8 +175,9 @@ class FilterForm(QueryForm):
     )
 
     def value(self, name: str) -> str:
+        """The filter's chosen value; "" when left empty (or blank) or not one of its choices."""
         f = self[name]
-        return "" if f.errors or not f.data else f.data
+        return "" if f.errors or not f.data else f.data.strip()
 
     def query_args(self) -> dict[str, str]:
         """The applied filters as query-string arguments, for the pager."""

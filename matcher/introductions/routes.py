@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from matcher import access, submissions, views
+from matcher import access, spreadsheet, submissions, views
 from matcher.access import introduction_view
 from matcher.extensions import db
 from matcher.introductions import emails, report, services, waiting
@@ -15,6 +15,7 @@ from matcher.introductions.forms import (
     AcceptForm,
     ActionForm,
     DeclineForm,
+    EarlyFeedbackForm,
     FeedbackForm,
     FilterForm,
     MetForm,
@@ -27,7 +28,7 @@ from matcher.models import (
     COMMITTED_STATUSES,
     InterestGroup,
     Introduction,
-    IntroStatus,
+    RatingStage,
     Role,
     WaitingSeat,
 )
@@ -53,7 +54,9 @@ def _intro_page(intro: Introduction, side: str, status: int = 200, **forms):
         decline_form=forms.get("decline_form") or DeclineForm(),
         met_form=forms.get("met_form") or MetForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
-        given=services.feedback_of(intro, current_user),
+        early_form=EarlyFeedbackForm(),
+        ratings=services.rating_boxes(intro, current_user, side),
+        given=services.given_ratings(intro) if side == "coordinator" else [],
     ), status
 
 
@@ -94,7 +97,11 @@ def _act(
 def index():
     if current_user.role is Role.STUDENT:
         intros = services.for_student(current_user)
-        return render_template("introductions/student.html", intros=intros)
+        return render_template(
+            "introductions/student.html",
+            intros=intros,
+            ratings_due=services.ratings_due(current_user),
+        )
     if current_user.role is Role.MENTOR:
         intros = services.for_mentor(current_user)
         return render_template(
@@ -103,6 +110,7 @@ def index():
             current=[i for i in intros if i.status in COMMITTED_STATUSES],
             past=[i for i in intros if not i.status.active],
             capacity=current_user.mentor_profile.capacity if current_user.mentor_profile else 0,
+            ratings_due=services.ratings_due(current_user),
         )
     groups = list(db.session.scalars(access.coordinated_groups(current_user)))
     return render_template("introductions/groups.html", groups=groups)
@@ -215,30 +223,44 @@ def withdraw(intro: Introduction, side: str):
     )
 
 
-@bp.route("/introductions/<int:intro_id>/feedback", methods=["GET", "POST"])
+FEEDBACK_FORMS = {RatingStage.EARLY: EarlyFeedbackForm, RatingStage.CLOSING: FeedbackForm}
+
+
+@bp.route(
+    "/introductions/<int:intro_id>/feedback",
+    methods=["GET", "POST"],
+    defaults={"stage": RatingStage.CLOSING.value},
+)
+@bp.route(
+    "/introductions/<int:intro_id>/feedback/early",
+    methods=["GET", "POST"],
+    defaults={"stage": RatingStage.EARLY.value},
+    endpoint="early_feedback",
+)
 @introduction_view("student", "mentor")
-def feedback(intro: Introduction, side: str):
-    given = services.feedback_of(intro, current_user)
-    form = FeedbackForm(obj=given)
-    if intro.status is not IntroStatus.COMPLETED:
-        closed = services.IntroductionError("Ratings open when the mentorship cycle ends.")
+def feedback(intro: Introduction, side: str, stage: str):
+    """The early rating (after the first meeting) or the closing one (at the end of the cycle)."""
+    stage = RatingStage(stage)
+    if (refusal := services.rating_refusal(intro, stage)) is not None:
         if request.method == "POST":
-            return _refused(closed, intro, side)
-        flash(str(closed), "info")
+            return _refused(services.IntroductionError(refusal), intro, side)
+        flash(refusal, "info")
         return redirect(_back(intro))
-    if form.validate_on_submit():
-        if (earlier := submissions.claim(form)) is not None:
-            return earlier
-        try:
-            services.give_feedback(intro, current_user, form.rating.data, form.comment.data or "")
-        except services.IntroductionError as exc:
-            return _refused(exc, intro, side)
-        url = submissions.done(form, _back(intro))
-        db.session.commit()
-        flash("Thank you for your rating.", "success")
-        return redirect(url)
-    status = views.form_status()
-    return render_template("introductions/feedback.html", intro=intro, form=form), status
+    form = FEEDBACK_FORMS[stage](obj=services.feedback_of(intro, current_user, stage))
+    done = views.create(
+        form,
+        lambda: services.give_feedback(
+            intro, current_user, form.rating.data, form.comment.data or "", stage
+        ),
+        refused=services.IntroductionError,
+        then=lambda _: _back(intro),
+        message=lambda _: "Thank you for your rating.",
+    )
+    if done is not None:
+        return done
+    return render_template(
+        "introductions/feedback.html", intro=intro, form=form, stage=stage
+    ), views.form_status()
 
 
 # --- coordinators -------------------------------------------------------------------------
@@ -466,12 +488,10 @@ def email_reset(group: InterestGroup, key: str):
 def group_report(group: InterestGroup):
     return render_template("introductions/report.html", group=group, report=report.build(group))
 
-    if current_user.role is Role.STUDENT:
-        return {"intros": services.for_student(current_user)}
-    if current_user.role is Role.MENTOR:
-        intros = services.for_mentor(current_user)
-        return {
-            "pending": [i for i in intros if i.status is IntroStatus.PROPOSED],
-            "current": [i for i in intros if i.status in COMMITTED_STATUSES],
-        }
-    return {}
+
+@bp.get("/groups/<int:group_id>/introductions/report.csv")
+@access.group_coordinator_required
+def group_report_csv(group: InterestGroup):
+    """The report's figures (counts and averages, no names or comments) as CSV."""
+    text = report.csv_text(report.build(group))
+    return spreadsheet.download(text, report.csv_filename(group), byte_order_mark=True)

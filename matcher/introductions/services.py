@@ -38,6 +38,7 @@ from matcher.models import (
     IntroductionFeedback,
     IntroStatus,
     MentorProfile,
+    RatingStage,
     RematchPolicy,
     Role,
     Round,
@@ -569,46 +570,217 @@ def close(intro: Introduction) -> None:
     audit.record("introduction.complete", group_id=intro.group_id, target=intro)
 
 
-def feedback_of(intro: Introduction, user: User) -> IntroductionFeedback | None:
+RATINGS_OPEN = {
+    RatingStage.EARLY: "Early ratings open once the first meeting is recorded.",
+    RatingStage.CLOSING: "Ratings open when the mentorship cycle ends.",
+}
+
+
+def rating_refusal(intro: Introduction, stage: RatingStage) -> str | None:
+    """Why ``stage``'s rating cannot be given now, or ``None`` when it can: the early rating
+    from the first recorded meeting until the cycle ends, the closing one once it has."""
+    if stage is RatingStage.CLOSING:
+        return None if intro.status is IntroStatus.COMPLETED else RATINGS_OPEN[stage]
+    if intro.status is IntroStatus.MET:
+        return None
+    if intro.status is IntroStatus.COMPLETED:
+        return "The mentorship cycle has ended: give your closing rating instead."
+    if intro.met_at is not None:
+        return "This introduction has ended, so it takes no more ratings."
+    return RATINGS_OPEN[stage]
+
+
+def feedback_of(
+    intro: Introduction, user: User, stage: RatingStage = RatingStage.CLOSING
+) -> IntroductionFeedback | None:
     return db.session.scalar(
         select(IntroductionFeedback).where(
             IntroductionFeedback.introduction_id == intro.id,
             IntroductionFeedback.user_id == user.id,
+            IntroductionFeedback.stage == stage,
         )
     )
 
 
-def give_feedback(intro: Introduction, user: User, rating: int, comment: str) -> None:
-    """One side's closing rating (1 to 5) and comment; giving it again replaces it."""
-    if intro.status is not IntroStatus.COMPLETED:
-        raise IntroductionError("Ratings open when the mentorship cycle ends.")
+def ratings_of(intro: Introduction, user: User) -> dict[RatingStage, IntroductionFeedback]:
+    """The early and closing ratings ``user`` gave ``intro``, by stage."""
+    return {
+        given.stage: given
+        for given in db.session.scalars(
+            select(IntroductionFeedback).where(
+                IntroductionFeedback.introduction_id == intro.id,
+                IntroductionFeedback.user_id == user.id,
+            )
+        )
+    }
+
+
+def give_feedback(
+    intro: Introduction,
+    user: User,
+    rating: int,
+    comment: str,
+    stage: RatingStage = RatingStage.CLOSING,
+) -> None:
+    """One side's early or closing rating (1 to 5) and comment; giving it again replaces it."""
+    if (refused := rating_refusal(intro, stage)) is not None:
+        raise IntroductionError(refused)
     if not 1 <= rating <= 5:
         raise IntroductionError("Choose a rating from 1 to 5.")
-    given = feedback_of(intro, user)
+    given = feedback_of(intro, user, stage)
     if given is None:
         db.session.add(
             IntroductionFeedback(
-                introduction_id=intro.id, user_id=user.id, rating=rating, comment=comment.strip()
+                introduction_id=intro.id,
+                user_id=user.id,
+                stage=stage,
+                rating=rating,
+                comment=comment.strip(),
             )
         )
     else:
         given.rating, given.comment, given.at = rating, comment.strip(), clock.now()
-    audit.record("introduction.feedback", actor=user, group_id=intro.group_id, target=intro)
+    audit.record(
+        "introduction.feedback",
+        actor=user,
+        group_id=intro.group_id,
+        target=intro,
+        stage=stage.value,
+    )
+
+
+@dataclass(frozen=True)
+class RatingBox:
+    """One of a person's ratings on an introduction's page: the one they gave (if any), and
+    whether they can give or change it now."""
+
+    stage: RatingStage
+    given: IntroductionFeedback | None
+    open: bool
+
+
+def rating_boxes(intro: Introduction, user: User, side: str) -> list[RatingBox]:
+    """The student's or mentor's ratings of ``intro`` to show: each stage that is open now or
+    that they rated, early first; none for coordinators."""
+    if side not in ("student", "mentor"):
+        return []
+    given = ratings_of(intro, user)
+    boxes = [
+        RatingBox(stage, given.get(stage), rating_refusal(intro, stage) is None)
+        for stage in RatingStage
+    ]
+    return [box for box in boxes if box.open or box.given is not None]
+
+
+@dataclass(frozen=True)
+class GivenRating:
+    """One rating as the coordinators read it: who gave it, from which side, at which stage."""
+
+    intro: Introduction
+    author: User
+    side: str
+    stage: RatingStage
+    rating: int
+    comment: str
+
+
+def given_ratings(intro: Introduction) -> list[GivenRating]:
+    """Every rating of ``intro``, early first, the student's before the mentor's."""
+    rows = db.session.execute(
+        select(IntroductionFeedback, User)
+        .join(User, User.id == IntroductionFeedback.user_id)
+        .where(IntroductionFeedback.introduction_id == intro.id)
+    ).all()
+    order = {stage: k for k, stage in enumerate(RatingStage)}
+    found = [
+        GivenRating(
+            intro,
+            author,
+            "student" if author.id == intro.student_id else "mentor",
+            given.stage,
+            given.rating,
+            given.comment,
+        )
+        for given, author in rows
+    ]
+    return sorted(found, key=lambda g: (order[g.stage], g.side != "student"))
+
+
+def ask_early_rating(intro: Introduction) -> list[User]:
+    """Email each side of a met introduction who has not yet given the early rating a link to
+    give it; the people asked."""
+    link = external_url("introductions.early_feedback", intro_id=intro.id)
+    asked = [
+        person
+        for person in (intro.student, intro.mentor)
+        if person.active and feedback_of(intro, person, RatingStage.EARLY) is None
+    ]
+    for person in asked:
+        emails.send("early_rating", intro, person, feedback_link=link)
+    return asked
 
 
 # --- who sees what ------------------------------------------------------------------------
 
 
+RATING_DUE_DAYS = 60
+"""Days after the end of the cycle that a closing rating not yet given is listed as waiting on
+the person's pages (the rating page itself stays open)."""
+
+
+@dataclass(frozen=True)
+class RatingDue:
+    """A rating ``user`` can give now and has not: the introduction, the stage and the other
+    person of it."""
+
+    intro: Introduction
+    stage: RatingStage
+    other: User
+
+
+def ratings_due(user: User) -> list[RatingDue]:
+    """The early and closing ratings waiting for ``user``, the oldest introduction first."""
+    recent = clock.now() - timedelta(days=RATING_DUE_DAYS)
+    intros = db.session.scalars(
+        select(Introduction)
+        .where(
+            or_(Introduction.student_id == user.id, Introduction.mentor_id == user.id),
+            or_(
+                Introduction.status == IntroStatus.MET,
+                (Introduction.status == IntroStatus.COMPLETED) & (Introduction.closed_at >= recent),
+            ),
+        )
+        .options(selectinload(Introduction.student), selectinload(Introduction.mentor))
+        .order_by(Introduction.id)
+    ).all()
+    given = set(
+        db.session.execute(
+            select(IntroductionFeedback.introduction_id, IntroductionFeedback.stage).where(
+                IntroductionFeedback.user_id == user.id,
+                IntroductionFeedback.introduction_id.in_([i.id for i in intros]),
+            )
+        ).all()
+    )
+    due = []
+    for intro in intros:
+        stage = RatingStage.EARLY if intro.status is IntroStatus.MET else RatingStage.CLOSING
+        if (intro.id, stage) not in given:
+            other = intro.mentor if intro.student_id == user.id else intro.student
+            due.append(RatingDue(intro, stage, other))
+    return due
+
+
 def home_summary(user: User) -> dict:
     """What the home page shows of ``user``'s introductions: a student's, or a mentor's
-    requests waiting for an answer and current mentees."""
+    requests waiting for an answer and current mentees; for both, ratings waiting for them."""
     if user.role is Role.STUDENT:
-        return {"intros": for_student(user)}
+        return {"intros": for_student(user), "ratings_due": ratings_due(user)}
     if user.role is Role.MENTOR:
         intros = for_mentor(user)
         return {
             "pending": [i for i in intros if i.status is IntroStatus.PROPOSED],
             "current": [i for i in intros if i.status in COMMITTED_STATUSES],
+            "ratings_due": ratings_due(user),
         }
     return {}
 

@@ -1,4 +1,5 @@
-"""Time-driven work: reminders, expiry, re-matching, check-ins, thank-you reminders, closing.
+"""Time-driven work: reminders, expiry, re-matching, check-ins, early ratings, thank-you
+reminders, closing.
 
 ``tick`` is run by the worker every ``INTRODUCTIONS_TICK_SECONDS`` (and by hand with
 ``flask --app wsgi introductions tick``). Each step claims one introduction with a
@@ -32,6 +33,7 @@ class TickReport:
     expired: int = 0
     rematched: int = 0
     checked_in: int = 0
+    early_rating_asked: int = 0
     thanked: int = 0
     closed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -151,6 +153,27 @@ def _check_in(intro_id: int) -> bool:
     )
 
 
+def _cycle_over(intro: Introduction) -> bool:
+    return clock.now() >= intro.responded_at + _days(intro.group.cycle_days)
+
+
+def _ask_early_rating(intro_id: int) -> bool:
+    """Once the first meeting is recorded (and the cycle still runs), ask each side who has not
+    rated it yet for the early rating."""
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None or _cycle_over(intro):
+        return False
+    intro = _claim(intro_id, "early_rating_sent_at", Introduction.status == IntroStatus.MET)
+    if intro is None:
+        return False
+    asked = services.ask_early_rating(intro)
+    if asked:
+        services.note_event(
+            intro, "Early rating asked of " + " and ".join(person.name for person in asked)
+        )
+    return bool(asked)
+
+
 def _thank(intro_id: int) -> bool:
     return _nudge(
         intro_id,
@@ -164,7 +187,7 @@ def _thank(intro_id: int) -> bool:
 
 def _close(intro_id: int) -> bool:
     intro = db.session.get(Introduction, intro_id)
-    if intro is None or clock.now() < intro.responded_at + _days(intro.group.cycle_days):
+    if intro is None or not _cycle_over(intro):
         return False
     services.close(intro)
     return True
@@ -198,6 +221,12 @@ def tick() -> TickReport:
             Introduction.status == IntroStatus.ACCEPTED, Introduction.checkin_sent_at.is_(None)
         ),
         _check_in,
+    )
+    report.early_rating_asked = _each(
+        _candidates(
+            Introduction.status == IntroStatus.MET, Introduction.early_rating_sent_at.is_(None)
+        ),
+        _ask_early_rating,
     )
     report.thanked = _each(
         _candidates(Introduction.status == IntroStatus.MET, Introduction.thanks_sent_at.is_(None)),

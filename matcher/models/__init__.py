@@ -20,6 +20,7 @@ from matcher.models.introduction import (
     IntroductionEvent,
     IntroductionFeedback,
     IntroStatus,
+    RatingStage,
 )
 from matcher.models.job import Job, JobStatus
 from matcher.models.mail import OutboxMessage, OutboxStatus
@@ -91,6 +92,7 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "RateLimitCount",
+    "RatingStage",
     "ReleasedAddress",
     "RematchPolicy",
     "Role",

@@ -83,6 +83,7 @@ class Introduction(db.Model):
     met_at: Mapped[datetime | None]
     checkin_sent_at: Mapped[datetime | None]
     thanks_sent_at: Mapped[datetime | None]
+    early_rating_sent_at: Mapped[datetime | None]
     closing_sent_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rematched: Mapped[bool] = mapped_column(default=False)
@@ -118,15 +119,34 @@ class IntroductionEvent(db.Model):
     actor: Mapped["User | None"] = relationship()  # noqa: F821
 
 
+class RatingStage(StrEnum):
+    """When a rating is asked for: after the first recorded meeting, or at the end of the cycle."""
+
+    EARLY = "early"
+    CLOSING = "closing"
+
+    @property
+    def label(self) -> str:
+        return {"early": "After the first meeting", "closing": "At the end of the cycle"}[
+            self.value
+        ]
+
+
 class IntroductionFeedback(db.Model):
-    """A closing rating (1 to 5) and comment from one side of an introduction."""
+    """A rating (1 to 5) and comment from one side of an introduction: an early one after the
+    first meeting and a closing one at the end of the cycle, each given once per person."""
 
     __tablename__ = "introduction_feedback"
-    __table_args__ = (UniqueConstraint("introduction_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("introduction_id", "user_id", "stage"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     introduction_id: Mapped[int] = mapped_column(ForeignKey("introductions.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    stage: Mapped[RatingStage] = mapped_column(
+        str_enum(RatingStage, "rating_stage"),
+        default=RatingStage.CLOSING,
+        server_default=RatingStage.CLOSING.value,
+    )
     rating: Mapped[int]
     comment: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=clock.now)

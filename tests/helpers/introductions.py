@@ -2,7 +2,9 @@
 (a group with a coordinator, students and faculty mentors) that proposes introductions, runs
 the tick and reads their state."""
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from flask import Flask
 
@@ -17,6 +19,14 @@ from matcher.models import (
     StudentProfile,
     User,
 )
+from tests.helpers import logged_in, post_form
+
+
+def report_cells(html: str, table_id: str, label: str) -> list[str]:
+    """The cells of the row for ``label`` in the report's table ``table_id``, as text."""
+    table = html.split(f'<table id="{table_id}">')[1].split("</table>")[0]
+    row = table.split(f'<th scope="row">{label}</th>')[1].split("</tr>")[0]
+    return [re.sub(r"<[^>]+>", "", cell.split(">", 1)[1]).strip() for cell in row.split("<td")[1:]]
 
 
 def give_student_profile(app: Flask, user: User, **fields) -> None:
@@ -66,6 +76,26 @@ class World:
             )
             db.session.commit()
             return [i.id for i in intros]
+
+    def accepted(self, student: User | None = None, mentor: User | None = None) -> int:
+        """Propose a pair (the first student and mentor by default) and have the mentor
+        accept on the site; the introduction's id."""
+        student, mentor = student or self.student, mentor or self.mentor
+        [intro_id] = self.propose((student, mentor))
+        client = logged_in(self.app, mentor)
+        assert post_form(client, f"/introductions/{intro_id}/accept", page="/").status_code == 302
+        return intro_id
+
+    def met(self, intro_id: int, on: date, student: User | None = None) -> None:
+        """The student records the first meeting on the introduction's page."""
+        page = f"/introductions/{intro_id}"
+        response = post_form(
+            logged_in(self.app, student or self.student),
+            f"{page}/met",
+            {"met_on": on.isoformat()},
+            page=page,
+        )
+        assert response.status_code == 302
 
     def intro(self, intro_id: int) -> Introduction:
         with self.app.app_context():

@@ -2,6 +2,7 @@
 
 from matcher.models import IntroStatus, MentorType, RematchPolicy
 from tests.helpers import deliver, give_mentor_profile, link_in, logged_in, outbox, post_form
+from tests.helpers.introductions import report_cells
 
 
 def accepted(world, student=None, mentor=None) -> int:
@@ -144,11 +145,10 @@ def test_closing_ratings_and_the_report(world, frozen_clock, smtp_server):
     assert '<strong id="acceptance-rate">67%</strong>' in text
     assert '<strong id="days-to-meeting">4.0</strong>' in text
     assert "Opened research doors." in text
-    faculty_row = text.split('<th scope="row">Faculty</th>')[1].split("</tr>")[0]
-    assert "5.00" in faculty_row
-    assert "4.00" in faculty_row
-    resident_row = text.split('<th scope="row">Resident</th>')[1].split("</tr>")[0]
-    assert "3.00" in resident_row
-    derm_row = text.split('<th scope="row">Dermatology</th>')[1].split("</tr>")[0]
-    assert "4.00" in derm_row
+    assert report_cells(text, "ratings-kind-closing", "Faculty") == ["5.00 (1)", "4.00 (1)"]
+    assert report_cells(text, "ratings-kind-closing", "Resident") == ["3.00 (1)", "— (0)"]
+    assert report_cells(text, "ratings-specialty-closing", "Dermatology") == [
+        "4.00 (2)",
+        "4.00 (1)",
+    ]
     assert len(outbox(world.app, world.mentor.email)) == 3

@@ -90,6 +90,9 @@ def test_coordinator_filters_introductions(world):
     odd = client.get(url, query_string={"status": "bogus", "page": "x"})
     assert odd.status_code == 200
     assert "Not a valid choice" in odd.get_data(as_text=True)
+    blank = client.get(url, query_string={"status": " ", "slot": "  ", "attention": " "})
+    assert blank.status_code == 200
+    assert f'href="/introductions/{second}"' in blank.get_data(as_text=True)
     assert logged_in(world.app, world.student).get(url).status_code == 404
 
 
