@@ -139,6 +139,7 @@ def saved_columns() -> dict[tuple[str, str], object]:
         ("DeclineForm", "reason"): Introduction.decline_reason,
         ("WithdrawForm", "reason"): IntroductionEvent.note,
         ("FeedbackForm", "comment"): IntroductionFeedback.comment,
+        ("EarlyFeedbackForm", "comment"): IntroductionFeedback.comment,
     }
 
 

@@ -79,12 +79,21 @@ class LoginForm(SiteForm):
 
 class ResetRequestForm(SiteForm):
     email = email_field()
-    submit = SubmitField("Email me a reset link")
+    submit = SubmitField("Email me a link")
 
 
 class ResetPasswordForm(SiteForm):
     password, confirm = new_password_fields("New password")
     submit = SubmitField("Set new password")
+
+
+class AcceptInvitationForm(SiteForm):
+    password, confirm = new_password_fields("Choose a password")
+    submit = SubmitField("Set my password")
+
+
+class RenewInvitationForm(SiteForm):
+    submit = SubmitField("Email me a new link")
 
 
 class ChangePasswordForm(SiteForm):

@@ -1,4 +1,5 @@
-"""Account pages: sign-up with a confirmed email, log-in, log-out, password change and reset."""
+"""Account pages: sign-up with a confirmed email, log-in, log-out, password change and reset,
+and the invitation link with which an invited person chooses a first password."""
 
 from flask import (
     Blueprint,
@@ -15,9 +16,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 from matcher import audit, submissions, views
 from matcher.auth import limits, services
 from matcher.auth.forms import (
+    AcceptInvitationForm,
     ChangePasswordForm,
     ConfirmSignupForm,
     LoginForm,
+    RenewInvitationForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignupForm,
@@ -167,11 +170,17 @@ def reset_request():
         services.request_reset(form.email.data)
         db.session.commit()
         flash(
-            "If an account uses that email, a reset link is on its way. It works for one hour.",
+            "If an account uses that email, a link to choose a password is on its way. "
+            "The email says how long it works.",
             "info",
         )
         return redirect(url_for("auth.login"))
-    return _form_page("auth/reset_request.html", form=form)
+    return _form_page(
+        "auth/reset_request.html",
+        form=form,
+        reset=services.reset_lifetime(),
+        invitation=services.invitation_lifetime(),
+    )
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -179,7 +188,9 @@ def reset_password(token: str):
     try:
         user = services.user_for_reset_token(token)
     except services.AccountError as exc:
-        return render_template("auth/reset_invalid.html", reason=str(exc)), 400
+        return render_template(
+            "auth/reset_invalid.html", reason=str(exc), form=ResetRequestForm()
+        ), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -194,3 +205,56 @@ def reset_password(token: str):
         flash("Your password is set. Log in with it now.", "success")
         return redirect(url_for("auth.login"))
     return _form_page("auth/reset_password.html", form=form)
+
+
+def _invitation_refused(token: str, exc: services.InvitationError):
+    return render_template(
+        "auth/invitation_invalid.html",
+        reason=str(exc),
+        state=exc.state,
+        token=token,
+        renew=RenewInvitationForm(),
+        form=ResetRequestForm(),
+        link=services.invitation_lifetime(),
+    ), 400
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """The invitation link: the invited person chooses a first password and is logged in. An
+    expired link offers a fresh one; a used one points to the log-in."""
+    try:
+        user = services.user_for_invitation(token)
+    except services.InvitationError as exc:
+        return _invitation_refused(token, exc)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            services.accept_invitation(user, form.password.data)
+        except services.AccountError as exc:
+            db.session.rollback()
+            form.password.errors.append(str(exc))
+        else:
+            db.session.commit()
+            start_session(user)
+            flash(f"Welcome to matcher, {user.name}. Your password is set.", "success")
+            return redirect(url_for("main.index"))
+    return _form_page("auth/accept_invitation.html", form=form, user=user)
+
+
+@bp.post("/welcome/<token>/renew")
+@limiter.limit("10 per hour")
+def renew_invitation(token: str):
+    """Email a fresh invitation for the account an expired link names; the answer is the
+    same whether or not one is sent."""
+    try:
+        services.renew_invitation(token)
+    except services.InvitationError as exc:
+        return _invitation_refused(token, exc)
+    db.session.commit()
+    return redirect(url_for("auth.invitation_sent"))
+
+
+@bp.get("/welcome/sent")
+def invitation_sent():
+    return render_template("auth/invitation_sent.html", link=services.invitation_lifetime())

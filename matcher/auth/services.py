@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -24,6 +25,7 @@ from matcher.signing import serializer
 from matcher.text import has_controls
 
 RESET_SALT = "matcher.password-reset"
+INVITATION_SALT = "matcher.invitation"
 
 
 class AccountError(ValueError):
@@ -114,8 +116,11 @@ def invite_users(
     db.session.add_all(users)
     db.session.flush()
     group = context.get("group")
+    link = invitation_lifetime()
     for k, user in enumerate(users, 1):
-        queue_mail(user.email, template, user=user, token=reset_token(user), **context)
+        queue_mail(
+            user.email, template, user=user, token=invitation_token(user), link=link, **context
+        )
         audit.record(
             "user.invite",
             target=user,
@@ -163,8 +168,18 @@ def request_signup(email: str, name: str, role: Role) -> None:
         token = _serializer(SIGNUP_SALT).dumps({"email": address, "name": name, "role": role})
         queue_mail(address, "auth/confirm_signup", name=name, token=token)
         return
-    token = reset_token(existing) if existing.active else None
-    queue_mail(existing.email, "auth/signup_exists", user=existing, token=token)
+    if not existing.active:
+        queue_mail(existing.email, "auth/signup_exists", user=existing, token=None)
+    elif has_password(existing):
+        queue_mail(
+            existing.email,
+            "auth/signup_exists",
+            user=existing,
+            token=reset_token(existing),
+            link=reset_lifetime(),
+        )
+    else:
+        _queue_invitation_again(existing)
 
 
 def signup_for_token(token: str) -> Signup:
@@ -289,20 +304,88 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
 
 
+def has_password(user: User) -> bool:
+    """Whether the account's owner has chosen a password (an invited account has none until
+    its owner follows the invitation)."""
+    return not user.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
+
+@dataclass(frozen=True)
+class LinkLifetime:
+    """How long an emailed link works, in words ("30 days") and to the minute (UTC)."""
+
+    words: str
+    until: str
+
+
+def duration_words(seconds: int) -> str:
+    """``seconds`` in the largest whole unit that fits: "30 days", "48 hours", "one hour"."""
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"one {unit}" if count == 1 else f"{count} {unit}s"
+    return f"{seconds} seconds"
+
+
+def _lifetime(key: str) -> LinkLifetime:
+    seconds = current_app.config[key]
+    end = clock.now() + timedelta(seconds=seconds)
+    until = f"{end:%A} {end.day} {end:%B %Y}, {end:%H:%M} UTC"
+    return LinkLifetime(duration_words(seconds), until)
+
+
+def invitation_lifetime() -> LinkLifetime:
+    """How long an invitation link made now works (``INVITATION_MAX_AGE``)."""
+    return _lifetime("INVITATION_MAX_AGE")
+
+
+def reset_lifetime() -> LinkLifetime:
+    """How long a password-reset link made now works (``PASSWORD_RESET_MAX_AGE``)."""
+    return _lifetime("PASSWORD_RESET_MAX_AGE")
+
+
 def reset_token(user: User) -> str:
     """A signed token for one password reset; it dies when the password changes or it expires."""
     return _serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
 
 
+def invitation_token(user: User) -> str:
+    """A signed token inviting an account's owner to choose a first password: it works for
+    ``INVITATION_MAX_AGE`` (as long as the requests waiting for them) and dies when a
+    password is set."""
+    return _serializer(INVITATION_SALT).dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def _queue_invitation_again(user: User) -> None:
+    queue_mail(
+        user.email,
+        "auth/invitation_again",
+        user=user,
+        token=invitation_token(user),
+        link=invitation_lifetime(),
+    )
+
+
 def request_reset(email: str) -> None:
-    """Mail a reset link if the account exists and the address's budget of reset mails
-    (``ACCOUNT_MAILS_PER_HOUR``) is not spent; say nothing either way."""
+    """Mail a link to choose a password if the account exists and the address's budget of
+    reset mails (``ACCOUNT_MAILS_PER_HOUR``) is not spent; say nothing either way. An account
+    whose owner never chose a password gets a fresh invitation (which lasts as long as an
+    invitation), any other a reset link."""
     if not limits.mail_allowed("reset", email):
         return
     user = find_user(email)
     if user is None or not user.active:
         return
-    queue_mail(user.email, "auth/reset_password", user=user, token=reset_token(user))
+    if has_password(user):
+        queue_mail(
+            user.email,
+            "auth/reset_password",
+            user=user,
+            token=reset_token(user),
+            link=reset_lifetime(),
+        )
+    else:
+        _queue_invitation_again(user)
 
 
 def user_for_reset_token(token: str) -> User:
@@ -317,3 +400,76 @@ def user_for_reset_token(token: str) -> User:
     if user is None or not user.active or data.get("pw") != _password_fingerprint(user):
         raise AccountError("This reset link has already been used or is no longer valid.")
     return user
+
+
+class InvitationError(AccountError):
+    """An invitation link that cannot be used. ``state`` says why: ``"expired"`` (its
+    account still waits for a password: a fresh link can be sent), ``"used"`` (the password
+    is set) or ``"invalid"``."""
+
+    def __init__(self, message: str, state: str) -> None:
+        super().__init__(message)
+        self.state = state
+
+
+def _invited_user(token: str) -> tuple[User | None, str]:
+    """The account an invitation token names and the token's state: ``"valid"``,
+    ``"expired"``, ``"used"`` (the password has been set since) or ``"gone"`` (no such account,
+    or it is switched off); ``InvitationError`` for a token that is not ours."""
+    try:
+        data, issued = _serializer(INVITATION_SALT).loads(token, return_timestamp=True)
+    except BadSignature:
+        data, issued = None, None
+    if not isinstance(data, dict):
+        raise InvitationError(
+            "This invitation link is not valid: it may have been cut short when it was copied.",
+            "invalid",
+        )
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.active:
+        return None, "gone"
+    if data.get("pw") != _password_fingerprint(user):
+        return user, "used"
+    if clock.now() - issued > timedelta(seconds=current_app.config["INVITATION_MAX_AGE"]):
+        return user, "expired"
+    return user, "valid"
+
+
+def user_for_invitation(token: str) -> User:
+    """The account a valid, unused, unexpired invitation link was made for; otherwise
+    ``InvitationError`` saying whether a fresh link can be asked for from it."""
+    user, state = _invited_user(token)
+    if state == "used":
+        raise InvitationError(
+            "This invitation link has already been used: your password is set. Log in with it, "
+            "or reset it if you have forgotten it.",
+            "used",
+        )
+    if state == "gone":
+        raise InvitationError(
+            "This invitation is no longer valid: the account it was for has been removed or "
+            "switched off. Ask your coordinator if you think this is a mistake.",
+            "invalid",
+        )
+    if state == "expired":
+        raise InvitationError(
+            "This invitation link has expired. We can email you a new one.", "expired"
+        )
+    return user
+
+
+def renew_invitation(token: str) -> None:
+    """Email a fresh invitation to the account an expired (or still valid) invitation link
+    was made for, if it still waits for its password and the address's budget of these mails
+    is not spent; say nothing either way. ``InvitationError`` for a link that is not ours."""
+    user, state = _invited_user(token)
+    if state not in ("valid", "expired") or has_password(user):
+        return
+    if limits.mail_allowed("reset", user.email):
+        _queue_invitation_again(user)
+
+
+def accept_invitation(user: User, new_password: str) -> None:
+    """Set the first password chosen through an invitation link (which then dies)."""
+    set_password(user, new_password)
+    audit.record("auth.invitation_accepted", actor=user, target=user)

@@ -16,12 +16,12 @@ def test_admin_invites_a_coordinator_who_sets_a_password(app, admin):
     assert response.status_code == 302
     [invitation] = outbox(app, "cleo@example.edu")
     assert "as Coordinator" in invitation.subject
-    link = link_in(invitation.body_text, "/reset/")
+    link = link_in(invitation.body_text, "/welcome/")
     invited = app.test_client()
     post_form(
         invited, link, {"password": "a fine new passphrase", "confirm": "a fine new passphrase"}
     )
-    assert login(invited, "cleo@example.edu", "a fine new passphrase").status_code == 302
+    assert login(app.test_client(), "cleo@example.edu", "a fine new passphrase").status_code == 302
     assert "Create a group" in invited.get("/").get_data(as_text=True)
 
 

@@ -98,12 +98,12 @@ def test_an_invitation_link_from_before_the_deletion_is_refused(app, admin):
     client = logged_in(app, admin)
     invite = {"name": "Cleo Coordinator", "email": "cleo@example.edu", "role": "coordinator"}
     assert post_form(client, "/admin/users", invite).status_code == 302
-    old_link = link_in(outbox(app, "cleo@example.edu")[-1].body_text, "/reset/")
+    old_link = link_in(outbox(app, "cleo@example.edu")[-1].body_text, "/welcome/")
     with app.app_context():
         db.session.delete(db.session.scalar(db.select(User).filter_by(email="cleo@example.edu")))
         db.session.commit()
     assert post_form(client, "/admin/users", invite).status_code == 302
-    new_link = link_in(outbox(app, "cleo@example.edu")[-1].body_text, "/reset/")
+    new_link = link_in(outbox(app, "cleo@example.edu")[-1].body_text, "/welcome/")
     assert app.test_client().get(old_link).status_code == 400
     invited = app.test_client()
     assert invited.get(new_link).status_code == 200

@@ -39,6 +39,8 @@ CHROMIUM_FLAGS = [
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 SERIOUS = {"serious", "critical"}
+FIT_SLACK = 1
+FIT = Path(__file__).with_name("fit.js").read_text(encoding="utf-8")
 
 
 def chromium_path() -> str:
@@ -118,9 +120,20 @@ class Journey:
         assert response.status < 400, f"{url} answered {response.status}"
         self.arrived(step)
 
+    def refused(self, path: str, step: str, status: int = 400) -> None:
+        """Open a link the site answers with ``status`` (an expired or used emailed link): its
+        page is checked like any other, and the browser's note of the status is no error."""
+        url = path if path.startswith("http") else self.site.url + path
+        response = self.page.goto(url)
+        assert response is not None
+        assert response.status == status, f"{url} answered {response.status}"
+        self.errors[:] = [e for e in self.errors if f"status of {status}" not in e]
+        self.arrived(step)
+
     def arrived(self, step: str) -> None:
         """Check the page now shown: the browser raised no error, axe finds nothing serious,
-        and a screenshot is saved at both widths."""
+        it fits a phone's and a desktop's width (see ``check_fit``), and a screenshot is saved
+        at both widths."""
         self.page.wait_for_load_state("load")
         assert not self.errors, f"browser errors on {self.page.url}: {self.errors}"
         self.check_accessibility()
@@ -141,7 +154,16 @@ class Journey:
         assert not serious, f"axe on {self.page.url}:\n" + json.dumps(serious, indent=2)
         self.checked.append(self.page.url)
 
+    def check_fit(self, label: str) -> None:
+        """At the window's width, the page does not scroll sideways and nothing is cut: no
+        element in ``main`` runs past the window unless an element that scrolls itself (a
+        table's wrapper) holds it, none is clipped by a box that hides overflow (an SVG chart's
+        edge included), and no text spills out of its box."""
+        problems = self.page.evaluate(FIT, FIT_SLACK)
+        assert not problems, f"{self.page.url} at {label} width:\n" + "\n".join(problems)
+
     def screenshot(self, step: str) -> None:
+        """Save the page at phone then desktop width, checking at each that it fits."""
         folder = ARTIFACTS / self.name
         folder.mkdir(parents=True, exist_ok=True)
         number = len(self.shots) // 2 + 1
@@ -150,6 +172,7 @@ class Journey:
             path = folder / f"{number:02d}-{step}-{label}.png"
             self.page.screenshot(path=str(path), full_page=True)
             self.shots.append(path)
+            self.check_fit(label)
 
     def click(self, target, step: str) -> None:
         """Click a selector or locator that loads a page, then check that page."""

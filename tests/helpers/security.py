@@ -136,6 +136,7 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
     with app.app_context():
         a, b = db.session.get(InterestGroup, group_a), db.session.get(InterestGroup, group_b)
         a.join_policy = JoinPolicy.APPROVAL
+        b.listed = True
         request = Membership(group_id=a.id, user_id=pending.id, status=MembershipStatus.PENDING)
         db.session.add(request)
         coord_a = db.session.get(User, users["coord_a"].id)
@@ -157,6 +158,7 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
         job = jobs.create(
             kind="import", title=f"{MARK} roster", owner=coord_a, group_id=a.id, retry_url="/"
         )
+        invited = accounts.invite_user("invited@example.edu", "Ivy Invited", Role.MENTOR)
         derm = db.session.scalar(select(Specialty).where(Specialty.name == "Dermatology"))
         other = db.session.scalar(select(Specialty).where(Specialty.name != "Dermatology"))
         db.session.commit()
@@ -180,6 +182,7 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
             message=db.session.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id)),
             answer_token=intro_services.answer_token(intro_a, "accept"),
             reset_token=accounts.reset_token(db.session.get(User, users["student_a"].id)),
+            invitation_token=accounts.invitation_token(invited),
             signup_token=accounts._serializer(accounts.SIGNUP_SALT).dumps(
                 {"email": "new@example.edu", "name": "New Person", "role": "student"}
             ),

@@ -147,11 +147,11 @@ def test_import_creates_invites_updates_its_own_accounts_and_asks_the_rest_to_jo
     assert olive["memberships"] == {(group.id, MembershipStatus.INVITED)}
 
     [invitation] = outbox(app, "ana.alvarez@example.edu")
-    assert "/reset/" in invitation.body_text
+    assert "/welcome/" in invitation.body_text
     assert len(outbox(app, "rae@example.org")) == 1
     [asked] = outbox(app, "outside@example.edu")
     assert asked.subject == "Surgery Interest Group asks you to join it on matcher"
-    assert "/reset/" not in asked.body_text
+    assert "/welcome/" not in asked.body_text
     assert "/groups" in asked.body_text
     for existing in ("sam@example.edu", waiting.email):
         assert outbox(app, existing) == []
@@ -532,12 +532,12 @@ def test_imported_people_get_the_groups_invitation_and_can_log_in(app, group, co
     [invitation] = outbox(app, "new.person@example.edu")
     assert invitation.subject == "You have been added to Surgery Interest Group on matcher"
     client = app.test_client()
-    link = link_in(invitation.body_text, "/reset/")
+    link = link_in(invitation.body_text, "/welcome/")
     passphrase = "a passphrase of my own"
     assert (
         post_form(client, link, {"password": passphrase, "confirm": passphrase}).status_code == 302
     )
-    assert login(client, "new.person@example.edu", passphrase).status_code == 302
+    assert login(app.test_client(), "new.person@example.edu", passphrase).status_code == 302
 
 
 def test_goals_wanted_mentors_home_department_and_offers_make_profiles_complete(

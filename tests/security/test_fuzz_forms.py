@@ -55,9 +55,21 @@ FORM_ARG_NAME = re.compile(r"request\.form\.get\(\s*[\"'](\w+)[\"']")
 PREFIXES = {"introductions.offer": lambda s: f"n{s.ids['need_a']}-"}
 
 
+CALLED = re.compile(r"\b(_\w+)\(")
+
+
 def view_source(endpoint: str) -> tuple[str, dict]:
+    """The view's source with that of the module's private helpers it calls (a view may hand
+    its page to a ``_page`` function that reads the query)."""
     view = inspect.unwrap(APP.view_functions[endpoint])
-    return inspect.getsource(view), view.__globals__
+    source = inspect.getsource(view)
+    helpers = {
+        name: found
+        for name in CALLED.findall(source)
+        if inspect.isfunction(found := view.__globals__.get(name))
+        and found.__module__ == view.__module__
+    }
+    return "\n".join([source, *(inspect.getsource(f) for f in helpers.values())]), view.__globals__
 
 
 def form_fields(endpoint: str) -> dict[str, UnboundField]:
@@ -287,7 +299,7 @@ class Actor:
 
 def path_for(site: Site, endpoint: str, query: dict | None = None) -> str:
     with site.app.test_request_context():
-        return url_for(endpoint, **WALK[endpoint].args(site), **(query or {}))
+        return url_for(endpoint, **{**WALK[endpoint].args(site), **(query or {})})
 
 
 def check(site: Site, response, before) -> None:

@@ -210,15 +210,15 @@ def admin_adds_a_specialty_and_a_coordinator(walk: Walk) -> FlaskClient:
 
 def accept_the_invitation(walk: Walk, email: str) -> FlaskClient:
     """Open the emailed link in a fresh browser, choose the longest password and log in."""
-    [body] = walk.mail(email, "/reset/")
-    link = link_in(body, "/reset/")
+    [body] = walk.mail(email, "/welcome/")
+    link = link_in(body, "/welcome/")
     client = walk.app.test_client()
     page = walk.page(client, link)
     password = longest(stated_limit(page, "password"), "Password")
     response = post_form(client, link, {"password": password, "confirm": password})
-    assert walk.followed(response) == "/login"
+    assert walk.followed(response) == "/"
     walk.sent.setdefault("passwords", {})[email] = password
-    walk.followed(login(client, email, password))
+    walk.followed(login(walk.app.test_client(), email, password))
     return client
 
 
@@ -296,7 +296,7 @@ def student_signs_up_joins_and_completes_the_profile(walk: Walk, code: str) -> F
         "statement": paragraphs(stated_limit(page, "statement"), "Statement"),
     }
     saved = walk.page(client, walk.followed(post_form(client, "/profile/edit", profile)))
-    assert "It is complete." in saved
+    assert "Your profile is complete." in saved
     walk.sent.update(student={**student, "email": email}, profile=profile)
     return client
 
@@ -423,7 +423,7 @@ def mentor_claims_the_account_and_fills_the_profile(walk: Walk) -> None:
         "bio": paragraphs(stated_limit(page, "bio"), "Bio"),
     }
     saved = walk.page(client, walk.followed(post_form(client, "/profile/edit", profile)))
-    assert "It is complete." in saved
+    assert "Your profile is complete." in saved
     walk.sent["mentor_profile"] = profile
 
 

@@ -136,6 +136,20 @@ WALK: dict[str, Entry] = {
         variants=(forged("reset_token"),),
         capability=True,
     ),
+    "auth.accept_invitation": Entry(
+        "anonymous",
+        args=lambda s: {"token": s.ids["invitation_token"]},
+        variants=(forged("invitation_token"),),
+        capability=True,
+    ),
+    "auth.renew_invitation": Entry(
+        "anonymous",
+        args=lambda s: {"token": s.ids["invitation_token"]},
+        variants=(forged("invitation_token"),),
+        ok=(302,),
+        capability=True,
+    ),
+    "auth.invitation_sent": Entry("anonymous"),
     "introductions.answer": Entry(
         "anonymous",
         args=lambda s: {"token": s.ids["answer_token"]},
@@ -162,7 +176,22 @@ WALK: dict[str, Entry] = {
     ),
     "groups.index": Entry("student_a", VISITOR),
     "groups.new": Entry("coord_a", ("anonymous", "student_b", "mentor_b")),
-    "groups.join_by_code": Entry("student_b", VISITOR, ok=(302,)),
+    "groups.join_by_code": Entry(
+        "student_b", VISITOR, lambda s: {"code": s.ids["code_a"]}, ok=(302,)
+    ),
+    "groups.directory": Entry("anonymous"),
+    "groups.listing": Entry(
+        "anonymous",
+        args=group_b,
+        variants=(Variant(("anonymous", "student_b", "coord_b"), group_a, statuses=(404,)),),
+    ),
+    "groups.request_to_join": Entry(
+        "student_a",
+        VISITOR,
+        group_b,
+        ok=(303,),
+        variants=(Variant(("student_b", "mentor_b"), group_a, statuses=(404,)),),
+    ),
     "groups.join": Entry(
         "student_b",
         VISITOR,
@@ -229,8 +258,12 @@ WALK: dict[str, Entry] = {
     ),
     "introductions.withdraw": Entry("student_a", (*NOT_IN_INTRO, "mentor_a"), intro_a),
     "introductions.feedback": Entry("student_a", (*NOT_IN_INTRO, "coord_a"), intro_a, ok=(302,)),
+    "introductions.early_feedback": Entry(
+        "student_a", (*NOT_IN_INTRO, "coord_a"), intro_a, ok=(302,)
+    ),
     "introductions.group_index": group_coordinator(),
     "introductions.group_report": group_coordinator(),
+    "introductions.group_report_csv": group_coordinator(),
     "introductions.settings": group_coordinator(),
     "introductions.email_index": group_coordinator(),
     "introductions.email_edit": group_coordinator(lambda s: {**group_a(s), "key": "ask"}),
@@ -283,6 +316,16 @@ WALK: dict[str, Entry] = {
     ),
     "rounds.draft": round_coordinator(lambda s: {**round_a(s), "number": 1}),
     "rounds.export": round_coordinator(lambda s: {**round_a(s), "number": 1}),
+    "rounds.blocking": round_coordinator(lambda s: {**round_a(s), "number": 1}),
+    "rounds.explain_mentor": round_coordinator(
+        lambda s: {**round_a(s), "number": 1, "mentor_id": uid(s, "mentor_a")},
+        variants=(
+            Variant(
+                ("coord_b",),
+                lambda s: {**round_b(s), "number": 1, "mentor_id": uid(s, "mentor_a")},
+            ),
+        ),
+    ),
     "rounds.explain": round_coordinator(
         lambda s: {**round_a(s), "number": 1, "student_id": uid(s, "student_a")},
         variants=(
