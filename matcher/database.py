@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, Enum, MetaData, event
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy import DateTime, Engine, Enum, MetaData, event, text
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -33,6 +33,23 @@ def reading() -> Iterator[None]:
         yield
     finally:
         _reading.reset(token)
+
+
+BULK_ROWS = 1000
+"""Rows from which a bulk insert refreshes the planner's statistics (see :func:`analyzed`)."""
+
+
+def analyzed(session: Session, rows: int, *tables: str) -> None:
+    """PostgreSQL: after a bulk insert of ``rows`` rows (at least :data:`BULK_ROWS`), refresh
+    the planner's statistics of ``tables`` in the same transaction. Until autovacuum gets to
+    them a table's statistics still describe it without those rows, and a join planned for a
+    few rows takes minutes on tens of thousands (a national draft page compared 23,913 rows
+    with 23,913 in 87 s, against 0.03 s once analysed). SQLite plans from its indexes and needs
+    nothing."""
+    if rows < BULK_ROWS or session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f"ANALYZE {table}"))
 
 
 class UTCDateTime(TypeDecorator[datetime]):

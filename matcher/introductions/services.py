@@ -25,6 +25,7 @@ from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit, clock
+from matcher.database import analyzed
 from matcher.extensions import db
 from matcher.introductions import emails
 from matcher.mail import external_url, queue_mails
@@ -145,6 +146,7 @@ def insert_introductions(
             for intro in intros
         ],
     )
+    analyzed(db.session, len(intros), Introduction.__tablename__, IntroductionEvent.__tablename__)
     return intros
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import selectinload
 
 from matcher import audit, clock
+from matcher.database import analyzed
 from matcher.extensions import db
 from matcher.introductions.services import (
     IntroductionError,
@@ -199,6 +200,7 @@ def open_for_round(round_: Round, draft_id: int, filled: Iterable[tuple[int, str
                 for s, slot in empty
             ],
         )
+        analyzed(db.session, len(empty), WaitingSeat.__tablename__)
     return len(empty)
 
 

@@ -16,6 +16,7 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import insert
 
 from matcher import clock
+from matcher.database import analyzed
 from matcher.extensions import db
 from matcher.models import OutboxMessage, OutboxStatus
 from matcher.models.mail import new_message_id
@@ -137,4 +138,5 @@ def queue_mails(messages: Iterable[dict[str, str]]) -> int:
     ]
     if rows:
         db.session.execute(insert(OutboxMessage), rows)
+        analyzed(db.session, len(rows), OutboxMessage.__tablename__)
     return len(rows)

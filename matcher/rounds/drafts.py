@@ -13,6 +13,7 @@ from sqlalchemy import ScalarSelect, Select, func, insert, or_, select, union_al
 from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit
+from matcher.database import analyzed
 from matcher.extensions import db
 from matcher.matching import CRITERIA
 from matcher.models import (
@@ -173,6 +174,7 @@ def record_solve(
     ]
     if rows:
         db.session.execute(insert(DraftOutcome.__table__), rows)
+        analyzed(db.session, len(rows), DraftOutcome.__tablename__)
     draft.stats = _stats(pop, round_.slots, settings, result)
     draft.stats["pins"] = [
         {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}
