@@ -20,6 +20,16 @@ from ._kernels import violations
 
 BELLMAN_FORD_CHECK = 32
 """Relaxation rounds between two negative-cycle checks."""
+TOLERANCE = 1e-9
+"""Share of the largest score by which a potential must improve to count. Potentials are
+sums along paths of thousands of pairs, and fractional scores that tie (as a round's do) leave
+rounding noise of about 1e-12 in them: compared exactly, a cycle of ties then reads as
+negative and an optimal matching fails its proof."""
+
+
+def tolerance(weights: np.ndarray) -> float:
+    """The least improvement that counts for scores ``weights`` (see :data:`TOLERANCE`)."""
+    return TOLERANCE * max(1.0, float(np.abs(weights).max(initial=0.0)))
 
 
 @dataclass(frozen=True)
@@ -40,6 +50,7 @@ class Residual:
     via: np.ndarray
     via_score: np.ndarray
     load: np.ndarray
+    tolerance: float = 0.0
 
     @property
     def n(self) -> int:
@@ -113,7 +124,7 @@ def residual(graph: Graph, mate: np.ndarray) -> Residual:
     via_score = np.zeros(graph.n_students)
     via_score[rows[matched]] = weights[matched]
     load = np.bincount(mate[mate >= 0], minlength=graph.n_mentors)
-    return Residual(graph, out_cost, mate, via, via_score, load)
+    return Residual(graph, out_cost, mate, via, via_score, load, tolerance(weights))
 
 
 def far_ancestors(parent: np.ndarray) -> np.ndarray:
@@ -154,9 +165,13 @@ def relax(
     limits the first look to the pairs that may break the start, and one
     sweep over all pairs confirms the end. A cycle among the arcs
     that last improved each node (``parents``), looked for every ``check``
-    sweeps (``BELLMAN_FORD_CHECK`` by default), can only be negative.
+    sweeps (``BELLMAN_FORD_CHECK`` by default), can only be negative. A
+    potential improves only by more than ``arcs.tolerance``, so rounding noise
+    makes no cycle, and every reduced cost of the result is above
+    ``-arcs.tolerance``.
     """
     check = BELLMAN_FORD_CHECK if check is None else check
+    tol = arcs.tolerance
     graph = arcs.graph
     n_s, n_m = graph.n_students, graph.n_mentors
     source, sink = n_s + n_m, n_s + n_m + 1
@@ -173,7 +188,7 @@ def relax(
     for step in range(1, arcs.n + 2):
         changed = False
         offer = pi_m[their_mentor] + their_score
-        better = offer < pi_s[listed]
+        better = offer < pi_s[listed] - tol
         if better.any():
             students = listed[better]
             pi_s[students] = offer[better]
@@ -181,7 +196,7 @@ def relax(
             dropped[students] = True
             changed = True
         if unmatched.size:
-            better = pi[source] < pi_s[unmatched]
+            better = pi[source] < pi_s[unmatched] - tol
             if better.any():
                 students = unmatched[better]
                 pi_s[students] = pi[source]
@@ -199,7 +214,7 @@ def relax(
         dropped[:] = False
         best.fill(np.inf)
         np.minimum.at(best, heads, offer)
-        improved = best < pi_m
+        improved = best < pi_m - tol
         if improved.any():
             hit = improved[heads]
             hit &= offer == best[heads]
@@ -209,7 +224,7 @@ def relax(
             changed = True
 
         if taken.size:
-            better = pi[sink] < pi_m[taken]
+            better = pi[sink] < pi_m[taken] - tol
             if better.any():
                 pi_m[taken[better]] = pi[sink]
                 parent[n_s + taken[better]] = sink
@@ -217,7 +232,7 @@ def relax(
         for members, head, values in ((matched, source, pi_s), (room, sink, pi_m)):
             if members.size:
                 low = int(np.argmin(values[members]))
-                if values[members[low]] < pi[head]:
+                if values[members[low]] < pi[head] - tol:
                     pi[head] = values[members[low]]
                     parent[head] = members[low] + (n_s if head == sink else 0)
                     changed = True
@@ -310,8 +325,9 @@ def violated_pairs(graph: Graph, keep: np.ndarray, pi: np.ndarray, reach) -> np.
     numpy.ndarray of intp
         Ascending positions of the pairs outside the support that join a
         reached student to a mentor not reached (the Konig cover misses them)
-        or whose reduced score under ``pi`` is positive. One compiled sweep
-        over the pairs (:func:`~matcher.matching._kernels.violations`).
+        or whose reduced score under ``pi`` is above the scores'
+        :func:`tolerance`. One compiled sweep over the pairs
+        (:func:`~matcher.matching._kernels.violations`).
     """
     n_s, n_m = graph.n_students, graph.n_mentors
     if reach is None:
@@ -320,7 +336,7 @@ def violated_pairs(graph: Graph, keep: np.ndarray, pi: np.ndarray, reach) -> np.
         *graph.sweep_arrays,
         np.ascontiguousarray(graph.weights, dtype=np.float64),
         keep.view(np.int8),
-        np.ascontiguousarray(pi[:n_s], dtype=np.float64),
+        np.ascontiguousarray(pi[:n_s] + tolerance(graph.weights), dtype=np.float64),
         np.ascontiguousarray(pi[n_s : n_s + n_m], dtype=np.float64),
         reach[:n_s].view(np.int8),
         np.ascontiguousarray(~reach[n_s : n_s + n_m]).view(np.int8),

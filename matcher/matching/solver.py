@@ -23,7 +23,9 @@ score for that many pairs). Pairs that break the proof join the support and
 the support is solved again, starting from the last round's mentor prices
 (or, when few students hold such pairs, the last answer's negative cycles are
 cancelled); anything the proof cannot settle falls back to the exact path.
-The answer is therefore always the exact optimum. Sparse CSR input is used as
+The answer is therefore the optimum: exactly for whole-number scores, and
+for fractional ones up to rounding (a potential counts as improved only by
+:data:`~matcher.matching._certify.TOLERANCE` of the largest score). Sparse CSR input is used as
 it is, and the passes over all pairs are compiled sweeps
 (:mod:`matcher.matching._kernels`), so that no full-size temporary is made.
 

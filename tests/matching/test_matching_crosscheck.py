@@ -654,3 +654,20 @@ def test_a_part_with_more_students_than_places_fills_them_on_the_kernel(seed):
     places = np.where(allowed.T[owner], -score.T[owner], np.inf)
     r, c = linear_sum_assignment(places)
     assert score[students, mentors].sum() == pytest.approx(score[c, owner[r]].sum(), abs=1e-9)
+
+
+def test_the_proof_takes_rounding_noise_for_a_tie_but_not_a_real_gain():
+    """0.1 + 0.2 reads 5.6e-17 above 0.3 + 0.0 in floating point: the two matchings tie, and
+    the proof accepts either, without calling the other pairs violators; a gain of a millionth
+    is still a gain, and the proof fails."""
+    rows, cols = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    capacity = np.ones(2, dtype=np.int64)
+    crossed = np.array([1, 0])
+    tie = Graph.from_pairs(2, 2, rows, cols, np.array([0.1, 0.3, 0.0, 0.2]), capacity)
+    assert 0.1 + 0.2 > 0.3 + 0.0
+    proof = _certify.certificate(tie, crossed)
+    assert proof is not None
+    support = np.array([False, True, True, False])
+    assert _certify.violated_pairs(tie, support, proof[0], None).size == 0
+    gain = Graph.from_pairs(2, 2, rows, cols, np.array([0.1, 0.3, 0.0, 0.2 + 1e-6]), capacity)
+    assert _certify.certificate(gain, crossed) is None
