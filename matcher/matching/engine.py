@@ -182,14 +182,15 @@ def board_seats(
         out[(kind == KIND_RESIDENT) | (kind == KIND_FELLOW)] = code["resident"]
     if "peer" in code:
         out[kind == KIND_PEER] = code["peer"]
-    faculty = kind == KIND_FACULTY
-    home = same_home(students, mentors, i, m)
-    if "faculty" in code:
-        out[faculty] = code["faculty"]
-    if "external" in code:
-        out[faculty & ~home & want[i, code["external"]]] = code["external"]
-    if "faculty" not in code:
-        out[faculty & home] = -1
+    faculty = np.flatnonzero(kind == KIND_FACULTY)
+    if faculty.size and ("faculty" in code or "external" in code):
+        fi, fm = i[faculty], m[faculty]
+        seat = np.full(faculty.size, code.get("faculty", -1), dtype=np.int64)
+        if "external" in code:
+            away = ~same_home(students, mentors, fi, fm)
+            away &= want[fi, code["external"]]
+            seat[away] = code["external"]
+        out[faculty] = seat
     filled = out >= 0
     filled[filled] = want[i[filled], out[filled]]
     out[~filled] = -1

@@ -421,6 +421,8 @@ class _Criteria:
             coo = mentors.likes.tocoo()
             marked = coo.data != 0
             self.marks = distinct(_pair_keys(coo.row[marked], coo.col[marked], students.n))
+            self.marking = np.zeros(mentors.n, dtype=bool)
+            self.marking[coo.row[marked]] = True
         self.waited = np.minimum(students.waited, WAITED_FULL) / WAITED_FULL
 
     def values(self, i: np.ndarray, m: np.ndarray) -> np.ndarray:
@@ -453,7 +455,8 @@ class _Criteria:
 
         liked = np.zeros(i.size)
         if self.marks is not None:
-            liked[contains(self.marks, _pair_keys(m, i, students.n))] = 1.0
+            some = np.flatnonzero(self.marking[m])
+            liked[some[contains(self.marks, _pair_keys(m[some], i[some], students.n))]] = 1.0
         elif mentors.likes is not None:
             liked[mentors.likes[m, i]] = 1.0
 
