@@ -222,8 +222,8 @@ def round_rows(group: InterestGroup) -> list[RoundRow]:
         RoundRow(
             id=r.id,
             name=r.name,
-            status=r.status.value,
-            status_label=r.status.label,
+            status=opening.phase(r).key,
+            status_label=opening.phase(r).label,
             slots=list(r.slots),
             drafts=n_drafts,
             students=n_students,

@@ -225,7 +225,7 @@ def _coordinator_page(group: InterestGroup, status: int = 200, coordinator_form=
         pending=services.pending_requests(group),
         invite_url=external_url("groups.join", code=group.invite_code),
         coordinator_form=coordinator_form or CoordinatorForm(),
-        rounds=_rounds(group),
+        rounds=[(r, opening.phase(r)) for r in _rounds(group)],
     ), status
 
 

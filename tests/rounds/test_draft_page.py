@@ -344,6 +344,10 @@ def test_every_round_page_reads_true_to_the_round_s_phase(app, world, frozen_clo
     )
     assert "You can rank up to five mentors" not in joining
     assert "Preferences closed" in text_of(coordinator.get(index))
+    for page in (f"/groups/{world.group_id}", f"/groups/{world.group_id}/dashboard"):
+        shown = coordinator.get(page).get_data(as_text=True)
+        assert '<span class="badge closed">Preferences closed</span>' in shown
+        assert '<span class="badge open">' not in shown
 
     with app.app_context():
         db.session.get(Round, round_id).preference_deadline = None
