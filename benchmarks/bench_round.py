@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_national import follow
 from sqlalchemy import insert, select
 
 from matcher import create_app, vocabulary
@@ -163,21 +164,6 @@ def build(students: int, mentors: int, seed: int) -> tuple[int, int, str]:
     return round_.id, coordinator.id, "coordinator@bench.example"
 
 
-def follow_job(client, job_url: str) -> str:
-    """Poll a background solve as its progress page does; the results page it leads to."""
-    stages = []
-    while True:
-        job = client.get(job_url + ".json").get_json()
-        if not stages or stages[-1] != job["stage"]:
-            stages.append(job["stage"])
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.1)
-    assert job["status"] == "done", job
-    print(f"    background solve, stages seen: {' / '.join(stages)}")
-    return client.get(job_url).headers["Location"]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=2000)
@@ -218,7 +204,8 @@ def main() -> None:
             assert response.status_code == 303, response.status_code
             location = response.headers["Location"]
             if location.startswith("/jobs/"):
-                location = follow_job(client, location)
+                location, stages, _ = follow(client, location, start)
+                print(f"    background solve, stages seen: {' / '.join(stages)}")
             solved = time.perf_counter()
             page = client.get(location)
             assert page.status_code == 200, page.status_code

@@ -239,3 +239,23 @@ def random_board(rng: np.random.Generator, n_s: int, n_m: int):
     allowed = rng.random((n_s, n_m)) < rng.uniform(0.4, 1.0)
     capacity = rng.integers(0, 4, n_m)
     return score, capacity, seat, wanted, allowed
+
+
+def blocking_pairs_by_definition(score, capacity, allowed, students, mentors, prefs, likes):
+    """Every blocking (student, mentor), by student, then by the student's rank of the
+    mentor, checked one pair at a time from the definition."""
+    mate = dict(zip(students.tolist(), mentors.tolist(), strict=True))
+    found = []
+    for s in range(score.shape[0]):
+        listed = [m for m in prefs[s].tolist() if m >= 0]
+        current = listed.index(mate[s]) if mate.get(s) in listed else len(listed)
+        for rank, m in enumerate(listed):
+            if rank >= current or not allowed[s, m] or capacity[m] == 0:
+                continue
+            mentees = [j for j, k in mate.items() if k == m]
+            key = (bool(likes[m, s]), score[s, m])
+            if len(mentees) < capacity[m] or any(
+                key > (bool(likes[m, j]), score[j, m]) for j in mentees
+            ):
+                found.append((s, m))
+    return found

@@ -3,30 +3,10 @@ would both rather have each other."""
 
 import numpy as np
 import pytest
-from matching_reference import random_instance
+from matching_reference import blocking_pairs_by_definition, random_instance
 from scipy import sparse
 
 from matcher.matching import assign, blocking_pair_list, blocking_pairs
-
-
-def brute_pairs(score, capacity, allowed, students, mentors, prefs, likes):
-    """Every blocking (student, mentor), by student, then by the student's rank of the
-    mentor, checked one pair at a time from the definition."""
-    mate = dict(zip(students.tolist(), mentors.tolist(), strict=True))
-    found = []
-    for s in range(score.shape[0]):
-        listed = [m for m in prefs[s].tolist() if m >= 0]
-        current = listed.index(mate[s]) if mate.get(s) in listed else len(listed)
-        for rank, m in enumerate(listed):
-            if rank >= current or not allowed[s, m] or capacity[m] == 0:
-                continue
-            mentees = [j for j, k in mate.items() if k == m]
-            key = (bool(likes[m, s]), score[s, m])
-            if len(mentees) < capacity[m] or any(
-                key > (bool(likes[m, j]), score[j, m]) for j in mentees
-            ):
-                found.append((s, m))
-    return found
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -40,7 +20,9 @@ def test_blocking_pair_list_against_brute_force(seed):
         prefs[s, :k] = rng.choice(n_m, k, replace=False)
     likes = rng.random((n_m, n_s)) < 0.3
     students, mentors = assign(score, capacity, allowed)
-    expected = brute_pairs(score, capacity, allowed, students, mentors, prefs, likes)
+    expected = blocking_pairs_by_definition(
+        score, capacity, allowed, students, mentors, prefs, likes
+    )
     for given in (likes, sparse.csr_array(likes)):
         got_s, got_m = blocking_pair_list(score, capacity, students, mentors, prefs, given, allowed)
         assert got_s.dtype == np.int64
