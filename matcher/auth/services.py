@@ -170,16 +170,8 @@ def request_signup(email: str, name: str, role: Role) -> None:
         return
     if not existing.active:
         queue_mail(existing.email, "auth/signup_exists", user=existing, token=None)
-    elif has_password(existing):
-        queue_mail(
-            existing.email,
-            "auth/signup_exists",
-            user=existing,
-            token=reset_token(existing),
-            link=reset_lifetime(),
-        )
     else:
-        _queue_invitation_again(existing)
+        _queue_password_link(existing, "auth/signup_exists")
 
 
 def signup_for_token(token: str) -> Signup:
@@ -366,6 +358,17 @@ def _queue_invitation_again(user: User) -> None:
     )
 
 
+def _queue_password_link(user: User, reset_template: str) -> None:
+    """A reset link in ``reset_template`` for an account with a password; a fresh invitation
+    for one whose owner never chose a password."""
+    if has_password(user):
+        queue_mail(
+            user.email, reset_template, user=user, token=reset_token(user), link=reset_lifetime()
+        )
+    else:
+        _queue_invitation_again(user)
+
+
 def request_reset(email: str) -> None:
     """Mail a link to choose a password if the account exists and the address's budget of
     reset mails (``ACCOUNT_MAILS_PER_HOUR``) is not spent; say nothing either way. An account
@@ -376,16 +379,7 @@ def request_reset(email: str) -> None:
     user = find_user(email)
     if user is None or not user.active:
         return
-    if has_password(user):
-        queue_mail(
-            user.email,
-            "auth/reset_password",
-            user=user,
-            token=reset_token(user),
-            link=reset_lifetime(),
-        )
-    else:
-        _queue_invitation_again(user)
+    _queue_password_link(user, "auth/reset_password")
 
 
 def user_for_reset_token(token: str) -> User:
