@@ -333,6 +333,14 @@ class Reply:
         return urllib.parse.urlsplit(self.headers.get("location", "")).path
 
 
+STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+"""How a kept-alive connection the server has since closed (gunicorn closes one idle for 2 s)
+fails the next request on it."""
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+"""Requests sent once more on a new connection when a kept-alive one turns out closed, as
+browsers do (RFC 9112, 9.3.1)."""
+
+
 class Browser:
     """One person's browser: a keep-alive connection, cookies, no automatic redirects."""
 
@@ -364,6 +372,7 @@ class Browser:
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        reused = self.connection is not None
         try:
             connection = self.connect()
             connection.request(method, path, body=body, headers=headers)
@@ -371,8 +380,10 @@ class Browser:
                 on_sent()
             response = connection.getresponse()
             data = response.read()
-        except (OSError, http.client.HTTPException):
+        except (OSError, http.client.HTTPException) as exc:
             self.close()
+            if reused and method in IDEMPOTENT and isinstance(exc, STALE_CONNECTION):
+                return self.request(method, path, body, headers, on_sent)
             raise
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
