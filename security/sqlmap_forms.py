@@ -57,7 +57,7 @@ TOKENS = ("csrf_token", "once_token")
 NOT_SCANNED = re.compile(r"^/(logout|static/)|\.(csv|json)$")
 ROLES = ("anonymous", "student", "mentor", "coordinator", "admin")
 SERVER_TROUBLE = re.compile(r"Traceback|\[(CRITICAL|ERROR)\]")
-RETRIED = re.compile(r"\[CRITICAL\] .*going to retry")
+RETRIED = re.compile(r"\[CRITICAL\] .*going to retry.*")
 FINDING = re.compile(r"(?i)(parameter '[^']+' (is|appears to be) .*injectable|is vulnerable)")
 BROKEN = re.compile(
     r"(?im)\[CRITICAL\] (?!.*going to retry)"
@@ -361,7 +361,9 @@ def main() -> int:
                     line = f"   {mark:<10} {technique:<4} {form.method} {form.action} {tested}"
                     print(line, flush=True)
                     broken = [m.group(0) for m in BROKEN.finditer(output)]
-                    retried += len(RETRIED.findall(output))
+                    retries = RETRIED.findall(output)
+                    retried += len(retries)
+                    print("".join(f"      {r}\n" for r in retries), end="", flush=True)
                     findings += [(form, f) for f in found]
                     findings += [(form, "scan failed: " + b) for b in broken]
             if server.poll() is not None:
