@@ -57,7 +57,7 @@ TOKENS = ("csrf_token", "once_token")
 NOT_SCANNED = re.compile(r"^/(logout|static/)|\.(csv|json)$")
 ROLES = ("anonymous", "student", "mentor", "coordinator", "admin")
 SERVER_TROUBLE = re.compile(r"Traceback|\[(CRITICAL|ERROR)\]")
-RETRIED = re.compile(r"\[CRITICAL\] .*going to retry.*")
+RETRIED = re.compile(r"\[CRITICAL\] .*(connection|unable to connect|timed out).*going to retry.*")
 FINDING = re.compile(r"(?i)(parameter '[^']+' (is|appears to be) .*injectable|is vulnerable)")
 BROKEN = re.compile(
     r"(?im)\[CRITICAL\] (?!.*going to retry)"
