@@ -361,7 +361,7 @@ def main() -> int:
                     line = f"   {mark:<10} {technique:<4} {form.method} {form.action} {tested}"
                     print(line, flush=True)
                     broken = [m.group(0) for m in BROKEN.finditer(output)]
-                    retries = RETRIED.findall(output)
+                    retries = [m.group(0) for m in RETRIED.finditer(output)]
                     retried += len(retries)
                     print("".join(f"      {r}\n" for r in retries), end="", flush=True)
                     findings += [(form, f) for f in found]
