@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
         ratelimit,
         security,
         templating,
+        timezones,
         urls,
         worker,
     )
@@ -44,6 +45,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     security.init_app(app)
     mail.init_app(app)
     templating.init_app(app)
+    timezones.init_app(app)
 
     with app.app_context():
         engine = extensions.db.engine
@@ -60,21 +62,27 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from matcher.introductions.routes import bp as introductions_bp
     from matcher.jobs.routes import bp as jobs_bp
     from matcher.main.routes import bp as main_bp
+    from matcher.meetings.routes import bp as meetings_bp
     from matcher.profiles.routes import bp as profiles_bp
+    from matcher.requests.routes import bp as requests_bp
     from matcher.rosters.routes import bp as rosters_bp
     from matcher.rounds.routes import bp as rounds_bp
+    from matcher.subscriptions.routes import bp as subscriptions_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(profiles_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(introductions_bp)
+    app.register_blueprint(meetings_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(institutions_bp, url_prefix="/admin/institutions")
     app.register_blueprint(rosters_bp, url_prefix="/groups/<int:group_id>/roster")
     app.register_blueprint(rounds_bp)
     app.register_blueprint(board_bp)
+    app.register_blueprint(requests_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(subscriptions_bp)
     errors.init_app(app)
     cli.init_app(app)
     worker.init_app(app)

@@ -13,10 +13,11 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, exists, select
 
-from matcher.extensions import db
+from matcher.extensions import csrf, db
 from matcher.models import (
     InterestGroup,
     Introduction,
+    Meeting,
     Membership,
     MembershipStatus,
     Role,
@@ -182,6 +183,38 @@ def introduction_view(*sides: str) -> Callable:
             if sides and taking_part not in sides:
                 abort(403)
             return view(*args, intro=intro, side=taking_part, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def token_only(view: Callable) -> Callable:
+    """For a link whose signed token in the URL is its only credential, also for a POST: RFC
+    8058's one-click unsubscribe comes from a mail client with no session and no CSRF token, so
+    none is asked for. The view must refuse a token that is not genuine."""
+    return csrf.exempt(view)
+
+
+def meeting_view(*sides: str) -> Callable:
+    """For views under ``/meetings/<meeting_id>``: pass the meeting, its introduction and the
+    viewer's side in that introduction to the view, refused as ``introduction_view`` refuses."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        @login_required
+        def wrapped(meeting_id: int, *args, **kwargs):
+            meeting = db.session.get(Meeting, meeting_id)
+            if meeting is None:
+                abort(404)
+            taking_part = side(meeting.introduction, current_user)
+            if taking_part is None:
+                abort(404)
+            if sides and taking_part not in sides:
+                abort(403)
+            return view(
+                *args, meeting=meeting, intro=meeting.introduction, side=taking_part, **kwargs
+            )
 
         return wrapped
 

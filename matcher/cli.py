@@ -9,6 +9,7 @@ from matcher.auth import services as accounts
 from matcher.extensions import db
 from matcher.institutions import services as institution_list
 from matcher.introductions.tick import tick
+from matcher.mail.digest import send_digests
 from matcher.mail.sender import send_pending
 from matcher.models import Role
 
@@ -91,6 +92,23 @@ def outbox_send() -> None:
     click.echo(f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}")
     if report.unreachable or report.failed:
         raise SystemExit(1)
+
+
+@outbox.command("digest")
+@click.option(
+    "--now",
+    "everything",
+    is_flag=True,
+    help="Send every held message in its digest now, whatever the hour.",
+)
+def outbox_digest(everything: bool) -> None:
+    """Make each daily digest that is due: one email per person gathering the non-urgent mail
+    held for them (the worker does this every MAIL_DIGEST_INTERVAL seconds; running it again
+    sends nothing twice). The sender then sends them."""
+    report = send_digests(everything=everything)
+    for line in report.errors:
+        click.echo(line, err=True)
+    click.echo(str(report))
 
 
 @click.group(cls=AppGroup)

@@ -45,6 +45,7 @@ GROUPS = [
         "institution": "Westbrook School of Medicine",
         "policy": JoinPolicy.OPEN,
         "listed": False,
+        "requests": True,
         "specialties": [
             "Dermatology",
             "Plastic Surgery (Integrated)",
@@ -60,6 +61,7 @@ GROUPS = [
         "institution": "Society of Surgical Mentors",
         "policy": JoinPolicy.APPROVAL,
         "listed": True,
+        "requests": False,
         "specialties": [
             "Orthopaedic Surgery",
             "Neurosurgery",
@@ -226,6 +228,15 @@ GOALS = [
 STAGES = [Stage.MS1, Stage.MS2, Stage.MS3, Stage.MS4, Stage.RESEARCH]
 STUDENT_COUNT = 80
 MENTOR_COUNT = 30
+TIME_ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Denver",
+    "Europe/London",
+]
+"""The demo people's time zones, dealt in turn (the admin New York, the coordinators Chicago
+and Los Angeles), so pages and emails show times in several zones."""
 
 
 @dataclass
@@ -236,6 +247,7 @@ class Person:
     groups: list[int] = field(default_factory=list)
     pending: list[int] = field(default_factory=list)
     profile: dict = field(default_factory=dict)
+    time_zone: str = "UTC"
 
 
 def _names(rng: random.Random, count: int, taken: set[str]) -> list[tuple[str, str]]:
@@ -318,6 +330,8 @@ def demo_people() -> list[Person]:
     taken: set[tuple[str, str]] = set()
     people += [_student(rng, *n) for n in _names(rng, STUDENT_COUNT, taken)]
     people += [_mentor(rng, *n) for n in _names(rng, MENTOR_COUNT, taken)]
+    for k, person in enumerate(people):
+        person.time_zone = TIME_ZONES[k % len(TIME_ZONES)]
     return people
 
 
@@ -334,11 +348,13 @@ def _groups(coordinators: dict[str, User], specialties) -> list[InterestGroup]:
                 description=spec["description"],
                 join_policy=spec["policy"],
                 listed=spec["listed"],
+                requests_open=spec["requests"],
                 specialties=[specialties[name.lower()] for name in spec["specialties"]],
             )
             coordinator = coordinators.get(COORDINATORS[n][1])
             if coordinator is not None:
                 group.coordinators.append(coordinator)
+                group.time_zone = coordinator.time_zone
             db.session.add(group)
         groups.append(group)
     return groups
@@ -391,7 +407,11 @@ def seed() -> bool:
     created = {}
     for person in missing:
         user = User(
-            email=person.email, name=person.name, role=person.role, password_hash=password_hash
+            email=person.email,
+            name=person.name,
+            role=person.role,
+            password_hash=password_hash,
+            time_zone=person.time_zone,
         )
         _profile(person, user, specialties)
         db.session.add(user)

@@ -15,9 +15,12 @@ from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
+    DateTimeLocalField,
     DecimalField,
     HiddenField,
     IntegerField,
+    SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -25,6 +28,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from matcher import timezones
 from matcher.text import has_controls
 from matcher.urls import WHOLE_NUMBER, whole_number
 
@@ -95,6 +99,77 @@ def text_area(label: str, max_length: int, *, required: bool = False, **kwargs) 
         ],
         **kwargs,
     )
+
+
+def known_zone(form, field) -> None:
+    """Refuse a name that is not an IANA time zone, saying what to do instead. A form sent
+    without the field at all keeps the field's default (UTC)."""
+    if not field.raw_data:
+        return
+    if not field.data:
+        raise ValidationError("Choose a time zone.")
+    try:
+        timezones.checked_zone(field.data)
+    except timezones.InvalidZoneError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class TimeZoneField(SelectField):
+    """A select of time zones. With ``browser_zone`` the site's script starts it at the
+    browser's zone, unless the form came back with a choice already made (marked
+    ``data-chosen``)."""
+
+    def __init__(self, *args, browser_zone: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.browser_zone = browser_zone
+
+    def __call__(self, **kwargs) -> str:
+        if self.browser_zone:
+            kwargs["data-browser-zone"] = ""
+            if self.raw_data:
+                kwargs["data-chosen"] = ""
+        return super().__call__(**kwargs)
+
+
+def time_zone_field(label: str = "Time zone", **kwargs) -> TimeZoneField:
+    """A choice of IANA time zone ("Europe/London"), at most ``User.time_zone``'s length;
+    ``browser_zone=True`` starts it at the browser's zone where script runs (else UTC)."""
+    return TimeZoneField(
+        label,
+        choices=[SelectChoice(name, name.replace("_", " ")) for name in timezones.zone_names()],
+        default=timezones.DEFAULT_ZONE,
+        validate_choice=False,
+        validators=[Length(max=timezones.ZONE_MAX), known_zone],
+        **kwargs,
+    )
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date and time typed as wall-clock time in a person's zone (``in_zone``, which also
+    names the zone in the label), read back as an aware UTC moment (``utc``)."""
+
+    zone = timezones.DEFAULT_ZONE
+    FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
+    """Shown as the first (what ``datetime-local`` inputs take); any of them is read."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("format", list(self.FORMATS))
+        super().__init__(*args, **kwargs)
+
+    def in_zone(self, zone: str) -> None:
+        self.zone = timezones.zone_or_default(zone)
+        self.label.text = f"{self.label.text} ({timezones.zone_label(self.zone)})"
+
+    @property
+    def utc(self):
+        """The moment typed, aware UTC (``None`` when empty)."""
+        return None if self.data is None else timezones.from_local(self.data, self.zone)
+
+    def show(self, moment) -> None:
+        """Fill the field with ``moment`` (UTC) as wall-clock time in the field's zone."""
+        self.data = (
+            None if moment is None else timezones.to_local(moment, self.zone).replace(tzinfo=None)
+        )
 
 
 class WholeNumberField(IntegerField):

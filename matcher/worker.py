@@ -1,8 +1,9 @@
 """The worker's tasks on the task queue, and the worker itself (``flask worker``).
 
 Tasks: a long job (``run_job``: a large roster import, solve or publish, by its kind); and,
-every so often, the introductions tick, the mail sender and the recovery of jobs whose worker
-died. ``create_app`` registers them (``init_app``); web processes only queue jobs, the worker
+every so often, the introductions tick, the mail sender, the daily digests (each person's at
+their hour; checked every ``MAIL_DIGEST_INTERVAL`` seconds) and the recovery of jobs whose
+worker died. ``create_app`` registers them (``init_app``); web processes only queue jobs, the worker
 runs everything. The tick and the mail sender each take a lock of the database
 (``matcher.locks``) so that two workers never run one of them at once; the lock dies with a
 worker that dies. Both were safe to run twice at once before (each introduction and each
@@ -18,6 +19,7 @@ from matcher import locks
 from matcher.extensions import db, tasks
 from matcher.introductions.tick import tick
 from matcher.jobs import services as jobs
+from matcher.mail.digest import send_digests
 from matcher.mail.sender import send_pending
 from matcher.rosters import import_job
 from matcher.rounds import publish_job, solve_job
@@ -33,6 +35,7 @@ WORKS: dict[str, jobs.Work] = {
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 TICK_LOCK = "introductions-tick"
 MAIL_LOCK = "outbox-send"
+DIGEST_LOCK = "mail-digest"
 
 
 def run_job(job_id: int) -> None:
@@ -86,6 +89,23 @@ def send_mail() -> None:
         )
 
 
+def mail_digest() -> None:
+    """Each daily digest that is due (the mail sender then sends them)."""
+    with locks.exclusive(DIGEST_LOCK) as held:
+        if not held:
+            return
+        try:
+            report = send_digests()
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.warning("mail digest: the outbox could not be read; trying again", exc_info=True)
+            return
+    for line in report.errors:
+        log.warning("mail digest: %s", line)
+    if report.sent or report.dropped:
+        log.info("mail digest: %s", report)
+
+
 TASKS = {jobs.TASK: run_job}
 PERIODIC = {
     "recover_jobs": Periodic(recover_jobs, lambda config: max(1, config["JOBS_STALE_SECONDS"] / 3)),
@@ -93,6 +113,7 @@ PERIODIC = {
         introductions_tick, lambda config: config["INTRODUCTIONS_TICK_SECONDS"]
     ),
     "send_mail": Periodic(send_mail, lambda config: config["MAIL_SEND_INTERVAL"]),
+    "mail_digest": Periodic(mail_digest, lambda config: config["MAIL_DIGEST_INTERVAL"]),
 }
 
 

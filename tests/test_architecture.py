@@ -18,9 +18,12 @@ FEATURES = {
     "introductions",
     "jobs",
     "main",
+    "meetings",
     "profiles",
+    "requests",
     "rosters",
     "rounds",
+    "subscriptions",
 }
 ASSEMBLY = {"matcher", "matcher.cli", "matcher.demo", "matcher.worker"}
 """The app factory, its commands, the demo data and the worker's tasks bring every feature

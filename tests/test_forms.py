@@ -104,6 +104,7 @@ def saved_columns() -> dict[tuple[str, str], object]:
         Introduction,
         IntroductionEvent,
         IntroductionFeedback,
+        Meeting,
         MentorProfile,
         Round,
         Specialty,
@@ -140,6 +141,11 @@ def saved_columns() -> dict[tuple[str, str], object]:
         ("WithdrawForm", "reason"): IntroductionEvent.note,
         ("FeedbackForm", "comment"): IntroductionFeedback.comment,
         ("EarlyFeedbackForm", "comment"): IntroductionFeedback.comment,
+        ("ProposeMeetingForm", "booking_url"): Meeting.booking_url,
+        ("ProposeMeetingForm", "place"): Meeting.place,
+        ("ProposeMeetingForm", "video_url"): Meeting.video_url,
+        ("ProposeMeetingForm", "note"): Meeting.note,
+        ("RequestForm", "note"): Introduction.request_note,
     }
 
 

@@ -2,12 +2,12 @@
 specialties and focus areas, and the site's audit log."""
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from matcher import audit, views, vocabulary
+from matcher import audit, timezones, views, vocabulary
 from matcher.access import admin_required
 from matcher.admin import services
 from matcher.admin.forms import (
@@ -122,9 +122,13 @@ def change_active(user_id: int):
 
 
 def _day_start(day: date | None, days_later: int = 0) -> datetime | None:
-    if day is None or day > date.max - timedelta(days=days_later):
+    """The moment the day begins in the admin's time zone (the audit log's times are shown in
+    it), or ``None`` for no day or one too near either end of the calendar to convert."""
+    edge = timedelta(days=days_later + 1)
+    if day is None or day >= date.max - edge or day <= date.min + timedelta(days=1):
         return None
-    return datetime.combine(day + timedelta(days=days_later), time(), tzinfo=UTC)
+    local = datetime.combine(day + timedelta(days=days_later), time())
+    return timezones.from_local(local, current_user.time_zone)
 
 
 @bp.get("/audit")

@@ -4,7 +4,15 @@ from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SubmitF
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from matcher.auth.passwords import MAX_LENGTH, password_problem
-from matcher.forms import OnceForm, SiteForm, column_length, line_field, single_line, strip
+from matcher.forms import (
+    OnceForm,
+    SiteForm,
+    column_length,
+    line_field,
+    single_line,
+    strip,
+    time_zone_field,
+)
 from matcher.models.user import SELF_SERVICE_ROLES, User
 
 
@@ -59,6 +67,11 @@ class SignupForm(OnceForm):
         ],
         validators=[InputRequired(message="Choose student or mentor.")],
     )
+    time_zone = time_zone_field(
+        "Your time zone",
+        browser_zone=True,
+        description="Dates and times are shown to you in this zone. You can change it later.",
+    )
     submit = SubmitField("Email me a link to continue")
 
 
@@ -94,6 +107,14 @@ class AcceptInvitationForm(SiteForm):
 
 class RenewInvitationForm(SiteForm):
     submit = SubmitField("Email me a new link")
+
+
+class TimeZoneForm(SiteForm):
+    time_zone = time_zone_field(
+        "Time zone",
+        description="Dates and times on the site and in your emails are shown in this zone.",
+    )
+    submit = SubmitField("Save time zone")
 
 
 class ChangePasswordForm(SiteForm):

@@ -24,6 +24,7 @@ from matcher.auth.forms import (
     ResetPasswordForm,
     ResetRequestForm,
     SignupForm,
+    TimeZoneForm,
 )
 from matcher.database import reading
 from matcher.extensions import db, limiter
@@ -61,7 +62,9 @@ def signup():
     if form.validate_on_submit():
         if (earlier := submissions.claim(form)) is not None:
             return earlier
-        services.request_signup(form.email.data, form.name.data, Role(form.role.data))
+        services.request_signup(
+            form.email.data, form.name.data, Role(form.role.data), form.time_zone.data
+        )
         url = submissions.done(form, url_for("auth.signup_sent"))
         db.session.commit()
         return redirect(url)
@@ -145,6 +148,14 @@ def logout():
     return _home()
 
 
+def _account_page(form: ChangePasswordForm, zone_form: TimeZoneForm):
+    return _form_page("auth/change_password.html", form=form, zone_form=zone_form)
+
+
+def _zone_form() -> TimeZoneForm:
+    return TimeZoneForm(formdata=None, time_zone=current_user.time_zone)
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
@@ -159,7 +170,24 @@ def change_password():
             start_session(current_user._get_current_object())
             flash("Your password has changed. Other devices have been logged out.", "success")
             return _home()
-    return _form_page("auth/change_password.html", form=form)
+    return _account_page(form, _zone_form())
+
+
+@bp.post("/account/time-zone")
+@login_required
+def time_zone():
+    """The account page's time zone: every date and time is shown in it from now on."""
+    zone_form = TimeZoneForm()
+    if zone_form.validate_on_submit():
+        try:
+            services.set_time_zone(current_user, zone_form.time_zone.data)
+        except services.AccountError as exc:
+            zone_form.time_zone.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"Times are now shown in {current_user.time_zone}.", "success")
+            return redirect(url_for("auth.change_password"), code=303)
+    return _account_page(ChangePasswordForm(formdata=None), zone_form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])

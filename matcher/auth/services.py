@@ -8,13 +8,13 @@ import hashlib
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from matcher import audit, clock
+from matcher import audit, clock, timezones
 from matcher.auth import limits, passwords
 from matcher.extensions import db
 from matcher.mail import queue_mail
@@ -66,8 +66,11 @@ def _add_user(email: str, name: str, role: Role, password_hash: str, **fields) -
     return user
 
 
-def create_user(email: str, name: str, password: str, role: Role) -> User:
-    """A new account. Raises ``AccountError`` for a taken email or an unacceptable password."""
+def create_user(
+    email: str, name: str, password: str, role: Role, time_zone: str = timezones.DEFAULT_ZONE
+) -> User:
+    """A new account. Raises ``AccountError`` for a taken email, an unacceptable password or
+    an unknown time zone."""
     problem = passwords.password_problem(password)
     if problem:
         raise AccountError(problem)
@@ -77,7 +80,22 @@ def create_user(email: str, name: str, password: str, role: Role) -> User:
         role,
         passwords.hash_password(password),
         password_changed_at=clock.now(),
+        time_zone=_checked_zone(time_zone),
     )
+
+
+def _checked_zone(name: str) -> str:
+    try:
+        return timezones.checked_zone(name)
+    except timezones.InvalidZoneError as exc:
+        raise AccountError(str(exc)) from None
+
+
+def set_time_zone(user: User, name: str) -> None:
+    """Show ``user`` dates and times in the IANA zone ``name`` from now on (pages and
+    emails); ``AccountError`` for a name zoneinfo does not know."""
+    user.time_zone = _checked_zone(name)
+    audit.record("auth.time_zone", actor=user, target=user, time_zone=user.time_zone)
 
 
 UNUSABLE_PASSWORD_PREFIX = "!"  # noqa: S105 (a marker, not a password)
@@ -95,7 +113,8 @@ def invite_users(
     The stored hash is a random marker that no password verifies against, so inviting many
     people (roster imports) costs no password hashing; the emails are checked in chunks and
     the accounts written in one flush. ``template`` and ``context`` shape the invitation;
-    ``on_progress(done, total)`` follows the invitations.
+    ``on_progress(done, total)`` follows the invitations. The accounts start in the time zone
+    of the ``group`` in ``context`` (UTC without one); their owners can change it.
     """
     for email, name, _ in people:
         _check_identity(email, name)
@@ -104,12 +123,14 @@ def invite_users(
         chunk = emails[start : start + LOOKUP_CHUNK]
         if db.session.scalar(select(User.id).where(User.email.in_(chunk)).limit(1)):
             raise AccountError("An account with that email already exists.")
+    zone = timezones.zone_or_default(getattr(context.get("group"), "time_zone", None))
     users = [
         User(
             email=email,
             name=name.strip(),
             role=role,
             password_hash=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(24),
+            time_zone=zone,
         )
         for email, (_, name, role) in zip(emails, people, strict=True)
     ]
@@ -119,7 +140,13 @@ def invite_users(
     link = invitation_lifetime()
     for k, user in enumerate(users, 1):
         queue_mail(
-            user.email, template, user=user, token=invitation_token(user), link=link, **context
+            user,
+            template,
+            user=user,
+            token=invitation_token(user),
+            link=link,
+            zone=user.time_zone,
+            **context,
         )
         audit.record(
             "user.invite",
@@ -147,9 +174,12 @@ class Signup:
     email: str
     name: str
     role: Role
+    time_zone: str = timezones.DEFAULT_ZONE
 
 
-def request_signup(email: str, name: str, role: Role) -> None:
+def request_signup(
+    email: str, name: str, role: Role, time_zone: str = timezones.DEFAULT_ZONE
+) -> None:
     """Start a self-service sign-up without telling whether the email is registered.
 
     A new address is sent a link to confirm it and choose a password (the account is made
@@ -160,16 +190,19 @@ def request_signup(email: str, name: str, role: Role) -> None:
     """
     if role not in SELF_SERVICE_ROLES:
         raise AccountError("Choose student or mentor.")
+    time_zone = _checked_zone(time_zone)
     address, name = normalize_email(email), name.strip()
     if not limits.mail_allowed("signup", address):
         return
     existing = find_user(address)
     if existing is None:
-        token = _serializer(SIGNUP_SALT).dumps({"email": address, "name": name, "role": role})
-        queue_mail(address, "auth/confirm_signup", name=name, token=token)
+        token = _serializer(SIGNUP_SALT).dumps(
+            {"email": address, "name": name, "role": role, "zone": time_zone}
+        )
+        queue_mail(address, "auth/confirm_signup", name=name, token=token, zone=time_zone)
         return
     if not existing.active:
-        queue_mail(existing.email, "auth/signup_exists", user=existing, token=None)
+        queue_mail(existing, "auth/signup_exists", user=existing, token=None)
     else:
         _queue_password_link(existing, "auth/signup_exists")
 
@@ -183,7 +216,12 @@ def signup_for_token(token: str) -> Signup:
         data, issued = _serializer(SIGNUP_SALT).loads(
             token, max_age=current_app.config["SIGNUP_CONFIRM_MAX_AGE"], return_timestamp=True
         )
-        signup = Signup(email=data["email"], name=data["name"], role=Role(data["role"]))
+        signup = Signup(
+            email=data["email"],
+            name=data["name"],
+            role=Role(data["role"]),
+            time_zone=timezones.zone_or_default(data.get("zone")),
+        )
     except SignatureExpired:
         raise AccountError("This confirmation link has expired. Sign up again.") from None
     except (BadSignature, KeyError, TypeError, ValueError):
@@ -202,7 +240,7 @@ def signup_for_token(token: str) -> Signup:
 
 def confirm_signup(signup: Signup, password: str) -> User:
     """The account a confirmed sign-up asked for, with the password its owner chose."""
-    user = create_user(signup.email, signup.name, password, signup.role)
+    user = create_user(signup.email, signup.name, password, signup.role, signup.time_zone)
     db.session.flush()
     audit.record("auth.signup", actor=user, target=user, role=signup.role.value)
     return user
@@ -279,7 +317,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     set_password(user, new_password)
     audit.record("auth.password_change", actor=user, target=user)
     if limits.mail_allowed("password-changed", user.email):
-        queue_mail(user.email, "auth/password_changed", user=user)
+        queue_mail(user, "auth/password_changed", user=user)
 
 
 def reset_password(user: User, new_password: str) -> None:
@@ -304,10 +342,11 @@ def has_password(user: User) -> bool:
 
 @dataclass(frozen=True)
 class LinkLifetime:
-    """How long an emailed link works, in words ("30 days") and to the minute (UTC)."""
+    """How long an emailed link works, in words ("30 days") and until when (a UTC moment the
+    email shows in its recipient's zone: ``{{ link.until|when("long") }}``)."""
 
     words: str
-    until: str
+    until: datetime
 
 
 def duration_words(seconds: int) -> str:
@@ -321,9 +360,7 @@ def duration_words(seconds: int) -> str:
 
 def _lifetime(key: str) -> LinkLifetime:
     seconds = current_app.config[key]
-    end = clock.now() + timedelta(seconds=seconds)
-    until = f"{end:%A} {end.day} {end:%B %Y}, {end:%H:%M} UTC"
-    return LinkLifetime(duration_words(seconds), until)
+    return LinkLifetime(duration_words(seconds), clock.now() + timedelta(seconds=seconds))
 
 
 def invitation_lifetime() -> LinkLifetime:
@@ -350,11 +387,12 @@ def invitation_token(user: User) -> str:
 
 def _queue_invitation_again(user: User) -> None:
     queue_mail(
-        user.email,
+        user,
         "auth/invitation_again",
         user=user,
         token=invitation_token(user),
         link=invitation_lifetime(),
+        zone=user.time_zone,
     )
 
 
@@ -363,7 +401,12 @@ def _queue_password_link(user: User, reset_template: str) -> None:
     for one whose owner never chose a password."""
     if has_password(user):
         queue_mail(
-            user.email, reset_template, user=user, token=reset_token(user), link=reset_lifetime()
+            user,
+            reset_template,
+            user=user,
+            token=reset_token(user),
+            link=reset_lifetime(),
+            zone=user.time_zone,
         )
     else:
         _queue_invitation_again(user)

@@ -21,7 +21,7 @@ from matcher.board.services import (
 from matcher.extensions import db
 from matcher.introductions.emails import day
 from matcher.introductions.services import respond_by
-from matcher.mail import MailRenderer, external_url, queue_mails
+from matcher.mail import MailRenderer, Recipient, external_url, queue_mails
 from matcher.models import (
     HELD_STATUSES,
     DraftOutcome,
@@ -46,22 +46,22 @@ class SeatNotice:
     lines: list[str]
 
 
-def _proposed(intro: Introduction, outcome: Row | None) -> SeatNotice:
+def _proposed(intro: Introduction, outcome: Row | None, zone: str) -> SeatNotice:
     card = mentor_card(intro.mentor)
     fit = fit_line(outcome)
     lines = [f"Why they fit: {fit}"] if fit else []
-    lines.append("What happens next: " + proposed_next(card.name, day(respond_by(intro))))
+    lines.append("What happens next: " + proposed_next(card.name, day(respond_by(intro), zone)))
     headline = f"{card.name} ({card.details})" if card.details else card.name
     return SeatNotice(SEAT_LABELS[intro.slot], f"Proposed: {headline}", lines)
 
 
-def _held(intro: Introduction) -> SeatNotice:
+def _held(intro: Introduction, zone: str) -> SeatNotice:
     name = intro.mentor.name
     if intro.status is IntroStatus.PROPOSED:
         return SeatNotice(
             SEAT_LABELS[intro.slot],
             f"Already proposed: {name}",
-            ["What happens next: " + proposed_next(name, day(respond_by(intro)))],
+            ["What happens next: " + proposed_next(name, day(respond_by(intro), zone))],
         )
     return SeatNotice(
         SEAT_LABELS[intro.slot],
@@ -124,7 +124,7 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
         Membership.group_id == round_.group_id, Membership.status == MembershipStatus.ACTIVE
     )
     students = db.session.execute(
-        select(User.id, User.email, User.name, StudentProfile.wanted_types)
+        select(User.id, User.email, User.name, StudentProfile.wanted_types, User.time_zone)
         .outerjoin(StudentProfile, StudentProfile.user_id == User.id)
         .where(User.id.in_(taking_part), User.id.in_(members), User.active)
         .order_by(User.id)
@@ -163,14 +163,14 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
     board_link = external_url("board.index")
     mail = MailRenderer("board/published")
     messages = []
-    for student_id, email, name, wanted in students:
+    for student_id, email, name, wanted, zone in students:
         seats = []
         for slot in seats_of(wanted):
             key = (student_id, slot)
             if key in made:
-                seats.append(_proposed(made[key], outcomes.get(key)))
+                seats.append(_proposed(made[key], outcomes.get(key), zone))
             elif key in held:
-                seats.append(_held(held[key]))
+                seats.append(_held(held[key], zone))
             elif slot in round_.slots:
                 seats.append(_empty(round_, slot, outcomes.get(key)))
             else:
@@ -178,13 +178,14 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
         proposed = sum(1 for slot in round_.slots if (student_id, slot) in made)
         messages.append(
             mail(
-                email,
+                Recipient(student_id, email),
                 name=name,
                 round_name=round_.name,
                 group_name=group.name,
                 summary=_summary(proposed),
                 seats=seats,
                 board_link=board_link,
+                zone=zone,
             )
         )
     return queue_mails(messages)

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from matcher.access import role_required
 from matcher.board import services
+from matcher.introductions.services import open_requests
 from matcher.models import Role
 
 bp = Blueprint("board", __name__)
@@ -14,4 +15,8 @@ bp = Blueprint("board", __name__)
 @bp.get("/board")
 @role_required(Role.STUDENT)
 def index():
-    return render_template("board/index.html", boards=services.boards(current_user))
+    return render_template(
+        "board/index.html",
+        boards=services.boards(current_user),
+        requests=open_requests(current_user.id),
+    )

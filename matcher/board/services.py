@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from matcher import timezones
 from matcher.access import member_groups
 from matcher.extensions import db
 from matcher.introductions.services import respond_by
@@ -92,14 +93,15 @@ FIT_PHRASES = {
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
 
 
-def day(moment: date | datetime) -> str:
-    """A date as the site shows dates."""
-    return moment.strftime("%d %b %Y")
+def day(moment: date | datetime, zone: str | None = None) -> str:
+    """A date as the site shows dates, the day it is in ``zone`` (default: the viewer's)."""
+    return timezones.format_day(moment, zone or timezones.viewer_zone())
 
 
-def deadline(moment: datetime) -> str:
-    """A deadline as the site shows deadlines."""
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+def deadline(moment: datetime, zone: str | None = None) -> str:
+    """A deadline as the site shows deadlines: local time in ``zone`` (default: the
+    viewer's), named."""
+    return timezones.format_when(moment, zone or timezones.viewer_zone())
 
 
 def seats_wanted(student: User) -> list[str]:
@@ -449,6 +451,34 @@ def _proposed(intro: Introduction) -> Seat:
     )
 
 
+def _requested(known: _Known, slot: str) -> Seat:
+    """A seat the student asked mentors for themselves: every request still open for it."""
+    asked = [
+        i
+        for i in reversed(known.by_slot.get(slot, []))
+        if i.requested and i.status is IntroStatus.PROPOSED
+    ]
+    first = asked[0]
+    names = listing([i.mentor.name for i in asked])
+    if len(asked) == 1:
+        step = proposed_next(first.mentor.name, day(respond_by(first)))
+    else:
+        step = (
+            f"You asked {names} for this seat. The first to accept fills it, and your other "
+            "requests for it are withdrawn; you get an email when each answers."
+        )
+    return Seat(
+        slot,
+        PROPOSED,
+        mentor=mentor_card(first.mentor) if len(asked) == 1 else None,
+        intro_id=first.id,
+        until=min(respond_by(i) for i in asked),
+        why="You asked for this seat yourself.",
+        next=(step,),
+        links=(Link("board.index", {"_anchor": "requests"}, "Your open requests"),),
+    )
+
+
 def _need_reason(need: Introduction) -> str:
     name = need.mentor.name
     if need.status is IntroStatus.DECLINED:
@@ -539,6 +569,8 @@ def _not_started(known: _Known, slot: str) -> Seat:
 
 def _seat(known: _Known, slot: str) -> Seat:
     held = known.held(slot)
+    if held is not None and held.status is IntroStatus.PROPOSED and held.requested:
+        return _requested(known, slot)
     if held is not None:
         return _proposed(held) if held.status is IntroStatus.PROPOSED else _filled(held)
     if known.is_waiting(slot):

@@ -14,6 +14,7 @@ from matcher.forms import (
     optional_int,
     strip,
     text_area,
+    time_zone_field,
 )
 from matcher.models import GroupKind, InterestGroup, JoinPolicy, Specialty
 
@@ -52,6 +53,13 @@ class GroupForm(OnceForm):
         description=(
             "Anyone can then find it by name, specialty or institution and ask to join; the "
             "joining rule above still applies. Unlisted groups are reached only by invite link."
+        ),
+    )
+    time_zone = time_zone_field(
+        "Group's time zone",
+        description=(
+            "People you invite or import start with it (each can change their own). "
+            "Deadlines are shown to everyone in their own zone."
         ),
     )
     submit = SubmitField("Save group")

@@ -46,6 +46,7 @@ def _group_fields(form: GroupForm) -> dict:
         "specialty_ids": form.specialties.data,
         "join_policy": form.join_policy.data,
         "listed": form.listed.data,
+        "time_zone": form.time_zone.data,
     }
 
 
@@ -60,6 +61,7 @@ def _group_data(group: InterestGroup) -> dict:
         "join_policy": group.join_policy.value,
         "description": group.description,
         "listed": group.listed,
+        "time_zone": group.time_zone,
     }
 
 
@@ -203,7 +205,7 @@ def answer_invitation(group_id: int, decision: str):
 @bp.route("/groups/new", methods=["GET", "POST"])
 @access.role_required(Role.COORDINATOR, Role.ADMIN)
 def new():
-    form = GroupForm(vocabulary.specialties())
+    form = GroupForm(vocabulary.specialties(), time_zone=current_user.time_zone)
     created = views.create(
         form,
         lambda: services.create_group(current_user, **_group_fields(form)),

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from matcher import timezones
 from matcher.auth import services as accounts
 from matcher.extensions import db
 from matcher.mail import queue_mail
@@ -58,11 +59,15 @@ def update_group(
     specialty_ids: list[int],
     join_policy: str,
     listed: bool = False,
+    time_zone: str = timezones.DEFAULT_ZONE,
 ) -> None:
     group.name, group.kind = name, GroupKind(kind)
     group.institution, group.description = institution, description
     group.join_policy = JoinPolicy(join_policy)
     group.listed = bool(listed)
+    if not timezones.valid_zone(time_zone):
+        raise GroupError("Choose the group's time zone from the list.")
+    group.time_zone = time_zone
     group.specialties = _specialties(specialty_ids)
 
 
@@ -114,7 +119,7 @@ def join(user: User, group: InterestGroup) -> Membership:
     if status is MembershipStatus.PENDING:
         for coordinator in group.coordinators:
             queue_mail(
-                coordinator.email,
+                coordinator,
                 "groups/join_request",
                 coordinator=coordinator,
                 user=user,
@@ -174,7 +179,7 @@ def decide_request(group: InterestGroup, membership_id: int, approve: bool) -> M
     """Approve a request to join ``group`` (the person is told by email), or decline it."""
     member = _settle(_pending(group, membership_id), approve)
     if approve:
-        queue_mail(member.user.email, "groups/request_approved", user=member.user, group=group)
+        queue_mail(member.user, "groups/request_approved", user=member.user, group=group)
     return member
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from flask import url_for
 from sqlalchemy import func, select
 
+from matcher import timezones
 from matcher.extensions import db
 from matcher.institutions import services
 from matcher.models import Institution, Specialty, User
@@ -139,7 +140,7 @@ def detail(inst: Institution) -> Detail:
     people = services.linked_people(inst)
     total = services.linked_counts([inst.id]).get(inst.id, 0)
     creator = db.session.get(User, inst.created_by_id) if inst.created_by_id else None
-    added = inst.created_at.strftime("%d %b %Y")
+    added = timezones.format_day(inst.created_at, timezones.viewer_zone())
     if creator is not None:
         added += f" by {creator.name}"
     look_alikes = []

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from matcher import timezones
 from matcher.extensions import db
 from matcher.mail import MailRenderer, external_url, header, queue_mail, subject_line
 from matcher.models import (
@@ -54,6 +55,7 @@ CONTACT_FIELDS = {
     "mentor_email": "the mentor's email",
     "agenda": "a suggested first-meeting agenda built from the student's goals",
 }
+REQUEST_FIELDS = {"request_note": "the student's note to the mentor, with their request"}
 FEEDBACK_FIELDS = {"feedback_link": "the page where they rate the mentorship"}
 EARLY_FEEDBACK_FIELDS = {"feedback_link": "the page where they rate the start of the mentorship"}
 SEVERAL_FIELDS = {
@@ -98,6 +100,13 @@ EMAILS: dict[str, EmailKind] = {
             "When one mentor is asked about several students at once (a round, a re-match): "
             "one email lists every request, each with its own links.",
             SEVERAL_FIELDS,
+        ),
+        _kind(
+            "request",
+            "A student's request to the mentor",
+            "When a student asks a mentor directly for a seat between rounds.",
+            ANSWER_FIELDS,
+            REQUEST_FIELDS,
         ),
         _kind(
             "reminder",
@@ -148,6 +157,12 @@ EMAILS: dict[str, EmailKind] = {
             "withdrawn",
             "Withdrawn, to the other side",
             "When the student or a coordinator withdraws the introduction.",
+        ),
+        _kind(
+            "request_withdrawn",
+            "Request withdrawn, to the mentor",
+            "When another mentor accepts the student for the seat first: the student's other "
+            "requests for it are withdrawn.",
         ),
     )
 }
@@ -305,6 +320,7 @@ def values_for(intro: Introduction, recipient: User, **links: str) -> dict[str, 
         "group_name": intro.group.name,
         "introduction_link": external_url("introductions.show", intro_id=intro.id),
         "agenda": agenda(intro),
+        "request_note": intro.request_note.strip() or "(no note)",
         **links,
     }
 
@@ -330,6 +346,7 @@ SAMPLE = {
     "decline_link": "https://matcher.example.org/introductions/answer/(signed-decline-link)",
     "respond_by": "Tuesday 8 September 2026",
     "feedback_link": "https://matcher.example.org/introductions/1/feedback",
+    "request_note": "Your work on melanoma screening is why I chose dermatology.",
     "request_count": "2",
     "requests": "1. Jordan Sample — Faculty mentor\n"
     "   MS2 at Westbrook School of Medicine; interested in Dermatology\n"
@@ -370,22 +387,31 @@ class Batch:
             )
         return self._read[group_id, key]
 
-    def mail(self, to_addr: str, text: Text) -> dict[str, str]:
-        """The outbox row of ``text`` to ``to_addr`` (as ``render_mail`` makes it)."""
-        return self._render(to_addr, subject=text.subject, body=text.body)
+    def mail(self, to: User, text: Text, key: str) -> dict:
+        """The outbox row of ``text`` (the email ``key``) to ``to`` (as ``render_mail``
+        makes it)."""
+        return self._render(to, kind=kind_of(key), subject=text.subject, body=text.body)
 
 
 MESSAGE = "introductions/_message"
 
 
-def send(key: str, intro: Introduction, recipient: User, **links: str) -> OutboxMessage:
-    """Queue the group's wording of ``key`` to ``recipient`` in the caller's transaction."""
+def kind_of(key: str) -> str:
+    """The mail kind (see ``matcher.mail.kinds``) of the introduction email ``key``."""
+    return f"introductions/{key}"
+
+
+def send(key: str, intro: Introduction, recipient: User, **links: str) -> OutboxMessage | None:
+    """Queue the group's wording of ``key`` to ``recipient`` in the caller's transaction (sent
+    now, held for their digest, or ``None`` if they unsubscribed from it)."""
     text = render(text_for(intro.group_id, key), values_for(intro, recipient, **links))
-    return queue_mail(recipient.email, MESSAGE, subject=text.subject, body=text.body)
+    return queue_mail(recipient, MESSAGE, kind=kind_of(key), subject=text.subject, body=text.body)
 
 
-def day(moment: datetime) -> str:
-    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+def day(moment: datetime, zone: str = timezones.DEFAULT_ZONE) -> str:
+    """The day of ``moment`` in ``zone`` (the recipient's), written out: "Tuesday 8 September
+    2026"."""
+    return timezones.format_day(moment, zone, "long_day")
 
 
 # --- asking mentors: one email per mentor -------------------------------------------------
@@ -423,12 +449,17 @@ def request_listing(requests: list[Request], *, with_groups: bool) -> str:
             "   In their own words:",
             _indented(values["student_statement"]),
         ]
+        if intro.requested:
+            lines += [
+                "   They asked you themselves, with this note:",
+                _indented(intro.request_note.strip() or "(no note)"),
+            ]
         if with_groups:
             lines.append(f"   Group: {values['group_name']}")
         lines += [
             f"   Accept:  {request.accept_link}",
             f"   Decline: {request.decline_link}",
-            f"   Please answer by {day(request.respond_by)}.",
+            f"   Please answer by {day(request.respond_by, intro.mentor.time_zone)}.",
         ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -447,11 +478,13 @@ def request_mail(requests: list[Request], batch: Batch, *, reminder: bool = Fals
     return batch.mail(*_request_text(batch.wording, requests, reminder))
 
 
-def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[str, Text]:
-    """The address and text of the email asking about ``requests``; ``wording(group_id,
-    key)`` gives a group's wording (the default for ``None``)."""
+def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[User, Text, str]:
+    """The recipient, text and key of the email asking about ``requests``;
+    ``wording(group_id, key)`` gives a group's wording (the default for ``None``)."""
     key = "reminder" if reminder else "ask"
     first = requests[0]
+    if len(requests) == 1 and not reminder and first.intro.requested:
+        key = "request"
     mentor = first.intro.mentor
     if len(requests) == 1:
         values = values_for(
@@ -459,9 +492,9 @@ def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[str
             mentor,
             accept_link=first.accept_link,
             decline_link=first.decline_link,
-            respond_by=day(first.respond_by),
+            respond_by=day(first.respond_by, mentor.time_zone),
         )
-        return mentor.email, render(wording(first.intro.group_id, key), values)
+        return mentor, render(wording(first.intro.group_id, key), values), key
     groups = list(dict.fromkeys(r.intro.group_id for r in requests))
     names = list(dict.fromkeys(r.intro.group.name for r in requests))
     several = SEVERAL[key]
@@ -471,7 +504,7 @@ def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[str
         "group_name": _names(names),
         "request_count": str(len(requests)),
         "requests": request_listing(requests, with_groups=len(groups) > 1),
-        "respond_by": day(min(r.respond_by for r in requests)),
+        "respond_by": day(min(r.respond_by for r in requests), mentor.time_zone),
         "dashboard_link": external_url("introductions.index") + "#pending",
     }
-    return mentor.email, render(text, values)
+    return mentor, render(text, values), several

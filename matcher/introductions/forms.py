@@ -1,6 +1,7 @@
 """Introduction forms: answers, meetings, withdrawals, ratings and the coordinators' settings."""
 
 from wtforms import (
+    BooleanField,
     DateField,
     RadioField,
     SelectChoice,
@@ -9,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from matcher import clock
+from matcher import clock, timezones
 from matcher.forms import (
     OnceForm,
     QueryForm,
@@ -51,7 +52,7 @@ class MetForm(SiteForm):
     met_on = DateField(
         "When did you meet?",
         validators=[InputRequired(message="Give the date of your first meeting.")],
-        default=lambda: clock.now().date(),
+        default=lambda: timezones.to_local(clock.now(), timezones.viewer_zone()).date(),
     )
     submit = SubmitField("We met")
 
@@ -110,6 +111,10 @@ def _days(label: str, low: int, high: int, description: str) -> WholeNumberField
     )
 
 
+MOST_REQUESTS = 10
+"""The most open requests a group may let one student have."""
+
+
 class SettingsForm(SiteForm):
     response_days = _days(
         "Days a mentor has to answer",
@@ -133,6 +138,22 @@ class SettingsForm(SiteForm):
         14,
         730,
         "At the end, the introduction is completed and both sides are asked for a rating.",
+    )
+    requests_open = BooleanField(
+        "Students may ask mentors directly between rounds",
+        description=(
+            "From the mentor directory, for an empty seat of their board, with a short note; the "
+            "mentor answers as for a round's introduction. Turning this off stops new requests "
+            "(during a round, say); open ones run their course."
+        ),
+    )
+    requests_per_student = WholeNumberField(
+        "Most open requests per student",
+        validators=[
+            InputRequired(message=f"Give a number from 1 to {MOST_REQUESTS}."),
+            NumberRange(1, MOST_REQUESTS, message=f"Give a number from 1 to {MOST_REQUESTS}."),
+        ],
+        description="Requests waiting for a mentor's answer that one student may have at once.",
     )
     submit = SubmitField("Save settings")
 
@@ -164,6 +185,16 @@ class FilterForm(QueryForm):
         choices=[SelectChoice("", "Any kind"), *WantedMentor.choices()],
         validators=[Optional()],
     )
+    origin = SelectField(
+        "Made by",
+        choices=[
+            SelectChoice("", "Any"),
+            SelectChoice("round", "A round"),
+            SelectChoice("request", "A student's request"),
+            SelectChoice("other", "A re-match or an offer"),
+        ],
+        validators=[Optional()],
+    )
     attention = SelectField(
         "Needs attention",
         choices=[
@@ -183,6 +214,6 @@ class FilterForm(QueryForm):
         """The applied filters as query-string arguments, for the pager."""
         return {
             name: self.value(name)
-            for name in ("q", "status", "slot", "attention")
+            for name in ("q", "status", "slot", "origin", "attention")
             if self.value(name)
         }

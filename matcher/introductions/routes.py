@@ -100,6 +100,7 @@ def index():
         return render_template(
             "introductions/student.html",
             intros=intros,
+            requests=services.open_requests(current_user.id),
             ratings_due=services.ratings_due(current_user),
         )
     if current_user.role is Role.MENTOR:
@@ -280,6 +281,7 @@ def _group_page(group: InterestGroup, status: int = 200):
         slot=filters.value("slot"),
         q="" if filters.q.errors else (filters.q.data or "").strip(),
         attention=filters.value("attention"),
+        origin=filters.value("origin"),
     )
     page = db.paginate(
         services.group_introductions(group, chosen), per_page=PAGE_SIZE, error_out=False
@@ -299,6 +301,7 @@ def _group_page(group: InterestGroup, status: int = 200):
         entries=entries,
         offers=offers,
         stalled=services.stalled(group),
+        requests_sentence=services.requests_sentence(group),
         withdraw_form=WithdrawForm(),
     ), status
 
@@ -350,6 +353,8 @@ def settings(group: InterestGroup):
             rematch_policy=form.rematch_policy.data,
             checkin_days=form.checkin_days.data,
             cycle_days=form.cycle_days.data,
+            requests_open=form.requests_open.data,
+            requests_per_student=form.requests_per_student.data,
         )
         db.session.commit()
         flash("Introduction settings saved.", "success")

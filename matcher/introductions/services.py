@@ -6,6 +6,10 @@ event, its audit record and the mail it causes share one transaction. Every stat
 compare-and-set ``UPDATE`` on the expected status, so two requests answering the same
 introduction (a double click, the email link and the dashboard) change it once.
 
+A student may also ask a mentor directly between rounds (a request: ``requested``, with
+``round_id`` empty, see :mod:`matcher.requests`); it runs the same life cycle, and the first
+acceptance for a seat withdraws the student's other open requests for it.
+
 Capacity: every introduction in ``ACTIVE_STATUSES`` holds one of the mentor's places for
 matching (a proposal is a place the round set aside), but a mentor commits to a student only by
 accepting. A mentor may accept while fewer than ``MentorProfile.capacity`` of their
@@ -24,7 +28,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
-from matcher import audit, clock
+from matcher import audit, clock, timezones
 from matcher.database import analyzed
 from matcher.extensions import db
 from matcher.introductions import emails
@@ -43,9 +47,11 @@ from matcher.models import (
     RematchPolicy,
     Role,
     Round,
+    RoundStatus,
     StudentInterest,
     StudentProfile,
     User,
+    WantedMentor,
 )
 from matcher.signing import serializer
 from matcher.solving.assignment import ProposedPair
@@ -420,6 +426,7 @@ def accept(intro: Introduction, actor: User) -> None:
         .where(MentorProfile.user_id == intro.mentor_id)
         .with_for_update()
     )
+    lock_seat(intro)
     taken = committed_count(intro.mentor_id, excluding=intro.id)
     if intro.status is IntroStatus.PROPOSED and taken >= (capacity or 0):
         raise IntroductionError(
@@ -438,6 +445,53 @@ def accept(intro: Introduction, actor: User) -> None:
     emails.send("introduction_student", intro, intro.student)
     emails.send("introduction_mentor", intro, intro.mentor)
     audit.record("introduction.accept", actor=actor, group_id=intro.group_id, target=intro)
+    withdraw_rival_requests(intro)
+
+
+def _rival_requests(intro: Introduction) -> Select[tuple[Introduction]]:
+    """The student's other open requests for the seat ``intro`` is for, in its group."""
+    return (
+        select(Introduction)
+        .where(
+            Introduction.group_id == intro.group_id,
+            Introduction.student_id == intro.student_id,
+            Introduction.slot == intro.slot,
+            Introduction.id != intro.id,
+            Introduction.requested.is_(True),
+            Introduction.status == IntroStatus.PROPOSED,
+        )
+        .order_by(Introduction.id)
+    )
+
+
+def lock_seat(intro: Introduction) -> None:
+    """Lock ``intro`` and the student's other open requests for its seat, in id order, so two
+    mentors accepting requests for one seat at once take turns (SQLite's write transaction
+    already holds the whole database): the second finds its request withdrawn."""
+    ids = sorted([intro.id, *(rival.id for rival in db.session.scalars(_rival_requests(intro)))])
+    db.session.execute(
+        select(Introduction.id)
+        .where(Introduction.id.in_(ids))
+        .order_by(Introduction.id)
+        .with_for_update()
+    ).all()
+
+
+def withdraw_rival_requests(intro: Introduction) -> list[Introduction]:
+    """The first acceptance for a seat wins: the student's other open requests for it are
+    withdrawn (settled: the seat is filled), each mentor told with a note; those withdrawn."""
+    rivals = list(db.session.scalars(_rival_requests(intro)))
+    for rival in rivals:
+        _withdraw(
+            rival,
+            None,
+            f"{intro.mentor.name} accepted {intro.student.name} for this seat first",
+            [],
+            rematched=True,
+            filled_by=intro.id,
+        )
+        emails.send("request_withdrawn", rival, rival.mentor)
+    return rivals
 
 
 def decline(intro: Introduction, actor: User, reason: str = "") -> None:
@@ -470,21 +524,25 @@ def expire(intro: Introduction) -> None:
     audit.record("introduction.expire", group_id=intro.group_id, target=intro)
 
 
-def meeting_moment(met_on: date) -> datetime:
-    """A meeting day as a moment: now for today, midday UTC for an earlier day."""
+def meeting_moment(met_on: date, zone: str = timezones.DEFAULT_ZONE) -> datetime:
+    """A meeting day in ``zone`` as a moment: now for today, midday there for an earlier day."""
     now = clock.now()
-    if met_on >= now.date():
+    if met_on >= timezones.to_local(now, zone).date():
         return now
-    return datetime.combine(met_on, time(12), tzinfo=now.tzinfo)
+    return timezones.from_local(datetime.combine(met_on, time(12)), zone)
 
 
 def mark_met(intro: Introduction, actor: User, met_on: date) -> None:
-    """The first meeting happened (the student says so)."""
-    if met_on > clock.now().date():
+    """The first meeting happened (the student says so), on ``met_on``, a day of the
+    ``actor``'s calendar (their time zone's)."""
+    zone = actor.time_zone
+    if met_on > timezones.to_local(clock.now(), zone).date():
         raise IntroductionError("The meeting date cannot be in the future.")
-    if intro.responded_at is not None and met_on < intro.responded_at.date():
+    accepted = intro.responded_at
+    if accepted is not None and met_on < timezones.to_local(accepted, zone).date():
         raise IntroductionError("The meeting date cannot be before the mentor accepted.")
-    _move(intro, (IntroStatus.ACCEPTED,), IntroStatus.MET, actor, met_at=meeting_moment(met_on))
+    met_at = meeting_moment(met_on, zone)
+    _move(intro, (IntroStatus.ACCEPTED,), IntroStatus.MET, actor, met_at=met_at)
     audit.record("introduction.met", actor=actor, group_id=intro.group_id, target=intro)
 
 
@@ -833,7 +891,79 @@ def pending_requests(mentor_id: int, *, excluding: int | None = None) -> list[Pe
     ]
 
 
+@dataclass(frozen=True)
+class OpenRequest:
+    """One of a student's requests still waiting for the mentor's answer, ready to show."""
+
+    intro_id: int
+    mentor_id: int
+    mentor_name: str
+    seat: str
+    group_name: str
+    asked_at: datetime
+    respond_by: datetime
+    note: str
+
+
+def open_requests(student_id: int, group_id: int | None = None) -> list[OpenRequest]:
+    """The student's requests waiting for an answer (in one group, or all), oldest first."""
+    query = (
+        select(Introduction)
+        .where(
+            Introduction.student_id == student_id,
+            Introduction.requested.is_(True),
+            Introduction.status == IntroStatus.PROPOSED,
+        )
+        .options(selectinload(Introduction.mentor), selectinload(Introduction.group))
+        .order_by(Introduction.asked_at, Introduction.id)
+    )
+    if group_id is not None:
+        query = query.where(Introduction.group_id == group_id)
+    return [
+        OpenRequest(
+            i.id,
+            i.mentor_id,
+            i.mentor.name,
+            WantedMentor._labels()[i.slot],
+            i.group.name,
+            i.asked_at,
+            respond_by(i),
+            i.request_note,
+        )
+        for i in db.session.scalars(query)
+    ]
+
+
 # --- coordinators -------------------------------------------------------------------------
+
+
+def requests_sentence(group: InterestGroup) -> str:
+    """The group's request setting in a sentence for its coordinators, with a hint while a
+    round is open (a request takes its seat, so a draft that fills that seat must be solved
+    again before it can be published)."""
+    if not group.requests_open:
+        return (
+            "Students cannot ask mentors directly between rounds: requests are off. Turn them "
+            "on in the settings."
+        )
+    most = group.requests_per_student
+    sentence = (
+        "Students may ask mentors directly between rounds, with at most "
+        f"{most} open request{'s' if most != 1 else ''} each."
+    )
+    open_round = db.session.scalar(
+        select(Round.name)
+        .where(Round.group_id == group.id, Round.status == RoundStatus.OPEN)
+        .order_by(Round.created_at)
+        .limit(1)
+    )
+    if open_round is not None:
+        sentence += (
+            f" {open_round} is open: a request takes the seat it asks for, so a draft that "
+            "fills that seat must be solved again. You may want to turn requests off until "
+            "the round is published."
+        )
+    return sentence
 
 
 @dataclass(frozen=True)
@@ -842,6 +972,7 @@ class IntroFilters:
     slot: str = ""
     q: str = ""
     attention: str = ""
+    origin: str = ""
 
 
 def stalled_since(group: InterestGroup, now: datetime) -> datetime:
@@ -869,6 +1000,12 @@ def group_introductions(group: InterestGroup, filters: IntroFilters) -> Select[t
         query = query.where(
             or_(func.lower(student.name).like(pattern), func.lower(mentor.name).like(pattern))
         )
+    if filters.origin == "round":
+        query = query.where(Introduction.round_id.is_not(None), Introduction.requested.is_(False))
+    elif filters.origin == "request":
+        query = query.where(Introduction.requested.is_(True))
+    elif filters.origin == "other":
+        query = query.where(Introduction.round_id.is_(None), Introduction.requested.is_(False))
     if filters.attention == "stalled":
         query = query.where(*stalled_conditions(group))
     elif filters.attention == "rematch":
@@ -940,13 +1077,21 @@ def update_settings(
     rematch_policy: str,
     checkin_days: int,
     cycle_days: int,
+    requests_open: bool | None = None,
+    requests_per_student: int | None = None,
 ) -> None:
+    """The group's introduction settings; the request settings stay as they are where not
+    given. Turning requests off stops new ones: open requests keep their life cycle."""
     group.response_days, group.checkin_days, group.cycle_days = (
         response_days,
         checkin_days,
         cycle_days,
     )
     group.rematch_policy = RematchPolicy(rematch_policy)
+    if requests_open is not None:
+        group.requests_open = requests_open
+    if requests_per_student is not None:
+        group.requests_per_student = requests_per_student
     audit.record(
         "introduction.settings",
         group_id=group.id,
@@ -955,4 +1100,6 @@ def update_settings(
         rematch_policy=rematch_policy,
         checkin_days=checkin_days,
         cycle_days=cycle_days,
+        requests_open=group.requests_open,
+        requests_per_student=group.requests_per_student,
     )

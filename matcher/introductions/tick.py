@@ -1,5 +1,5 @@
 """Time-driven work: reminders, expiry, re-matching, check-ins, early ratings, thank-you
-reminders, closing.
+reminders, closing, and the reminder the day before each scheduled meeting.
 
 ``tick`` is run by the worker every ``INTRODUCTIONS_TICK_SECONDS`` (and by hand with
 ``flask --app wsgi introductions tick``). Each step claims one introduction with a
@@ -16,14 +16,17 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from matcher import clock
+from matcher import clock, timezones
 from matcher.extensions import db
 from matcher.introductions import emails, services, waiting
+from matcher.mail import external_url, queue_mail
 from matcher.models import (
     COMMITTED_STATUSES,
     InterestGroup,
     Introduction,
     IntroStatus,
+    Meeting,
+    MeetingStatus,
 )
 
 
@@ -36,6 +39,7 @@ class TickReport:
     early_rating_asked: int = 0
     thanked: int = 0
     closed: int = 0
+    meetings_reminded: int = 0
     errors: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
@@ -206,6 +210,50 @@ def _rematch(group_id: int, report: TickReport) -> None:
     report.rematched += len(result.proposed)
 
 
+MEETING_REMINDER_BEFORE = timedelta(days=1)
+
+
+def _meeting_due() -> tuple:
+    now = clock.now()
+    return (
+        Meeting.status == MeetingStatus.SCHEDULED,
+        Meeting.reminded_at.is_(None),
+        Meeting.starts_at > now,
+        Meeting.starts_at <= now + MEETING_REMINDER_BEFORE,
+        Meeting.introduction_id.in_(
+            select(Introduction.id).where(Introduction.status.in_(COMMITTED_STATUSES))
+        ),
+    )
+
+
+def _remind_meeting(meeting_id: int) -> bool:
+    """The day before a scheduled meeting, remind both sides once, each in their own zone (a
+    moved meeting is reminded again before its new time)."""
+    claimed = db.session.execute(
+        update(Meeting)
+        .where(Meeting.id == meeting_id, *_meeting_due())
+        .values(reminded_at=clock.now())
+    )
+    if claimed.rowcount != 1:
+        return False
+    meeting = db.session.get(Meeting, meeting_id)
+    intro = meeting.introduction
+    link = external_url("introductions.show", intro_id=intro.id) + "#meeting"
+    for person, other in ((intro.student, intro.mentor), (intro.mentor, intro.student)):
+        queue_mail(
+            person,
+            "meetings/reminder",
+            zone=timezones.zone_or_default(person.time_zone),
+            recipient=person,
+            other=other,
+            meeting=meeting,
+            intro=intro,
+            link=link,
+        )
+    services.note_event(intro, "Meeting reminder sent to both")
+    return True
+
+
 def tick() -> TickReport:
     """Do every piece of time-driven work that is due, once."""
     report = TickReport()
@@ -238,5 +286,9 @@ def tick() -> TickReport:
             Introduction.closing_sent_at.is_(None),
         ),
         _close,
+    )
+    report.meetings_reminded = _each(
+        db.session.scalars(select(Meeting.id).where(*_meeting_due()).order_by(Meeting.id)).all(),
+        _remind_meeting,
     )
     return report

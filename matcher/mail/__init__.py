@@ -6,21 +6,31 @@ messages in one statement). The sender (``mail.sender``, run by
 the worker every ``MAIL_SEND_INTERVAL`` seconds) delivers what was committed. Header values
 are made safe here, once: a subject is one line of at most the outbox column's length, and an
 address must be one plain address.
+
+Callers name the recipient (a ``User``, a ``Recipient``, or a bare address for someone with no
+account yet) and the message's kind (its template's name unless given; see ``mail.kinds``).
+Queueing decides, from the recipient's preference: an essential message goes now; a non-urgent
+one goes now with an unsubscribe link, waits as ``held`` for the recipient's daily digest
+(``mail.digest``), or is dropped if they unsubscribed.
 """
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from matcher import clock
 from matcher.database import analyzed
 from matcher.extensions import db
-from matcher.models import OutboxMessage, OutboxStatus
+from matcher.mail import tokens
+from matcher.mail.kinds import essential
+from matcher.models import Delivery, MailPreference, OutboxMessage, OutboxStatus
 from matcher.models.mail import new_message_id
 from matcher.text import has_controls, one_line, shorten
+from matcher.timezones import DEFAULT_ZONE
 
 SUBJECT_MAX = OutboxMessage.__table__.c.subject.type.length
 ADDRESS_MAX = OutboxMessage.__table__.c.to_addr.type.length
@@ -75,66 +85,191 @@ def external_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def render_mail(to_addr: str, template: str, **context) -> dict[str, str]:
-    """The outbox row (address, subject, body) of the message rendered from
-    ``templates/email/<template>.txt``, its headers made safe.
+class Addressee(Protocol):
+    """Anything with an account id and an address: a ``User`` or a ``Recipient``."""
 
-    The template's first line is ``Subject: ...``; the rest is the body.
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+class Recipient(NamedTuple):
+    """Whom a message goes to, when the ``User`` is not at hand: the account's id (``None``
+    for an address with no account yet) and the address."""
+
+    id: int | None
+    email: str
+
+
+def recipient(to: Addressee | str) -> Recipient:
+    if isinstance(to, str):
+        return Recipient(None, to)
+    return Recipient(to.id, to.email)
+
+
+def render_mail(to: Addressee | str, template: str, *, kind: str | None = None, **context) -> dict:
+    """The outbox row (address, subject, body, recipient's account and kind) of the message
+    rendered from ``templates/email/<template>.txt``, its headers made safe.
+
+    The template's first line is ``Subject: ...``; the rest is the body. Dates and times in it
+    are shown in ``zone``, by default the recipient's time zone (UTC for a bare address).
     """
-    return _row(template, to_addr, render_template(_path(template), **context))
+    rendered = render_template(_path(template), **_zoned(to, context))
+    return _row(template, recipient(to), kind or template, rendered)
 
 
 class MailRenderer:
     """:func:`render_mail` for many messages of one template (a publish renders thousands):
     the template and the context every message shares are looked up once."""
 
-    def __init__(self, template: str) -> None:
+    def __init__(self, template: str, kind: str | None = None) -> None:
         self._name = template
+        self._kind = kind or template
         self._template = current_app.jinja_env.get_or_select_template(_path(template))
         self._shared: dict = {}
         current_app.update_template_context(self._shared)
 
-    def __call__(self, to_addr: str, **context) -> dict[str, str]:
-        return _row(self._name, to_addr, self._template.render({**self._shared, **context}))
+    def __call__(self, to: Addressee | str, **context) -> dict:
+        rendered = self._template.render({**self._shared, **_zoned(to, context)})
+        return _row(self._name, recipient(to), self._kind, rendered)
+
+
+def _zoned(to: "Addressee | str", context: dict) -> dict:
+    return {"zone": getattr(to, "time_zone", None) or DEFAULT_ZONE, **context}
 
 
 def _path(template: str) -> str:
     return f"email/{template}.txt"
 
 
-def _row(template: str, to_addr: str, rendered: str) -> dict[str, str]:
+def _row(template: str, to: Recipient, kind: str, rendered: str) -> dict:
     first, _, body = rendered.lstrip().partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"email template {template!r} must start with a 'Subject:' line")
     return {
-        "to_addr": checked_address(to_addr),
+        "to_addr": checked_address(to.email),
         "subject": subject_line(first.removeprefix("Subject:")),
         "body_text": body.strip() + "\n",
+        "user_id": to.id,
+        "kind": kind,
     }
 
 
-def queue_mail(to_addr: str, template: str, **context) -> OutboxMessage:
+PREFERENCES_CHUNK = 20_000
+
+
+def preferences(user_ids: Iterable[int]) -> dict[int, MailPreference]:
+    """The stored preferences of ``user_ids`` (people with none keep the defaults), read in
+    one query for up to ``PREFERENCES_CHUNK`` people."""
+    ids = sorted(set(user_ids))
+    found: dict[int, MailPreference] = {}
+    for start in range(0, len(ids), PREFERENCES_CHUNK):
+        chunk = ids[start : start + PREFERENCES_CHUNK]
+        for preference in db.session.scalars(
+            select(MailPreference).where(MailPreference.user_id.in_(chunk))
+        ):
+            found[preference.user_id] = preference
+    return found
+
+
+def unsubscribe_url(user_id: int) -> str:
+    return external_url("subscriptions.unsubscribe", token=tokens.unsubscribe_token(user_id))
+
+
+FOOTER = "subscriptions/email_footer.txt"
+_LINK = "UNSUBSCRIBE-LINK"
+
+
+class Footer:
+    """The unsubscribe link and footer of non-essential mail, for many messages: the signer,
+    the link's address and the footer's text are made once (a publish queues thousands)."""
+
+    def __init__(self) -> None:
+        self._sign = tokens.signer()
+        self._before, self._after = external_url("subscriptions.unsubscribe", token=_LINK).split(
+            _LINK
+        )
+        template = current_app.jinja_env.get_or_select_template(FOOTER)
+        text = template.render(
+            settings_link=external_url("subscriptions.settings"), unsubscribe_link=_LINK
+        )
+        self._text = "\n" + text.strip() + "\n"
+
+    def link(self, user_id: int) -> str:
+        return self._before + tokens.unsubscribe_token(user_id, self._sign) + self._after
+
+    def __call__(self, row: dict) -> dict:
+        """``row`` with its unsubscribe link, in the body and for the ``List-Unsubscribe``
+        header."""
+        link = self.link(row["user_id"])
+        return {
+            **row,
+            "body_text": row["body_text"] + self._text.replace(_LINK, link),
+            "unsubscribe_url": link,
+        }
+
+
+def sendable(row: dict, footer: Footer) -> dict:
+    """``row`` as it goes out now: a non-essential message with its unsubscribe link."""
+    return row if essential(row["kind"]) else footer(row)
+
+
+def decide(rows: Iterable[dict]) -> list[dict]:
+    """The rows to store: essential ones as they are, non-urgent ones with their unsubscribe
+    link, ``held`` for people who chose the digest, and none for people who unsubscribed."""
+    rows = list(rows)
+    optional = [row for row in rows if not essential(row["kind"])]
+    for row in optional:
+        if row["user_id"] is None:
+            raise ValueError(f"a {row['kind']} email must name its recipient's account")
+    chosen = preferences(row["user_id"] for row in optional) if optional else {}
+    footer = Footer() if optional else None
+    stored = []
+    for row in rows:
+        preference = chosen.get(row["user_id"]) if not essential(row["kind"]) else None
+        if preference is None:
+            stored.append(sendable(row, footer) if footer else row)
+        elif preference.unsubscribed:
+            continue
+        elif preference.delivery is Delivery.DIGEST:
+            stored.append({**row, "status": OutboxStatus.HELD})
+        else:
+            stored.append(sendable(row, footer))
+    return stored
+
+
+def queue_mail(
+    to: Addressee | str, template: str, *, kind: str | None = None, **context
+) -> OutboxMessage | None:
     """Add the message rendered from ``templates/email/<template>.txt`` to the outbox (see
-    :func:`render_mail`)."""
-    message = OutboxMessage(**render_mail(to_addr, template, **context))
+    :func:`render_mail`), sent now or held for the recipient's digest; ``None`` when the
+    recipient unsubscribed from mail of this kind."""
+    rows = decide([render_mail(to, template, kind=kind, **context)])
+    if not rows:
+        return None
+    message = OutboxMessage(**rows[0])
     db.session.add(message)
     return message
 
 
-def queue_mails(messages: Iterable[dict[str, str]]) -> int:
+def queue_mails(messages: Iterable[dict]) -> int:
     """Add messages rendered by :func:`render_mail` to the outbox in one statement, in the
-    caller's transaction (a publish queues thousands); how many."""
+    caller's transaction (a publish queues thousands), each sent now, held or dropped as
+    :func:`decide` says; how many were stored."""
     now = clock.now()
     rows = [
         {
+            "status": OutboxStatus.PENDING,
+            "unsubscribe_url": None,
             **message,
             "message_id": new_message_id(),
-            "status": OutboxStatus.PENDING,
             "attempts": 0,
             "created_at": now,
             "next_attempt_at": now,
         }
-        for message in messages
+        for message in decide(messages)
     ]
     if rows:
         db.session.execute(insert(OutboxMessage), rows)

@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from typing import Protocol, TextIO
 
 from flask import current_app
+from icalendar import Calendar
 from sqlalchemy import or_, select, update
 
 from matcher import clock
@@ -105,11 +106,17 @@ def transport_for(config) -> Transport:
     raise RuntimeError("MAIL_SERVER is not set: the outbox cannot be sent")
 
 
+def calendar_method(text: str) -> str:
+    """The METHOD of a message's iCalendar invitation (REQUEST, CANCEL), for its Content-Type."""
+    return str(Calendar.from_ical(text).get("method") or "REQUEST").upper()
+
+
 def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
     """The message of an outbox row; ``ValueError`` (or another error of the email package) if
-    a header cannot be made, which fails that message alone. A non-ASCII subject is encoded
-    here, since the email package's own folding can drop the space between two encoded words
-    (CPython gh-144156)."""
+    a header cannot be made, which fails that message alone. Non-essential mail carries
+    ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058 one-click unsubscribe). A
+    non-ASCII subject is encoded here, since the email package's own folding can drop the
+    space between two encoded words (CPython gh-144156)."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = checked_address(row.to_addr)
@@ -120,7 +127,17 @@ def build_email(row: OutboxMessage, sender: str) -> EmailMessage:
         message.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode())
     message["Message-ID"] = row.message_id
     message["Date"] = format_datetime(row.created_at)
+    if row.unsubscribe_url:
+        message["List-Unsubscribe"] = f"<{row.unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(row.body_text)
+    if row.calendar:
+        message.add_attachment(
+            row.calendar,
+            subtype="calendar",
+            filename="invite.ics",
+            params={"method": calendar_method(row.calendar)},
+        )
     return message
 
 

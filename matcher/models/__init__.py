@@ -24,6 +24,8 @@ from matcher.models.introduction import (
 )
 from matcher.models.job import Job, JobStatus
 from matcher.models.mail import OutboxMessage, OutboxStatus
+from matcher.models.mail_preference import Delivery, MailPreference
+from matcher.models.meeting import OPEN_MEETING_STATUSES, Meeting, MeetingOption, MeetingStatus
 from matcher.models.profile import MentorProfile, StudentInterest, StudentProfile
 from matcher.models.ratelimit import RateLimitCount
 from matcher.models.released import ReleasedAddress
@@ -62,12 +64,14 @@ __all__ = [
     "HELD_STATUSES",
     "MAX_PREFERENCES",
     "NEEDS_STATUSES",
+    "OPEN_MEETING_STATUSES",
     "SLOTS",
     "SLOT_MENTOR_TYPES",
     "TASK_QUEUE_TABLES",
     "AuditEvent",
     "ConstraintKind",
     "ContactPreference",
+    "Delivery",
     "DraftOutcome",
     "FacultyRank",
     "FocusArea",
@@ -85,6 +89,10 @@ __all__ = [
     "Job",
     "JobStatus",
     "JoinPolicy",
+    "MailPreference",
+    "Meeting",
+    "MeetingOption",
+    "MeetingStatus",
     "Membership",
     "MembershipStatus",
     "MentorProfile",

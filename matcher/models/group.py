@@ -78,7 +78,9 @@ group_coordinators = Table(
 
 class InterestGroup(db.Model):
     """A group; ``listed`` puts it in the public group directory, where anyone may find it
-    and ask to join (unlisted groups are reached only by their invite code)."""
+    and ask to join (unlisted groups are reached only by their invite code); with
+    ``requests_open`` its students may ask its mentors for a seat between rounds, at most
+    ``requests_per_student`` open requests each."""
 
     __tablename__ = "interest_groups"
     __table_args__ = (Index("ix_interest_groups_listed_name", "listed", "name"),)
@@ -102,6 +104,9 @@ class InterestGroup(db.Model):
     checkin_days: Mapped[int] = mapped_column(default=5, server_default="5")
     cycle_days: Mapped[int] = mapped_column(default=120, server_default="120")
     listed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    requests_open: Mapped[bool] = mapped_column(default=False, server_default=false())
+    requests_per_student: Mapped[int] = mapped_column(default=3, server_default="3")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
     specialties: Mapped[list[Specialty]] = relationship(
         secondary=group_specialties, order_by=Specialty.name

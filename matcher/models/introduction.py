@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
@@ -54,7 +54,9 @@ waits for another mentor for that seat."""
 
 
 class Introduction(db.Model):
-    """One student introduced to one mentor for one slot of their board of advisors."""
+    """One student introduced to one mentor for one slot of their board of advisors: by a
+    round (``round_id``), a re-match or a coordinator's offer, or ``requested`` by the student
+    between rounds with their ``request_note``."""
 
     __tablename__ = "introductions"
     __table_args__ = (
@@ -87,6 +89,8 @@ class Introduction(db.Model):
     closing_sent_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     rematched: Mapped[bool] = mapped_column(default=False)
+    requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    request_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
     student: Mapped["User"] = relationship(foreign_keys=[student_id])  # noqa: F821
     mentor: Mapped["User"] = relationship(foreign_keys=[mentor_id])  # noqa: F821
@@ -96,6 +100,14 @@ class Introduction(db.Model):
         order_by="IntroductionEvent.id",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def origin_label(self) -> str:
+        """What made the introduction: a round, the student's request, or a re-match or a
+        coordinator's offer."""
+        if self.requested:
+            return "Request"
+        return "Round" if self.round_id is not None else "Re-match or offer"
 
     def __repr__(self) -> str:
         return f"<Introduction {self.id} {self.student_id}->{self.mentor_id} {self.status}>"

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matcher import clock
@@ -17,6 +17,8 @@ class OutboxStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    HELD = "held"
+    BUNDLED = "bundled"
 
 
 def new_message_id() -> str:
@@ -24,10 +26,16 @@ def new_message_id() -> str:
 
 
 class OutboxMessage(db.Model):
-    """One email to one recipient. Its ``message_id`` stays the same across retries."""
+    """One email to one recipient. Its ``message_id`` stays the same across retries.
+
+    ``held`` messages wait for their recipient's daily digest; once a digest (itself an
+    outbox row) carries them they are ``bundled`` and point at it (``digest_id``)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_status_user", "status", "user_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(100), unique=True, default=new_message_id)
@@ -44,6 +52,12 @@ class OutboxMessage(db.Model):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    calendar: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """An iCalendar invitation (``.ics`` text) sent as the message's ``invite.ics``, or ""."""
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(500))
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status} to={self.to_addr}>"

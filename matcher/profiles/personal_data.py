@@ -23,6 +23,8 @@ from matcher.models import (
     IntroductionEvent,
     IntroductionFeedback,
     Job,
+    MailPreference,
+    Meeting,
     OutboxMessage,
     Round,
     RoundConstraint,
@@ -57,6 +59,7 @@ SECTIONS = {
     "form_submissions": "forms_sent",
     "audit_events": "audit_log",
     "outbox": "emails",
+    "mail_preferences": "mail_preference",
 }
 """Table → the section of the download that holds its rows about the person."""
 
@@ -140,6 +143,16 @@ def export(user: User) -> dict[str, Any]:
         )
     ]
     data["audit_log"] = _audit(user)
+    preference = db.session.get(MailPreference, user.id)
+    data["mail_preference"] = (
+        {
+            "delivery": preference.delivery.value,
+            "unsubscribed_at": _iso(preference.unsubscribed_at),
+            "updated_at": _iso(preference.updated_at),
+        }
+        if preference
+        else None
+    )
     data["emails"] = [
         {
             "subject": m.subject,
@@ -168,6 +181,7 @@ def _account(user: User) -> dict[str, Any]:
         "name": user.name,
         "role": user.role.value,
         "active": user.active,
+        "time_zone": user.time_zone,
         "created_at": _iso(user.created_at),
         "last_login_at": _iso(user.last_login_at),
         "password_changed_at": _iso(user.password_changed_at),
@@ -387,6 +401,26 @@ def _introductions(user: User) -> dict[str, Any]:
         )
         .order_by(Introduction.id)
     ).all()
+    meetings: dict[int, list[dict[str, Any]]] = {}
+    for m in db.session.scalars(
+        select(Meeting)
+        .where(Meeting.introduction_id.in_([i.id for i in intros]))
+        .options(selectinload(Meeting.options))
+        .order_by(Meeting.id)
+    ):
+        meetings.setdefault(m.introduction_id, []).append(
+            {
+                "status": m.status.value,
+                "starts_at": _iso(m.starts_at),
+                "minutes": m.minutes,
+                "times_offered": [_iso(o.starts_at) for o in m.options],
+                "place": m.place,
+                "video_link": m.video_url,
+                "booking_link": m.booking_url,
+                "note": m.note,
+                "cancelled_by": m.cancelled_by or None,
+            }
+        )
     return {
         "introductions": [
             {
@@ -399,8 +433,11 @@ def _introductions(user: User) -> dict[str, Any]:
                 "asked_at": _iso(i.asked_at),
                 "responded_at": _iso(i.responded_at),
                 "decline_reason": i.decline_reason,
+                "requested_by_the_student": i.requested,
+                "request_note": i.request_note,
                 "met_at": _iso(i.met_at),
                 "closed_at": _iso(i.closed_at),
+                "meetings": meetings.get(i.id, []),
                 "steps": [
                     {
                         "at": _iso(e.at),

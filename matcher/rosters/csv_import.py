@@ -738,7 +738,7 @@ def _ask_to_join(plan: ImportPlan, user: User, summary: ImportSummary) -> None:
             Membership(group_id=plan.group.id, user_id=user.id, status=MembershipStatus.INVITED)
         )
         if user.active and mail_allowed("group-invitation", user.email):
-            queue_mail(user.email, "groups/asked_to_join", user=user, group=plan.group)
+            queue_mail(user, "groups/asked_to_join", user=user, group=plan.group)
         summary.invited += 1
     elif membership.status is MembershipStatus.PENDING:
         membership.status = MembershipStatus.ACTIVE

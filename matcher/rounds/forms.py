@@ -1,12 +1,9 @@
 """A round's forms: its name, seats, deadline, results date and settings; students' rankings;
 mentors' marks; pins and bars; publishing a draft."""
 
-from datetime import UTC
-
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectChoice,
@@ -17,6 +14,7 @@ from wtforms.validators import InputRequired, NumberRange, Optional
 
 from matcher.forms import (
     FiniteDecimalField,
+    LocalDateTimeField,
     MultiCheckboxField,
     OnceForm,
     SiteForm,
@@ -45,11 +43,11 @@ class RoundForm(OnceForm):
         description="One mentor of each kind, never two of the same kind. External faculty "
         "are faculty at another institution.",
     )
-    preference_deadline = DateTimeLocalField(
-        "Preference deadline (UTC)",
+    preference_deadline = LocalDateTimeField(
+        "Preference deadline, in your time zone",
         validators=[Optional()],
-        description="Students rank mentors and mentors mark students until then. Leave empty "
-        "to keep preferences open until you publish.",
+        description="Students rank mentors and mentors mark students until then; each sees it "
+        "in their own time zone. Leave empty to keep preferences open until you publish.",
     )
     results_expected_on = DateField(
         "Results expected on",
@@ -93,19 +91,18 @@ class RoundForm(OnceForm):
     )
     submit = SubmitField("Save round")
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, zone: str, **kwargs) -> None:
+        """``zone``: the coordinator's time zone, in which the deadline is typed and shown."""
         super().__init__(*args, **kwargs)
+        self.preference_deadline.in_zone(zone)
         self.weight_fields = [getattr(self, f"w_{name}") for name in CRITERIA]
 
     def round_fields(self) -> dict:
         """Keyword arguments for ``services.create_round`` and ``services.update_round``."""
-        deadline = self.preference_deadline.data
-        if deadline is not None and deadline.tzinfo is None:
-            deadline = deadline.replace(tzinfo=UTC)
         return {
             "name": self.name.data,
             "slots": self.slots.data,
-            "preference_deadline": deadline,
+            "preference_deadline": self.preference_deadline.utc,
             "results_expected_on": self.results_expected_on.data,
             "settings": self.settings(),
         }

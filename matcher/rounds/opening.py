@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
-from matcher import audit, clock
+from matcher import audit, clock, timezones
 from matcher.extensions import db
 from matcher.models import (
     SLOTS,
@@ -47,12 +47,16 @@ def _check_results_date(
     is not in the past."""
     if results_expected_on is None:
         return
-    if changed and results_expected_on < clock.now().date():
+    zone = timezones.viewer_zone()
+    if changed and results_expected_on < timezones.to_local(clock.now(), zone).date():
         raise RoundError("The date results are expected cannot be in the past.")
-    if preference_deadline is not None and results_expected_on < preference_deadline.date():
+    if (
+        preference_deadline is not None
+        and results_expected_on < timezones.to_local(preference_deadline, zone).date()
+    ):
         raise RoundError(
             "The date results are expected cannot be before the preference deadline "
-            f"({preference_deadline:%d %b %Y})."
+            f"({timezones.format_day(preference_deadline, zone)})."
         )
 
 
@@ -150,13 +154,17 @@ class Phase:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%d %b %Y, %H:%M UTC")
+    return timezones.format_when(moment, timezones.viewer_zone())
 
 
 def phase(round_: Round) -> Phase:
     """The round's phase and what it means for preferences."""
     if not round_.is_open:
-        published = f" on {round_.published_at:%d %b %Y}" if round_.published_at else ""
+        published = (
+            f" on {timezones.format_day(round_.published_at, timezones.viewer_zone())}"
+            if round_.published_at
+            else ""
+        )
         return Phase(
             "published",
             "Published",

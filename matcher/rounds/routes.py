@@ -116,7 +116,7 @@ def index(group: InterestGroup):
 @bp.route("/groups/<int:group_id>/rounds/new", methods=["GET", "POST"])
 @group_coordinator_required
 def new(group: InterestGroup):
-    form = RoundForm()
+    form = RoundForm(zone=current_user.time_zone)
     if request.method == "GET":
         form.slots.data = opening.default_slots(group)
     created = views.create(
@@ -136,11 +136,11 @@ def new(group: InterestGroup):
 @bp.route("/rounds/<int:round_id>/settings", methods=["GET", "POST"])
 @round_view(coordinator=True)
 def settings(round_: Round):
-    form = RoundForm()
+    form = RoundForm(zone=current_user.time_zone)
     if request.method == "GET":
         form.name.data = round_.name
         form.slots.data = list(round_.slots)
-        form.preference_deadline.data = round_.preference_deadline
+        form.preference_deadline.show(round_.preference_deadline)
         form.results_expected_on.data = round_.results_expected_on
         form.load(round_settings.parse(round_.settings))
     elif saved := _save(

@@ -39,3 +39,12 @@ for (const box of document.querySelectorAll("[data-groups-follow]")) {
     form.elements[name]?.addEventListener("change", follow);
   }
 }
+
+// A time zone choice marked data-browser-zone starts at the browser's own zone, when the
+// page was not sent back with a choice already made (data-chosen) and the list knows it.
+for (const select of document.querySelectorAll("select[data-browser-zone]")) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!select.hasAttribute("data-chosen") && zone && [...select.options].some((o) => o.value === zone)) {
+    select.value = zone;
+  }
+}

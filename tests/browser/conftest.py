@@ -70,8 +70,11 @@ def journey(request, chromium, site) -> Iterator:
     axe = axe_source()
     contexts = []
 
-    def open_tab(who: str) -> Journey:
-        context = chromium.new_context(viewport=DESKTOP, locale="en-US")
+    def open_tab(who: str, timezone_id: str | None = None) -> Journey:
+        """``timezone_id``: the browser's own time zone (an IANA name; Chromium's default
+        without)."""
+        zone = {"timezone_id": timezone_id} if timezone_id else {}
+        context = chromium.new_context(viewport=DESKTOP, locale="en-US", **zone)
         contexts.append(context)
         name = f"{request.node.name.removeprefix('test_')}/{who}"
         return Journey(context.new_page(), site, name, axe)

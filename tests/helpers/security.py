@@ -9,16 +9,18 @@ an outsider shows it.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from matcher import vocabulary
+from matcher import clock, vocabulary
 from matcher.auth import services as accounts
 from matcher.extensions import db
 from matcher.introductions import services as intro_services
 from matcher.jobs import services as jobs
+from matcher.mail.tokens import unsubscribe_token
 from matcher.models import (
     AuditEvent,
     FocusArea,
@@ -27,6 +29,9 @@ from matcher.models import (
     InterestGroup,
     Introduction,
     JoinPolicy,
+    Meeting,
+    MeetingOption,
+    MeetingStatus,
     Membership,
     MembershipStatus,
     OutboxMessage,
@@ -151,6 +156,16 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
             group_id=a.id, student_id=users["student_a2"].id, slot="faculty", reason="unmatched"
         )
         db.session.add(seat_a)
+        soon = clock.now() + timedelta(days=2)
+        meeting_a = Meeting(
+            introduction_id=intro_a.id,
+            status=MeetingStatus.SCHEDULED,
+            starts_at=soon,
+            minutes=30,
+            place=f"{MARK} Clinic, room 4",
+            options=[MeetingOption(starts_at=soon, minutes=30)],
+        )
+        db.session.add(meeting_a)
         place = Institution(
             name="Route Walk School of Medicine", kind=InstitutionKind.MEDICAL_SCHOOL, aliases=[]
         )
@@ -172,6 +187,7 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
             need_a=need_a.id,
             need_b=need_b.id,
             seat_a=seat_a.id,
+            meeting_a=meeting_a.id,
             institution=place.id,
             job=job.id,
             specialty=derm.id,
@@ -183,6 +199,7 @@ def build(app: Flask, *, log_in: bool = True) -> Site:
             answer_token=intro_services.answer_token(intro_a, "accept"),
             reset_token=accounts.reset_token(db.session.get(User, users["student_a"].id)),
             invitation_token=accounts.invitation_token(invited),
+            unsubscribe_token=unsubscribe_token(users["student_a"].id),
             signup_token=accounts._serializer(accounts.SIGNUP_SALT).dumps(
                 {"email": "new@example.edu", "name": "New Person", "role": "student"}
             ),

@@ -111,7 +111,9 @@ def test_ratings_become_closing_ones_and_an_early_one_fits_beside_them(app):
             for f in db.session.scalars(sa.select(IntroductionFeedback))
         }
         assert given == {(1, RatingStage.CLOSING, 5), (3, RatingStage.CLOSING, 4)}
-        asked = {i.id: i.early_rating_sent_at for i in db.session.scalars(sa.select(Introduction))}
+        asked = dict(
+            db.session.execute(sa.select(Introduction.id, Introduction.early_rating_sent_at)).all()
+        )
         assert asked[1] == asked[2] == MET.replace(tzinfo=UTC)
         assert asked[3] is None
         assert _unique_sets() == {("introduction_id", "user_id", "stage")}

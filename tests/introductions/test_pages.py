@@ -116,6 +116,7 @@ def test_coordinator_changes_the_group_settings(world):
             "rematch_policy": "coordinator",
             "checkin_days": "4",
             "cycle_days": "90",
+            "requests_per_student": "3",
         },
     )
     assert good.status_code == 302

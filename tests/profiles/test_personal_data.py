@@ -8,11 +8,13 @@ from sqlalchemy import func, or_, select
 from matcher.extensions import db
 from matcher.models import (
     ConstraintKind,
+    Delivery,
     FormSubmission,
     Institution,
     InstitutionKind,
     IntroductionFeedback,
     Job,
+    MailPreference,
     Round,
     RoundConstraint,
     RoundLike,
@@ -124,6 +126,7 @@ def a_full_history(world, places):
                 ),
                 Job(kind="import", title="Roster import", owner_id=world.coordinator.id),
                 FormSubmission(token="t" * 32, user_id=mentor.id, result_url="/groups/1"),
+                MailPreference(user_id=student.id, delivery=Delivery.DIGEST),
             ]
         )
         db.session.commit()

@@ -74,6 +74,10 @@ def intro_a(s: Site) -> dict:
     return {"intro_id": s.ids["intro_a"]}
 
 
+def meeting_a(s: Site) -> dict:
+    return {"meeting_id": s.ids["meeting_a"]}
+
+
 def need_a(s: Site) -> dict:
     return {"group_id": s.ids["group_a"], "kind": "introductions", "item_id": s.ids["need_a"]}
 
@@ -156,9 +160,17 @@ WALK: dict[str, Entry] = {
         variants=(forged("answer_token"),),
         capability=True,
     ),
+    "subscriptions.unsubscribe": Entry(
+        "anonymous",
+        args=lambda s: {"token": s.ids["unsubscribe_token"]},
+        variants=(forged("unsubscribe_token"),),
+        capability=True,
+    ),
     # one's own account
     "auth.logout": Entry("student_a", VISITOR),
     "auth.change_password": Entry("student_a", VISITOR),
+    "auth.time_zone": Entry("student_a", VISITOR),
+    "subscriptions.settings": Entry("student_a", VISITOR),
     "profiles.edit": Entry("student_a", ("anonymous", "coord_b", "admin")),
     "profiles.mine": Entry("student_a", ("anonymous", "coord_b", "admin"), ok=(302,)),
     "profiles.download": Entry("student_a", VISITOR),
@@ -261,6 +273,30 @@ WALK: dict[str, Entry] = {
     "introductions.early_feedback": Entry(
         "student_a", (*NOT_IN_INTRO, "coord_a"), intro_a, ok=(302,)
     ),
+    # requests between rounds
+    "requests.new": Entry(
+        "student_a",
+        ("anonymous", "student_b", "mentor_a", "mentor_b", "coord_a", "coord_b", "admin"),
+        lambda s: {"user_id": uid(s, "mentor_a")},
+        variants=(
+            Variant(("student_a",), lambda s: {"user_id": uid(s, "coord_a")}, statuses=(404,)),
+            Variant(("student_a",), lambda s: {"user_id": uid(s, "mentor_b")}, statuses=(404,)),
+        ),
+    ),
+    "requests.withdraw": Entry("student_a", (*NOT_IN_INTRO, "mentor_a", "coord_a"), intro_a),
+    # meetings
+    "meetings.propose": Entry(
+        "mentor_a", (*NOT_IN_INTRO, "student_a", "coord_a"), intro_a, ok=(302,)
+    ),
+    "meetings.show": Entry("student_a", NOT_IN_INTRO, meeting_a),
+    "meetings.pick": Entry("student_a", (*NOT_IN_INTRO, "mentor_a", "coord_a"), meeting_a),
+    "meetings.booked": Entry(
+        "student_a", (*NOT_IN_INTRO, "mentor_a", "coord_a"), meeting_a, ok=(302,)
+    ),
+    "meetings.move": Entry("student_a", (*NOT_IN_INTRO, "coord_a"), meeting_a),
+    "meetings.cancel": Entry("student_a", (*NOT_IN_INTRO, "coord_a"), meeting_a),
+    "meetings.held": Entry("student_a", (*NOT_IN_INTRO, "coord_a"), meeting_a),
+    "meetings.invite": Entry("student_a", NOT_IN_INTRO, meeting_a),
     "introductions.group_index": group_coordinator(),
     "introductions.group_report": group_coordinator(),
     "introductions.group_report_csv": group_coordinator(),
@@ -384,6 +420,14 @@ APP = create_app({"MATCHER_ENV": "testing", "DATABASE_URL": "sqlite://"})
 RULES = _rules(APP)
 GETS = sorted(e for e, r in RULES.items() if "GET" in r.methods)
 POSTS = sorted(e for e, r in RULES.items() if "POST" in r.methods)
+TOKEN_ONLY = sorted(
+    e
+    for e in POSTS
+    if f"{APP.view_functions[e].__module__}.{APP.view_functions[e].__name__}"
+    in APP.extensions["csrf"]._exempt_views
+)
+"""POSTs whose signed token in the URL is the only credential (RFC 8058 one-click
+unsubscribe from a mail client): no CSRF token, and a forged token is refused."""
 
 
 def url(site: Site, endpoint: str, args: dict) -> str:
@@ -489,7 +533,12 @@ def test_owner_passes_the_access_check(fresh_site, endpoint):
     assert not response.headers.get("Location", "").startswith("/login")
 
 
-@pytest.mark.parametrize("endpoint", POSTS)
+def test_only_token_links_skip_the_csrf_check():
+    assert TOKEN_ONLY == ["subscriptions.unsubscribe"]
+    assert all(WALK[e].capability and WALK[e].owner == "anonymous" for e in TOKEN_ONLY)
+
+
+@pytest.mark.parametrize("endpoint", [e for e in POSTS if e not in TOKEN_ONLY])
 def test_posts_need_a_csrf_token(site, endpoint):
     entry = WALK[endpoint]
     path = url(site, endpoint, entry.args(site))

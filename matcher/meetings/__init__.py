@@ -1,0 +1,1 @@
+"""Meetings on the calendar: times a mentor offers, the student's pick, invitations as .ics."""

@@ -1,0 +1,1 @@
+"""Mail preferences: each email at once or a daily digest, and unsubscribing by emailed link."""
