@@ -30,7 +30,7 @@ from flask_login import current_user
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from matcher import clock
+from matcher import clock, collector
 from matcher.extensions import db, tasks
 from matcher.models import Role, User
 from matcher.models.job import Job, JobStatus
@@ -249,7 +249,8 @@ def run(job_id: int, works: Mapping[str, Work]) -> None:
     try:
         progress(0, total, "Starting")
         heartbeat.start()
-        outcome = works[kind](progress, payload, owner_id)
+        with collector.paused():
+            outcome = works[kind](progress, payload, owner_id)
         finished = db.session.execute(
             update(Job)
             .where(Job.id == job_id, Job.runner == runner, Job.status == JobStatus.RUNNING)

@@ -3,6 +3,7 @@ path, monotonic progress, refusals as 4xx pages, access, the no-script page, a j
 the worker, runs that hold a job one at a time, and jobs whose worker died started again or
 stopped. (A real worker process runs them in tests/test_worker.py and tests/faults.)"""
 
+import gc
 import io
 from datetime import timedelta
 
@@ -264,6 +265,35 @@ def test_a_crash_fails_the_job_cleanly(job_app, monkeypatch):
     assert page.status_code == 409
     assert "Something went wrong on our side. Nothing was saved" in page.get_data(as_text=True)
     assert snapshot(job_app) == before
+
+
+def test_a_job_works_with_the_collector_paused_and_leaves_it_on(job_app, monkeypatch):
+    seen = []
+    real = csv_import.invite_users
+
+    def watched(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(csv_import, "invite_users", watched)
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    assert _upload(client, group, roster(20)).status_code == 303
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_crashed_job_leaves_the_collector_on(job_app, monkeypatch):
+    def broken(*args, **kwargs):
+        assert not gc.isenabled()
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(csv_import, "invite_users", broken)
+    coordinator, group = _setup(job_app)
+    client = logged_in(job_app, coordinator)
+    _upload(client, group, roster(20))
+    assert _job(job_app, 1).status is JobStatus.FAILED
+    assert gc.isenabled()
 
 
 def _running_job(app, owner: User, minutes_ago: float = 0, attempts: int = 1) -> int:
