@@ -35,3 +35,17 @@ def paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _was_enabled:
                 gc.enable()
+
+
+SERVING_THRESHOLDS = (20_000, 20, 20)
+
+
+def settle_for_serving() -> None:
+    """Tune the collector for a long-lived server process once the app is built: what is loaded
+    so far (modules, the app, its templates) moves to the permanent generation, which no
+    collection walks, and the youngest generation waits for 20,000 new containers instead of
+    700, since a request's objects are freed by reference counting long before that. Under the
+    50-user load test a web worker spent a fifth of its time in collections that found almost
+    nothing, the oldest ones walking about 170,000 objects loaded at start-up."""
+    gc.freeze()
+    gc.set_threshold(*SERVING_THRESHOLDS)
