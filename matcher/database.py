@@ -1,13 +1,13 @@
 """Declarative base, column types, and engine set-up shared by every model."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, Enum, MetaData, event, text
+from sqlalchemy import DateTime, Engine, Enum, MetaData, Table, event, insert, text
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -50,6 +50,58 @@ def analyzed(session: Session, rows: int, *tables: str) -> None:
         return
     for table in tables:
         session.execute(text(f"ANALYZE {table}"))
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping]) -> None:
+    """Insert ``rows`` (dictionaries with the same keys) into ``table`` in the session's
+    transaction, then refresh the statistics (:func:`analyzed`). On PostgreSQL the rows go
+    through one ``COPY ... FROM STDIN``, each value first through its column type's bind
+    processing (JSON, enums, UTC times), and the columns the rows leave out get their
+    Python-side defaults, as an ``INSERT`` would have them: a national draft's outcomes go in
+    about twice as fast as by the batched ``INSERT``. Elsewhere one executemany ``INSERT``.
+    No ids come back: a caller that needs them inserts with ``RETURNING``."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    if dialect.name == "postgresql":
+        names = list(rows[0])
+        defaults = [
+            (column.name, column.default)
+            for column in table.columns
+            if column.name not in rows[0]
+            and column.default is not None
+            and (column.default.is_scalar or column.default.is_callable)
+        ]
+        if defaults:
+            rows = [{**row, **_defaults(defaults)} for row in rows]
+            names += [name for name, _ in defaults]
+        processors = [
+            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _unchanged)
+            for name in names
+        ]
+        quote = dialect.identifier_preparer.quote
+        statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([process(row[name]) for name, process in processors])
+    else:
+        session.execute(insert(table), list(rows))
+    analyzed(session, len(rows), table.name)
+
+
+def _unchanged(value):
+    return value
+
+
+def _defaults(defaults: list) -> dict:
+    """The values an ``INSERT`` would fill in for columns a row leaves out (their Python-side
+    defaults; a callable one is called for each row)."""
+    return {
+        name: default.arg(None) if default.is_callable else default.arg
+        for name, default in defaults
+    }
 
 
 class UTCDateTime(TypeDecorator[datetime]):

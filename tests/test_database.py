@@ -1,17 +1,20 @@
 """The database: migrations build exactly the models' schema and downgrade to nothing, SQLite
 runs with WAL, a busy timeout and foreign keys, without losing concurrent writes, and a bulk
-insert leaves PostgreSQL's planner knowing the rows are there."""
+insert leaves PostgreSQL's planner knowing the rows are there, and a bulk insert by COPY stores
+what an INSERT would."""
 
 import threading
+from datetime import UTC, datetime
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, insert, inspect, select, text
 
+from matcher.database import bulk_insert
 from matcher.extensions import db
 from matcher.mail import queue_mails, render_mail
-from matcher.models import Role, User
+from matcher.models import AuditEvent, OutboxMessage, OutboxStatus, Role, User
 from tests.helpers import dispose, make_app
 
 
@@ -117,3 +120,74 @@ def test_a_bulk_insert_refreshes_the_planners_statistics(app):
         else:
             assert analyses == []
         db.session.rollback()
+
+
+AWKWARD_TEXT = 'tab\there, new\nline, back\\slash, "quotes", \\N, café, 東京'
+
+
+def test_bulk_insert_stores_exactly_what_an_insert_stores(app):
+    """On PostgreSQL ``bulk_insert`` copies rows in (COPY): JSON, enums, UTC times, NULLs and
+    text that COPY's own format escapes come back as the ORM's ``INSERT`` stores them; on
+    SQLite it is that ``INSERT``."""
+    at = datetime(2026, 3, 1, 14, 30, 15, tzinfo=UTC)
+    audit_rows = [
+        {
+            "at": at,
+            "actor_id": None if n % 2 else n,
+            "action": "test.bulk",
+            "target_label": AWKWARD_TEXT,
+            "detail": {"n": n, "text": AWKWARD_TEXT, "list": [1.5, None, True], "nested": {}},
+        }
+        for n in range(3)
+    ]
+    outbox_rows = [
+        {
+            "message_id": f"<bulk-{kind}-{n}@matcher>",
+            "to_addr": f"reader{n}@example.edu",
+            "subject": AWKWARD_TEXT,
+            "body_text": AWKWARD_TEXT,
+            "status": OutboxStatus.PENDING if n else OutboxStatus.SENT,
+            "attempts": n,
+            "created_at": at,
+            "next_attempt_at": at,
+            "sent_at": None if n else at,
+        }
+        for kind in ("bulk", "insert")
+        for n in range(3)
+    ]
+
+    def stored(model, key, where):
+        rows = db.session.execute(select(model.__table__).where(where).order_by(key)).all()
+        return [
+            {k: v for k, v in row._mapping.items() if k not in ("id", "message_id")} for row in rows
+        ]
+
+    with app.app_context():
+        bulk_insert(db.session, AuditEvent.__table__, audit_rows)
+        bulk_insert(db.session, OutboxMessage.__table__, outbox_rows[:3])
+        db.session.commit()
+        copied = stored(AuditEvent, AuditEvent.id, AuditEvent.action == "test.bulk")
+        copied_mail = stored(
+            OutboxMessage, OutboxMessage.id, OutboxMessage.message_id.like("<bulk-bulk-%")
+        )
+        db.session.execute(
+            insert(AuditEvent.__table__), [{**r, "action": "test.insert"} for r in audit_rows]
+        )
+        db.session.execute(insert(OutboxMessage.__table__), outbox_rows[3:])
+        db.session.commit()
+        inserted = stored(AuditEvent, AuditEvent.id, AuditEvent.action == "test.insert")
+        inserted_mail = stored(
+            OutboxMessage, OutboxMessage.id, OutboxMessage.message_id.like("<bulk-insert-%")
+        )
+        assert len(copied) == 3
+        assert len(copied_mail) == 3
+        assert copied == [{**r, "action": "test.bulk"} for r in inserted]
+        assert copied_mail == inserted_mail
+        assert copied[0]["detail"]["text"] == AWKWARD_TEXT
+        assert copied[1]["actor_id"] is None
+        assert copied[0]["at"] == at
+        assert [m["status"] for m in copied_mail] == [
+            OutboxStatus.SENT,
+            OutboxStatus.PENDING,
+            OutboxStatus.PENDING,
+        ]

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import ScalarSelect, Select, func, insert, or_, select, union_all
+from sqlalchemy import ScalarSelect, Select, func, or_, select, union_all
 from sqlalchemy.orm import aliased, selectinload
 
 from matcher import audit
-from matcher.database import analyzed
+from matcher.database import bulk_insert
 from matcher.extensions import db
 from matcher.matching import CRITERIA
 from matcher.models import (
@@ -172,9 +172,7 @@ def record_solve(
         }
         for o in result.outcomes
     ]
-    if rows:
-        db.session.execute(insert(DraftOutcome.__table__), rows)
-        analyzed(db.session, len(rows), DraftOutcome.__tablename__)
+    bulk_insert(db.session, DraftOutcome.__table__, rows)
     draft.stats = _stats(pop, round_.slots, settings, result)
     draft.stats["pins"] = [
         {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}
