@@ -13,6 +13,7 @@ from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import _Auto
+from markupsafe import Markup, escape
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     DateTimeLocalField,
@@ -196,11 +197,25 @@ class FiniteDecimalField(DecimalField):
             raise ValueError(NOT_FINITE)
 
 
+class OptionCheckbox(CheckboxInput):
+    """The checkbox of one choice, written out directly when nothing but the choice shapes it:
+    the same markup as WTForms' ``CheckboxInput``, which a profile page with a few hundred focus
+    areas spent much of its time on (``html_params`` and a scan of every flag per box)."""
+
+    def __call__(self, field, **kwargs) -> Markup:
+        if kwargs or field.flags.required or field.flags.disabled:
+            return super().__call__(field, **kwargs)
+        return Markup(  # noqa: S704 (every value in it is escaped)
+            f'<input{" checked" if field.checked else ""} id="{escape(field.id)}"'
+            f' name="{escape(field.name)}" type="checkbox" value="{escape(field._value())}">'
+        )
+
+
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as a list of checkboxes (rendered as a fieldset by ``_forms.html``)."""
 
     widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+    option_widget = OptionCheckbox()
 
 
 def new_once_token() -> str:

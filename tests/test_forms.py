@@ -4,14 +4,18 @@ its column holds (length, no control characters, numbers within an integer colum
 import io
 
 import pytest
+from werkzeug.datastructures import MultiDict
+from wtforms import Form, SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import Length
+from wtforms.widgets import CheckboxInput
 
 from matcher.extensions import db
 from matcher.forms import (
     ONE_LINE,
     PLAIN_TEXT,
     FiniteDecimalField,
+    MultiCheckboxField,
     WholeNumberField,
     plain_text,
     single_line,
@@ -327,3 +331,23 @@ def test_admin_and_coordinator_names_and_subjects_with_a_line_break_are_refused(
     assert_refused(post_form(client, url, {"subject": value, "body": "Hello"}))
     round_form = {"name": value, "slots": "faculty", "peer_min": "1", "peer_max": "2"}
     assert_refused(post_form(client, f"/groups/{group_id}/rounds/new", round_form))
+
+
+def test_a_choice_checkbox_is_drawn_as_wtforms_draws_it(app):
+    """The direct ``OptionCheckbox`` writes what WTForms' ``CheckboxInput`` writes, checked or
+    not, with values that need escaping, and hands anything with attributes back to it."""
+    choices = [
+        SelectChoice("plain", "Plain"),
+        SelectChoice('a "quoted" <b>&amp;', "Awkward"),
+        SelectChoice("42", "Number"),
+    ]
+
+    class Choosing(Form):
+        picks = MultiCheckboxField("Picks", choices=choices)
+
+    form = Choosing(MultiDict([("picks", 'a "quoted" <b>&amp;'), ("picks", "42")]))
+    options = list(form.picks)
+    assert [o.checked for o in options] == [False, True, True]
+    for option in options:
+        assert option() == CheckboxInput()(option)
+    assert options[0](class_="x") == CheckboxInput()(options[0], class_="x")
