@@ -48,9 +48,9 @@ def create(
         (on_refused or (lambda error: form.form_errors.append(str(error))))(exc)
         return None
     db.session.flush()
-    url = submissions.done(form, then(made))
+    url, text = submissions.done(form, then(made)), message(made)
     db.session.commit()
-    flash(message(made), category)
+    flash(text, category)
     return redirect(url)
 
 
@@ -65,15 +65,21 @@ def act(
     code: int = 302,
 ) -> Response | tuple | None:
     """Run ``action()``, commit, flash ``message(result)`` and redirect to ``then(result)``;
-    a refusal (an exception of ``refused``) is rolled back and answered by ``on_refused(exc)``."""
+    a refusal (an exception of ``refused``) is rolled back and answered by ``on_refused(exc)``.
+
+    The message and the address are made before the commit, from what the transaction holds:
+    after it, reading the result (expired by the commit) would begin a transaction of its own,
+    which on SQLite waits for the write lock again only to read an id back."""
     try:
         result = action()
     except refused as exc:
         db.session.rollback()
         return on_refused(exc)
+    db.session.flush()
+    text, target = message(result), then(result)
     db.session.commit()
-    flash(message(result), category)
-    return redirect(then(result), code=code)
+    flash(text, category)
+    return redirect(target, code=code)
 
 
 def save(

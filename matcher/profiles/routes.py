@@ -144,9 +144,10 @@ def edit():
             db.session.rollback()
             form.form_errors.append(str(exc))
         else:
+            shown = url_for("profiles.show", user_id=user.id)
             db.session.commit()
             flash(services.saved_message(dropped), "success")
-            return redirect(url_for("profiles.show", user_id=user.id))
+            return redirect(shown)
     elif form.is_submitted() and (question := services.unknown_place(user, form.typed_place())):
         form.ask_about(question.name, question.suggestions)
     form.settle(services.place_names())

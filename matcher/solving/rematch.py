@@ -173,8 +173,9 @@ def _candidates(
             )
         )
     )
-    people = _mentor_facts(pop.mentor_ids.tolist())
     out: dict[tuple[int, str], list[Candidate]] = {want: [] for want in wants}
+    student_ids, mentor_ids = pop.student_ids.tolist(), pop.mentor_ids.tolist()
+    kept = []
     for s, m, k, score, part in zip(
         students.tolist(),
         mentors.tolist(),
@@ -183,9 +184,11 @@ def _candidates(
         parts.tolist(),
         strict=True,
     ):
-        sid, mid = int(pop.student_ids[s]), int(pop.mentor_ids[m])
-        if (sid, mid) in paired or (sid, slots[k]) not in out:
-            continue
+        sid, mid = student_ids[s], mentor_ids[m]
+        if (sid, mid) not in paired and (sid, slots[k]) in out:
+            kept.append((sid, mid, m, k, score, part))
+    people = _mentor_facts(sorted({mid for _, mid, *_ in kept}))
+    for sid, mid, m, k, score, part in kept:
         name, kind, specialty, institution = people[mid]
         out[(sid, slots[k])].append(
             Candidate(
