@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from matcher import clock, create_app
 from matcher.auth import services as accounts
@@ -120,6 +120,32 @@ CSRF_RE = re.compile(
 
 
 ONCE_RE = re.compile(r'name="((?:[\w-]+-)?once_token)" type="hidden" value="([^"]+)"')
+
+
+@contextmanager
+def transactions_begun(app: Flask) -> Iterator[list[str]]:
+    """The transactions begun on the app's engine inside the block, each by its first
+    statement (on SQLite a POST's ``BEGIN IMMEDIATE`` waits for the write lock)."""
+    begun: list[str] = []
+    fresh = {"open": False}
+
+    def on_begin(_connection) -> None:
+        fresh["open"] = True
+
+    def on_statement(_conn, _cursor, statement, *_args) -> None:
+        if fresh["open"] and not statement.startswith("BEGIN"):
+            begun.append(statement.split("\n")[0][:80])
+            fresh["open"] = False
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "before_cursor_execute", on_statement)
+    try:
+        yield begun
+    finally:
+        event.remove(engine, "begin", on_begin)
+        event.remove(engine, "before_cursor_execute", on_statement)
 
 
 def csrf_token(client: FlaskClient, page: str = "/login") -> str:

@@ -15,14 +15,29 @@ from tests.helpers import (
     csrf_token,
     database_url,
     give_mentor_profile,
+    hidden_fields,
     logged_in,
     make_user,
     post_form,
+    transactions_begun,
 )
 from tests.helpers.faults import is_postgresql
 from tests.helpers.introductions import give_student_profile
 from tests.helpers.rounds import lock_waiters
 from tests.servers import wait_until
+
+
+def test_accepting_is_one_transaction(world):
+    """The accept reads, writes and commits in one transaction; the flash and the redirect are
+    made before the commit, so nothing reads the database after it."""
+    [intro_id] = world.propose((world.students[0], world.mentor))
+    client = logged_in(world.app, world.mentor)
+    hidden = hidden_fields(client, "/introductions")
+    with transactions_begun(world.app) as begun:
+        response = client.post(f"/introductions/{intro_id}/accept", data=hidden)
+    assert response.status_code == 302
+    assert world.status(intro_id) is IntroStatus.ACCEPTED
+    assert len(begun) == 1, begun
 
 
 def test_mentor_answers_from_the_dashboard(world):

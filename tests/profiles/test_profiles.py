@@ -11,12 +11,14 @@ from matcher.models import FocusArea, MentorType, Role, Stage, StudentProfile, U
 from tests.helpers import (
     PASSWORD,
     give_mentor_profile,
+    hidden_fields,
     logged_in,
     login,
     make_group,
     make_user,
     outbox,
     post_form,
+    transactions_begun,
 )
 from tests.servers import forms_in
 
@@ -45,6 +47,18 @@ def test_new_student_sees_what_is_missing(app, student, specialties):
     assert "Still missing: your profile" in home
     page = client.get(f"/people/{student.id}").get_data(as_text=True)
     assert "Your profile is not complete yet" in page
+
+
+def test_saving_the_profile_is_one_transaction(app, student, specialties, places):
+    """The save reads, writes and commits in one transaction: nothing after the commit reads
+    the database again (on SQLite each transaction of a POST waits for the write lock)."""
+    client = logged_in(app, student)
+    post_form(client, "/profile/edit", student_answers(specialties))
+    answers = {**hidden_fields(client, "/profile/edit"), **student_answers(specialties)}
+    with transactions_begun(app) as begun:
+        response = client.post("/profile/edit", data=answers)
+    assert response.status_code == 302
+    assert len(begun) == 1, begun
 
 
 def test_student_completes_the_profile(app, student, specialties, places):
