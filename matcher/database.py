@@ -83,8 +83,13 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping]) -> None
         quote = dialect.identifier_preparer.quote
         statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
         driver = connection.connection.driver_connection
+        keys = rows[0].keys()
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
+                if row.keys() != keys:
+                    raise ValueError(
+                        f"bulk rows differ in their columns: {sorted(row.keys() ^ keys)}"
+                    )
                 copy.write_row([process(row[name]) for name, process in processors])
     else:
         session.execute(insert(table), list(rows))

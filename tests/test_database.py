@@ -6,10 +6,12 @@ what an INSERT would."""
 import threading
 from datetime import UTC, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, func, insert, inspect, select, text
+from sqlalchemy.exc import StatementError
 
 from matcher.database import bulk_insert
 from matcher.extensions import db
@@ -191,3 +193,15 @@ def test_bulk_insert_stores_exactly_what_an_insert_stores(app):
             OutboxStatus.PENDING,
             OutboxStatus.PENDING,
         ]
+
+
+def test_bulk_rows_with_different_columns_are_refused(app):
+    rows = [
+        {"action": "test.one", "target_label": "a"},
+        {"action": "test.two", "target_id": 5},
+    ]
+    with app.app_context():
+        with pytest.raises((ValueError, StatementError)):
+            bulk_insert(db.session, AuditEvent.__table__, rows)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0

@@ -20,10 +20,10 @@ from typing import NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from matcher import clock
-from matcher.database import analyzed
+from matcher.database import bulk_insert
 from matcher.extensions import db
 from matcher.mail import tokens
 from matcher.mail.kinds import essential
@@ -271,7 +271,5 @@ def queue_mails(messages: Iterable[dict]) -> int:
         }
         for message in decide(messages)
     ]
-    if rows:
-        db.session.execute(insert(OutboxMessage), rows)
-        analyzed(db.session, len(rows), OutboxMessage.__tablename__)
+    bulk_insert(db.session, OutboxMessage.__table__, rows)
     return len(rows)
