@@ -324,7 +324,8 @@ def record_met(meeting: Meeting, actor: User) -> Meeting:
     _change(meeting, (MeetingStatus.SCHEDULED,), status=MeetingStatus.HELD)
     if intro.status is IntroStatus.ACCEPTED:
         try:
-            introductions.mark_met(intro, actor, meeting.starts_at.date())
+            met_on = timezones.to_local(meeting.starts_at, actor.time_zone).date()
+            introductions.mark_met(intro, actor, met_on)
         except introductions.IntroductionError as exc:
             raise MeetingError(str(exc)) from exc
     else:

@@ -2,8 +2,9 @@
 one in theirs, either side moves or cancels it, and "met" is recorded from it."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from matcher import timezones
 from matcher.extensions import db
 from matcher.models import Introduction, IntroStatus, MeetingStatus
 from tests.helpers import outbox
@@ -122,6 +123,18 @@ def test_met_is_recorded_from_the_meeting_once_it_has_begun(pair: Pair, frozen_c
         events = db.session.get(Introduction, pair.intro_id).events
         assert [e.status for e in events].count(IntroStatus.MET) == 1
     assert pair.world.tick().early_rating_asked == 1
+
+
+def test_an_evening_meeting_is_met_on_the_day_of_the_one_who_records_it(pair: Pair, frozen_clock):
+    """22:30 in New York is already the next day in UTC: the mentor in New York records it
+    held on their own calendar day, not refused as a meeting in the future."""
+    pair.propose(("2026-09-03", "22:30", 45), ("2026-09-04", "16:30", 30))
+    pair.pick(0)
+    frozen_clock.advance(days=2, hours=17, minutes=45)
+    assert pair.post(pair.mentor, "held").status_code == 302
+    intro = pair.world.intro(pair.intro_id)
+    assert intro.status is IntroStatus.MET
+    assert timezones.to_local(intro.met_at, "America/New_York").date() == date(2026, 9, 3)
 
 
 def test_a_booking_link_lets_the_student_record_the_time_booked(pair: Pair):
