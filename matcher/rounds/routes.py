@@ -299,9 +299,7 @@ def preferences(round_: Round):
     page = taking_part.ranking_page(round_, current_user)
     form = PreferencesForm([SelectChoice(str(o.mentor_id), o.choice_label) for o in page.options])
     if request.method == "GET":
-        for f, mentor_id in zip(
-            form.choice_fields, taking_part.preferences(round_.id, current_user.id), strict=False
-        ):
+        for f, mentor_id in zip(form.choice_fields, page.ranking, strict=False):
             f.data = mentor_id
     elif saved := _save(
         form,

@@ -127,12 +127,14 @@ class RankOption:
 @dataclass(frozen=True)
 class RankingPage:
     """The ranking page's view: the mentors to rank, best fit first; what the round looks for;
-    the ranked mentors the round can no longer give; and what to say when there is no one."""
+    the ranked mentors the round can no longer give; what to say when there is no one; and the
+    student's ranking as saved (mentor ids, best first)."""
 
     options: list[RankOption]
     looks_for: str
     gone: list[str]
     empty: str
+    ranking: list[int]
 
 
 def why_line(candidate: rematch.Candidate) -> str:
@@ -165,15 +167,20 @@ def ranking_page(round_: Round, student: User) -> RankingPage:
         for c in found
     ]
     offered = {o.mentor_id for o in options}
-    ranked = [m for m in preferences(round_.id, student.id) if m not in offered]
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ranked))).all())
+    ranking = preferences(round_.id, student.id)
+    ranked = [m for m in ranking if m not in offered]
+    names = (
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ranked))).all())
+        if ranked
+        else {}
+    )
     looks_for = listing([SEAT_PLURALS[s] for s in round_.slots])
     empty = (
         f"No mentor in this round can fill a seat you are looking for. {round_.name} looks for "
         f"{looks_for}; your profile says which seats you want and your board shows the ones "
         "already filled."
     )
-    return RankingPage(options, looks_for, [names[m] for m in ranked if m in names], empty)
+    return RankingPage(options, looks_for, [names[m] for m in ranked if m in names], empty, ranking)
 
 
 def round_students(round_id: int) -> Select[tuple[User]]:
