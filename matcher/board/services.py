@@ -591,9 +591,12 @@ def group_board(group: InterestGroup, student: User) -> GroupBoard:
     return GroupBoard(group.id, group.name, [_seat(known, s) for s in wanted])
 
 
-def boards(student: User) -> list[GroupBoard]:
-    """The student's board in each group they are an active member of."""
-    return [group_board(g, student) for g in db.session.scalars(member_groups(student))]
+def boards(student: User, groups: list[InterestGroup] | None = None) -> list[GroupBoard]:
+    """The student's board in each group they are an active member of (``groups``, when the
+    caller has them already)."""
+    if groups is None:
+        groups = list(db.session.scalars(member_groups(student)))
+    return [group_board(g, student) for g in groups]
 
 
 # --- a round as a student sees it -----------------------------------------------------------

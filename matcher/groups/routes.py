@@ -93,12 +93,13 @@ def index():
     if current_user.role not in (Role.COORDINATOR, Role.ADMIN):
         runs = []
     belongs = list(db.session.scalars(access.member_groups(current_user)))
+    invitations, requests = services.waiting_memberships(current_user)
     return render_template(
         "groups/index.html",
         runs=runs,
         belongs=belongs,
-        invitations=services.invitations(current_user),
-        requests=services.requests_of(current_user),
+        invitations=invitations,
+        requests=requests,
         code_form=InviteCodeForm(formdata=None),
     )
 

@@ -128,9 +128,19 @@ def join(user: User, group: InterestGroup) -> Membership:
     return member
 
 
-def invitations(user: User) -> list[Membership]:
-    """The groups asking ``user`` to join (a roster import named their account)."""
-    return _memberships(MembershipStatus.INVITED, Membership.user_id == user.id)
+def waiting_memberships(user: User) -> tuple[list[Membership], list[Membership]]:
+    """The groups asking ``user`` to join (a roster import named their account), and those
+    ``user`` asked to join whose coordinators have not yet decided; oldest first, one query."""
+    waiting = (MembershipStatus.INVITED, MembershipStatus.PENDING)
+    found = db.session.scalars(
+        select(Membership)
+        .where(Membership.user_id == user.id, Membership.status.in_(waiting))
+        .order_by(Membership.joined_at)
+    ).all()
+    return (
+        [m for m in found if m.status is MembershipStatus.INVITED],
+        [m for m in found if m.status is MembershipStatus.PENDING],
+    )
 
 
 def _memberships(status: MembershipStatus, *conditions) -> list[Membership]:
@@ -198,11 +208,6 @@ def leave(user: User, group: InterestGroup) -> Membership:
         raise GroupError("You are not in this group.")
     db.session.delete(member)
     return member
-
-
-def requests_of(user: User) -> list[Membership]:
-    """The groups ``user`` asked to join whose coordinators have not yet decided."""
-    return _memberships(MembershipStatus.PENDING, Membership.user_id == user.id)
 
 
 def rotate_invite_code(group: InterestGroup) -> None:

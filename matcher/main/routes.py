@@ -23,12 +23,11 @@ def index():
     if current_user.role in (Role.STUDENT, Role.MENTOR):
         context["gaps"] = profiles.missing(current_user)
         context["groups"] = list(db.session.scalars(access.member_groups(current_user)))
-        context["invitations"] = groups.invitations(current_user)
-        context["requests"] = groups.requests_of(current_user)
+        context["invitations"], context["requests"] = groups.waiting_memberships(current_user)
         context["summary"] = introductions.home_summary(current_user)
         context["open_rounds"] = opening.open_rounds_overview(current_user)
         if current_user.role is Role.STUDENT:
-            context["boards"] = board.boards(current_user)
+            context["boards"] = board.boards(current_user, context["groups"])
     else:
         run = list(db.session.scalars(access.coordinated_groups(current_user)))
         context["groups"] = [(group, groups.counts(group)) for group in run]

@@ -108,13 +108,16 @@ def _save(form, user: User) -> list[str]:
 
 def _offered_specialties(user: User) -> list[Specialty]:
     """The active specialties, and any retired one the profile still holds, so the form shows
-    it chosen and saving the form unchanged keeps it."""
+    it chosen and saving the form unchanged keeps it. (The profile's specialties are looked up
+    by id among the active ones, not read one by one.)"""
     if user.role is Role.STUDENT:
-        held = [i.specialty for i in services.student_profile(user).interests]
+        held = [i.specialty_id for i in services.student_profile(user).interests]
     else:
-        held = [services.mentor_profile(user).specialty]
-    retired = [s for s in held if s is not None and not s.active]
-    return sorted([*vocabulary.specialties(), *retired], key=lambda s: s.name)
+        held = [services.mentor_profile(user).specialty_id]
+    active = vocabulary.specialties()
+    known = {s.id for s in active}
+    retired = [db.session.get(Specialty, i) for i in held if i is not None and i not in known]
+    return sorted([*active, *(s for s in retired if s is not None)], key=lambda s: s.name)
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])

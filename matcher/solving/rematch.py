@@ -5,7 +5,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from matcher.extensions import db
 from matcher.matching import ALLOWED, board_seats, board_values, refusals
@@ -17,6 +16,7 @@ from matcher.models import (
     MentorProfile,
     Round,
     RoundConstraint,
+    Specialty,
     User,
 )
 from matcher.solving import population
@@ -216,16 +216,11 @@ def eligible_mentors(group_id: int, student_id: int, slot: str) -> list[Candidat
 def _mentor_facts(mentor_ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
     """(name, title, specialty, institution) of each mentor."""
     facts = {}
-    for user_id, name, profile in db.session.execute(
-        select(User.id, User.name, MentorProfile)
+    for user_id, name, profile, specialty in db.session.execute(
+        select(User.id, User.name, MentorProfile, Specialty.name)
         .join(MentorProfile, MentorProfile.user_id == User.id)
+        .outerjoin(Specialty, Specialty.id == MentorProfile.specialty_id)
         .where(User.id.in_(mentor_ids))
-        .options(selectinload(MentorProfile.specialty))
     ):
-        facts[user_id] = (
-            name,
-            profile.title,
-            profile.specialty.name if profile.specialty else "",
-            profile.institution,
-        )
+        facts[user_id] = (name, profile.title, specialty or "", profile.institution)
     return facts
