@@ -172,6 +172,34 @@ def login(client: FlaskClient, email: str, password: str = PASSWORD, **kwargs):
     return post_form(client, "/login", {"email": email, "password": password}, **kwargs)
 
 
+def post_at_once(app, links: list[str]) -> list[int]:
+    """POST every link at the same moment, each from its own client (with the CSRF token of
+    the link's page) and thread; the status codes, in no particular order."""
+    clients = [app.test_client() for _ in links]
+    tokens = [csrf_token(c, link) for c, link in zip(clients, links, strict=True)]
+    start = threading.Barrier(len(links))
+    codes: list[int] = []
+    errors: list[BaseException] = []
+
+    def post(client, link, token):
+        start.wait()
+        try:
+            codes.append(client.post(link, data={"csrf_token": token}).status_code)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=post, args=args)
+        for args in zip(clients, links, tokens, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    return codes
+
+
 def logged_in(app: Flask, user: User) -> FlaskClient:
     client = app.test_client()
     response = login(client, user.email)

@@ -13,13 +13,15 @@ from matcher.introductions import services
 from matcher.models import (
     Introduction,
     IntroStatus,
+    Role,
     Round,
+    RoundStatus,
     Specialty,
     StudentInterest,
     StudentProfile,
     User,
 )
-from tests.helpers import logged_in, post_form
+from tests.helpers import give_mentor_profile, logged_in, make_group, make_user, post_form
 
 
 def report_cells(html: str, table_id: str, label: str) -> list[str]:
@@ -134,3 +136,39 @@ class World:
             report = tick()
             db.session.commit()
             return report
+
+
+MENTOR_NAMES = (
+    ("mina@example.org", "Dr. Mina Mentor"),
+    ("omar@example.org", "Dr. Omar Other"),
+    ("pia@example.org", "Dr. Pia Third"),
+)
+
+
+def published_round_world(
+    app: Flask, world_cls: type[World] | None = None, mentors: int = 3
+) -> World:
+    """A group with a coordinator, two students with complete profiles and ``mentors`` faculty
+    mentors (two places each), in a published round that fills faculty and resident seats."""
+    coordinator = make_user(app, Role.COORDINATOR, "coord@example.edu", "Cora Coordinator")
+    students = [
+        make_user(app, Role.STUDENT, "sam@example.edu", "Sam Student"),
+        make_user(app, Role.STUDENT, "tess@example.edu", "Tess Student"),
+    ]
+    people = [make_user(app, Role.MENTOR, email, name) for email, name in MENTOR_NAMES[:mentors]]
+    for mentor in people:
+        give_mentor_profile(app, mentor, capacity=2)
+    for student in students:
+        give_student_profile(app, student)
+    group_id = make_group(app, coordinators=(coordinator,), members=(*students, *people))
+    with app.app_context():
+        round_ = Round(
+            group_id=group_id,
+            name="Autumn round",
+            slots=["faculty", "resident"],
+            status=RoundStatus.PUBLISHED,
+        )
+        db.session.add(round_)
+        db.session.commit()
+        round_id = round_.id
+    return (world_cls or World)(app, group_id, round_id, coordinator, students, people)

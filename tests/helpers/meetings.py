@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from icalendar import Calendar, Event
 
 from matcher.extensions import db
-from matcher.models import Meeting, OutboxMessage, Role, Round, RoundStatus, User
-from tests.helpers import give_mentor_profile, logged_in, make_group, make_user, post_form
-from tests.helpers.introductions import World, give_student_profile
+from matcher.models import Meeting, OutboxMessage, User
+from tests.helpers import logged_in, post_form
+from tests.helpers.introductions import World, published_round_world
 
 MENTOR_ZONE = "America/New_York"
 STUDENT_ZONE = "Europe/London"
@@ -25,35 +25,12 @@ def set_zone(app: Flask, user: User, zone: str) -> None:
 
 
 def meeting_world(app: Flask) -> World:
-    """A group with a coordinator, two students and three mentors in a published round; the
-    first mentor in New York, the first student in London."""
-    coordinator = make_user(app, Role.COORDINATOR, "coord@example.edu", "Cora Coordinator")
-    students = [
-        make_user(app, Role.STUDENT, "sam@example.edu", "Sam Student"),
-        make_user(app, Role.STUDENT, "tess@example.edu", "Tess Student"),
-    ]
-    mentors = [
-        make_user(app, Role.MENTOR, "mina@example.org", "Dr. Mina Mentor"),
-        make_user(app, Role.MENTOR, "omar@example.org", "Dr. Omar Other"),
-    ]
-    for mentor in mentors:
-        give_mentor_profile(app, mentor, capacity=2)
-    for student in students:
-        give_student_profile(app, student)
-    set_zone(app, mentors[0], MENTOR_ZONE)
-    set_zone(app, students[0], STUDENT_ZONE)
-    group_id = make_group(app, coordinators=(coordinator,), members=(*students, *mentors))
-    with app.app_context():
-        round_ = Round(
-            group_id=group_id,
-            name="Autumn round",
-            slots=["faculty", "resident"],
-            status=RoundStatus.PUBLISHED,
-        )
-        db.session.add(round_)
-        db.session.commit()
-        round_id = round_.id
-    return World(app, group_id, round_id, coordinator, students, mentors)
+    """The introductions' world with two mentors; the first mentor in New York, the first
+    student in London."""
+    world = published_round_world(app, mentors=2)
+    set_zone(app, world.mentors[0], MENTOR_ZONE)
+    set_zone(app, world.students[0], STUDENT_ZONE)
+    return world
 
 
 @dataclass

@@ -2,14 +2,13 @@
 site, as a browser would, and reading what the requests became."""
 
 import secrets
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from matcher.extensions import db
 from matcher.models import Introduction, User
-from tests.helpers import csrf_token, hidden_fields, logged_in
+from tests.helpers import hidden_fields, logged_in
 from tests.helpers.introductions import World
 
 
@@ -48,31 +47,3 @@ class Asking(World):
             )
             db.session.expunge_all()
             return rows
-
-
-def post_at_once(app, links: list[str]) -> list[int]:
-    """POST every link at the same moment, each from its own client (with the CSRF token of
-    the link's page) and thread; the status codes, in no particular order."""
-    clients = [app.test_client() for _ in links]
-    tokens = [csrf_token(c, link) for c, link in zip(clients, links, strict=True)]
-    start = threading.Barrier(len(links))
-    codes: list[int] = []
-    errors: list[BaseException] = []
-
-    def post(client, link, token):
-        start.wait()
-        try:
-            codes.append(client.post(link, data={"csrf_token": token}).status_code)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=post, args=args)
-        for args in zip(clients, links, tokens, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
-    return codes

@@ -18,6 +18,7 @@ from tests.helpers import (
     hidden_fields,
     logged_in,
     make_user,
+    post_at_once,
     post_form,
     transactions_begun,
 )
@@ -106,33 +107,6 @@ def test_accepting_twice_changes_it_once(world):
     assert [e.status for e in world.intro(intro_id).events].count(IntroStatus.ACCEPTED) == 1
 
 
-def race(app, links: list[str]) -> list[int]:
-    """POST every accept link at the same moment, each from its own client and thread."""
-    clients = [app.test_client() for _ in links]
-    tokens = [csrf_token(c, link) for c, link in zip(clients, links, strict=True)]
-    start = threading.Barrier(len(links))
-    codes: list[int] = []
-    errors: list[BaseException] = []
-
-    def accept(client, link, token):
-        start.wait()
-        try:
-            codes.append(client.post(link, data={"csrf_token": token}).status_code)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [
-        threading.Thread(target=accept, args=args)
-        for args in zip(clients, links, tokens, strict=True)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
-    return codes
-
-
 def test_two_accepts_race_for_the_last_place_and_exactly_one_wins(world, smtp_server):
     """Real threads, real database: the mentor's last place goes to exactly one student."""
     app = world.app
@@ -151,7 +125,7 @@ def test_two_accepts_race_for_the_last_place_and_exactly_one_wins(world, smtp_se
                     "/introductions/answer/"
                     + answer_token(db.session.get(Introduction, intro_id), "accept")
                 )
-        assert sorted(race(app, links)) == [200, 409, 409, 409]
+        assert sorted(post_at_once(app, links)) == [200, 409, 409, 409]
         statuses = [world.status(i) for i in ids]
         assert statuses.count(IntroStatus.ACCEPTED) == 1
         assert statuses.count(IntroStatus.PROPOSED) == 3

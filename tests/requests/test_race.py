@@ -25,9 +25,8 @@ from matcher.models import (
 from matcher.requests import services
 from matcher.rounds import publishing
 from matcher.rounds.rules import RoundError
-from tests.helpers import database_url, make_group
+from tests.helpers import database_url, make_group, post_at_once
 from tests.helpers.faults import is_postgresql
-from tests.helpers.requests import post_at_once
 from tests.helpers.rounds import World, lock_waiters
 from tests.servers import wait_until
 
