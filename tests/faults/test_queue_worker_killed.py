@@ -353,6 +353,11 @@ def test_killed_mid_send_every_message_arrives_once(app, tmp_path, smtp_server):
         Worker(settings, tmp_path / "worker-3.log").start(),
     ):
         wait_until(lambda: len(inbox.messages) >= len(addresses), "every message delivered", 60)
+        wait_until(
+            lambda: {m.status for m in outbox_rows(app)} == {OutboxStatus.SENT},
+            "every message marked sent",
+            30,
+        )
         time.sleep(3)
     delivered = [m["Message-ID"] for m in inbox.messages]
     assert len(delivered) == len(set(delivered)) == len(addresses)
