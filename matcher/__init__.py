@@ -59,9 +59,11 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     from matcher.board.routes import bp as board_bp
     from matcher.groups.routes import bp as groups_bp
     from matcher.institutions.routes import bp as institutions_bp
+    from matcher.introductions import signals as introduction_signals
     from matcher.introductions.routes import bp as introductions_bp
     from matcher.jobs.routes import bp as jobs_bp
     from matcher.main.routes import bp as main_bp
+    from matcher.meetings import services as meetings
     from matcher.meetings.routes import bp as meetings_bp
     from matcher.profiles.routes import bp as profiles_bp
     from matcher.requests.routes import bp as requests_bp
@@ -75,6 +77,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     app.register_blueprint(groups_bp)
     app.register_blueprint(introductions_bp)
     app.register_blueprint(meetings_bp)
+    introduction_signals.ended.connect(meetings.introduction_ended)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(institutions_bp, url_prefix="/admin/institutions")
     app.register_blueprint(rosters_bp, url_prefix="/groups/<int:group_id>/roster")

@@ -31,10 +31,8 @@ from matcher.models.group import group_coordinators
 
 def coordinates(user: User, group_id: int) -> bool:
     """Whether ``user`` runs the group: one of its coordinators, or an admin."""
-    if user.role is Role.ADMIN:
+    if user.has_role(Role.ADMIN):
         return True
-    if user.role is not Role.COORDINATOR:
-        return False
     return bool(
         db.session.scalar(
             select(
@@ -45,6 +43,13 @@ def coordinates(user: User, group_id: int) -> bool:
             )
         )
     )
+
+
+def coordinates_any(user: User) -> bool:
+    """Whether ``user`` runs some group, may start one, or is an admin."""
+    if user.has_role(Role.COORDINATOR, Role.ADMIN):
+        return True
+    return bool(db.session.scalar(select(exists().where(group_coordinators.c.user_id == user.id))))
 
 
 def is_member(user: User, group_id: int) -> bool:
@@ -65,7 +70,7 @@ def is_member(user: User, group_id: int) -> bool:
 def coordinated_groups(user: User) -> Select[tuple[InterestGroup]]:
     """The groups ``user`` runs (every group for an admin)."""
     query = select(InterestGroup).order_by(InterestGroup.name)
-    if user.role is Role.ADMIN:
+    if user.has_role(Role.ADMIN):
         return query
     return query.join(group_coordinators).where(group_coordinators.c.user_id == user.id)
 
@@ -87,7 +92,7 @@ def side(intro: Introduction, user: User) -> str | None:
         return "student"
     if user.id == intro.mentor_id:
         return "mentor"
-    if user.role in (Role.COORDINATOR, Role.ADMIN) and coordinates(user, intro.group_id):
+    if coordinates(user, intro.group_id):
         return "coordinator"
     return None
 
@@ -116,7 +121,7 @@ admin_required = role_required(Role.ADMIN)
 
 def _refuse_outsider() -> None:
     """A 403 for a coordinator (of another group), a 404 for anyone else."""
-    abort(403 if current_user.role is Role.COORDINATOR else 404)
+    abort(403 if coordinates_any(current_user) else 404)
 
 
 def group_coordinator_required(view: Callable) -> Callable:

@@ -49,7 +49,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     """Create an admin account, or make an existing account an admin."""
     user = accounts.find_user(email)
     if user is not None:
-        user.role = Role.ADMIN
+        user.roles = user.roles | {Role.ADMIN}
         user.end_sessions()
         db.session.commit()
         click.echo(f"{user.email} is now an admin.")

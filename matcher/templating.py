@@ -1,5 +1,7 @@
 """The Jinja filters and globals every page may use, registered on the app by create_app."""
 
+from collections.abc import Iterable
+
 from flask import Flask, request
 
 from matcher.models import Goal, Stage, WantedMentor
@@ -50,9 +52,14 @@ SECTIONS = {
 }
 
 
-def nav_links(role: str) -> tuple[tuple[str, str], ...]:
-    """The main navigation of a role: (endpoint, label) pairs."""
-    return NAV_LINKS.get(role, ())
+def nav_links(roles: Iterable[str] = ("visitor",)) -> list[tuple[str, str]]:
+    """The main navigation of an account holding ``roles`` (a visitor's by default):
+    (endpoint, label) pairs, each role's links in turn, every page once."""
+    links: dict[str, str] = {}
+    for role in sorted(roles, key=list(NAV_LINKS).index):
+        for endpoint, label in NAV_LINKS[role]:
+            links.setdefault(endpoint, label)
+    return list(links.items())
 
 
 def is_current(endpoint: str) -> bool:

@@ -83,10 +83,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's batch migrations copy a table, drop it and rename the copy; with foreign
+            # keys on, dropping a table deletes every row that cascades from it. The pragma only
+            # takes effect outside a transaction, so it is set on the driver's connection first,
+            # and the keys are checked once the migrations are committed.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            driver = connection.connection.driver_connection
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys = ON")
+            if broken:
+                raise RuntimeError(f"a migration broke foreign keys: {broken[:10]}")
 
 
 if context.is_offline_mode():

@@ -31,7 +31,10 @@ from tests.helpers import (  # noqa: E402
     free_port,
     make_app,
     make_user,
+    separate_database,
 )
+from tests.helpers.roles import add_mixed_people  # noqa: E402
+from tests.helpers.security import Site, build  # noqa: E402
 from tests.servers import wait_until  # noqa: E402
 
 
@@ -80,6 +83,35 @@ def coordinator(app) -> User:
 @pytest.fixture
 def admin(app) -> User:
     return make_user(app, Role.ADMIN, "admin@example.org", "Ada Admin")
+
+
+# --- people with several roles -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_site(tmp_path_factory) -> Iterator[Site]:
+    """The route walk's site with two of everything (``tests/helpers/security.py``), plus a
+    student who is also a peer mentor and a student who runs group A and is a member of group
+    B (``tests/helpers/roles.py``); one per test module, for checks that change nothing."""
+    with separate_database(tmp_path_factory.mktemp("mixed")) as url:
+        app = make_app(tmp_path_factory.mktemp("mixed"), DATABASE_URL=url, RATELIMIT_ENABLED=False)
+        site = build(app, log_in=False)
+        add_mixed_people(site)
+        for actor in ("peer", "leader"):
+            site.token(actor)
+        yield site
+        dispose(app)
+
+
+@pytest.fixture
+def fresh_mixed_site(tmp_path) -> Iterator[Site]:
+    """A mixed site of its own, for a check that changes it."""
+    with separate_database(tmp_path) as url:
+        app = make_app(tmp_path, DATABASE_URL=url, RATELIMIT_ENABLED=False)
+        site = build(app, log_in=False)
+        add_mixed_people(site)
+        yield site
+        dispose(app)
 
 
 # --- a real SMTP server on loopback ---------------------------------------------------------------

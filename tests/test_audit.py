@@ -135,7 +135,7 @@ def test_password_change_and_reset_are_recorded(app, client, student):
 
 def test_role_changes_switch_offs_and_invitations_are_recorded(app, admin, student):
     client = logged_in(app, admin)
-    post_form(client, f"/admin/users/{student.id}/role", {"role": "mentor"}, page="/admin/users")
+    post_form(client, f"/admin/users/{student.id}/role", {"roles": ["mentor"]}, page="/admin/users")
     change = one_event(app, "user.role_change")
     assert (change.actor_id, change.target_id) == (admin.id, student.id)
     assert change.detail == {"old": "student", "new": "mentor"}

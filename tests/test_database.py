@@ -102,7 +102,9 @@ def test_a_bulk_insert_refreshes_the_planners_statistics(app):
         statements.append(statement)
 
     with app.app_context():
-        user = User(email="x@example.edu", name="Pat Example", role=Role.STUDENT, password_hash="x")
+        user = User(
+            email="x@example.edu", name="Pat Example", roles={Role.STUDENT}, password_hash="x"
+        )
         messages = [
             render_mail(f"reader{n}@example.edu", "auth/welcome", user=user) for n in range(1500)
         ]

@@ -20,7 +20,9 @@ def test_server_error_page_rolls_back_the_failed_request(app, student):
     @app.get("/boom")
     def boom():
         db.session.get(User, student.id).name = "Half-saved"
-        db.session.add(User(email=student.email, name="Dup", role=Role.STUDENT, password_hash="x"))
+        db.session.add(
+            User(email=student.email, name="Dup", roles={Role.STUDENT}, password_hash="x")
+        )
         db.session.flush()
 
     app.config["PROPAGATE_EXCEPTIONS"] = False

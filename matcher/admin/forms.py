@@ -5,7 +5,14 @@ from wtforms import DateField, SelectChoice, SelectField, StringField, SubmitFie
 from wtforms.validators import Length, Optional, ValidationError
 
 from matcher.auth.forms import email_field
-from matcher.forms import OnceForm, QueryForm, SiteForm, line_field, search_box
+from matcher.forms import (
+    MultiCheckboxField,
+    OnceForm,
+    QueryForm,
+    SiteForm,
+    line_field,
+    search_box,
+)
 from matcher.models import Role, User
 from matcher.urls import LARGEST_ID, whole_number
 
@@ -22,8 +29,14 @@ class InviteForm(OnceForm):
 
 
 class RoleForm(SiteForm):
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    submit = SubmitField("Change role")
+    roles = MultiCheckboxField(
+        "Roles",
+        choices=ROLE_CHOICES,
+        description="Student and mentor are the sides a person takes in introductions (a peer "
+        "mentor can hold both); coordinator lets them start groups; admin runs the site. "
+        "Running one group is that group's own list of coordinators.",
+    )
+    submit = SubmitField("Save roles")
 
 
 class ActiveForm(SiteForm):

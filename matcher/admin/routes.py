@@ -52,7 +52,7 @@ def invite():
         on_refused=lambda exc: form.email.errors.append(str(exc)),
         then=lambda user: url_for("admin.users"),
         message=lambda user: (
-            f"{user.name} was added as {user.role.label} and emailed an invitation."
+            f"{user.name} was added as {user.role_labels} and emailed an invitation."
         ),
         category="info",
     )
@@ -65,7 +65,7 @@ def invite():
 
 
 def _user_page(user: User, status: int = 200):
-    role_form = RoleForm(role=user.role.value)
+    role_form = RoleForm(roles=[role.value for role in Role if role in user.roles])
     page = render_template(
         "admin/user.html", user=user, role_form=role_form, active_form=ActiveForm()
     )
@@ -103,8 +103,10 @@ def change_role(user_id: int):
         abort(400)
     return _change(
         user_id,
-        lambda user: services.set_role(current_user, user, Role(form.role.data)),
-        lambda user: f"{user.name} is now {user.role.label}.",
+        lambda user: services.set_roles(
+            current_user, user, frozenset(Role(role) for role in form.roles.data)
+        ),
+        lambda user: f"{user.name}'s roles: {user.role_labels}.",
     )
 
 

@@ -14,31 +14,39 @@ class AdminError(ValueError):
 
 
 def user_query(q: str | None = None, role: str | None = None) -> Select[tuple[User]]:
-    query = select(User).order_by(User.role, func.lower(User.name))
+    query = select(User).order_by(func.lower(User.name), User.id)
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
     if role:
-        query = query.where(User.role == Role(role))
+        query = query.where(User.holding(Role(role)))
     return query
 
 
 def _active_admins() -> int:
     return db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+        select(func.count()).select_from(User).where(User.is_admin, User.active)
     )
 
 
-def set_role(actor: User, user: User, role: Role) -> None:
-    if user.role == Role.ADMIN and role != Role.ADMIN and _active_admins() <= 1:
+def set_roles(actor: User, user: User, roles: frozenset[Role]) -> None:
+    """Give ``user`` exactly ``roles``. The last admin stays one, nobody removes their own
+    admin role, and a side (student, mentor) with open introductions stays until they end."""
+    removed = user.roles - roles
+    if Role.ADMIN in removed and _active_admins() <= 1:
         raise AdminError("This is the last admin; make another admin first.")
-    if user.id == actor.id and role != Role.ADMIN:
+    if user.id == actor.id and Role.ADMIN in removed:
         raise AdminError("You cannot remove your own admin role.")
-    if role != user.role:
-        audit.record(
-            "user.role_change", actor=actor, target=user, old=user.role.value, new=role.value
-        )
-    user.role = role
+    for side in removed & {Role.STUDENT, Role.MENTOR}:
+        if introductions.open_count(user, side):
+            raise AdminError(
+                f"{user.name} has open introductions as a {side.value}; "
+                "they must end before the role can go."
+            )
+    if roles != user.roles:
+        old = user.role_names
+        user.roles = roles
+        audit.record("user.role_change", actor=actor, target=user, old=old, new=user.role_names)
     user.end_sessions()
 
 
@@ -47,7 +55,7 @@ def set_active(actor: User, user: User, active: bool) -> None:
     introductions (see ``introductions.release``)."""
     if user.id == actor.id and not active:
         raise AdminError("You cannot switch off your own account.")
-    if user.role == Role.ADMIN and not active and _active_admins() <= 1:
+    if user.has_role(Role.ADMIN) and not active and _active_admins() <= 1:
         raise AdminError("This is the last admin; make another admin first.")
     if active != user.active:
         audit.record("user.switch_on" if active else "user.switch_off", actor=actor, target=user)

@@ -25,9 +25,10 @@ def acceptable_password(form, field) -> None:
 PASSWORD_HELP = "At least 8 characters. A long phrase you will remember is best."  # noqa: S105
 
 
-def email_field(label: str = "Email") -> EmailField:
+def email_field(label: str = "Email", description: str = "") -> EmailField:
     return EmailField(
         label,
+        description=description,
         validators=[
             InputRequired(),
             Email(message="Enter a valid email address."),

@@ -58,7 +58,7 @@ def _add_user(email: str, name: str, role: Role, password_hash: str, **fields) -
     user = User(
         email=normalize_email(email),
         name=name.strip(),
-        role=role,
+        roles={role},
         password_hash=password_hash,
         **fields,
     )
@@ -128,7 +128,7 @@ def invite_users(
         User(
             email=email,
             name=name.strip(),
-            role=role,
+            roles={role},
             password_hash=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(24),
             time_zone=zone,
         )
@@ -152,7 +152,7 @@ def invite_users(
             "user.invite",
             target=user,
             group_id=getattr(group, "id", None),
-            role=user.role.value,
+            role=user.role_names,
         )
         if on_progress is not None:
             on_progress(k, len(users))

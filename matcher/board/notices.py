@@ -19,7 +19,7 @@ from matcher.board.services import (
     waiting_list_next,
 )
 from matcher.extensions import db
-from matcher.introductions.emails import day
+from matcher.introductions.emails import deadline
 from matcher.introductions.services import respond_by
 from matcher.mail import MailRenderer, Recipient, external_url, queue_mails
 from matcher.models import (
@@ -50,7 +50,9 @@ def _proposed(intro: Introduction, outcome: Row | None, zone: str) -> SeatNotice
     card = mentor_card(intro.mentor)
     fit = fit_line(outcome)
     lines = [f"Why they fit: {fit}"] if fit else []
-    lines.append("What happens next: " + proposed_next(card.name, day(respond_by(intro), zone)))
+    lines.append(
+        "What happens next: " + proposed_next(card.name, deadline(respond_by(intro), zone))
+    )
     headline = f"{card.name} ({card.details})" if card.details else card.name
     return SeatNotice(SEAT_LABELS[intro.slot], f"Proposed: {headline}", lines)
 
@@ -61,7 +63,7 @@ def _held(intro: Introduction, zone: str) -> SeatNotice:
         return SeatNotice(
             SEAT_LABELS[intro.slot],
             f"Already proposed: {name}",
-            ["What happens next: " + proposed_next(name, day(respond_by(intro), zone))],
+            ["What happens next: " + proposed_next(name, deadline(respond_by(intro), zone))],
         )
     return SeatNotice(
         SEAT_LABELS[intro.slot],
@@ -178,14 +180,13 @@ def round_published(round_: Round, draft: RoundDraft, intros: list[Introduction]
         proposed = sum(1 for slot in round_.slots if (student_id, slot) in made)
         messages.append(
             mail(
-                Recipient(student_id, email),
+                Recipient(student_id, email, zone),
                 name=name,
                 round_name=round_.name,
                 group_name=group.name,
                 summary=_summary(proposed),
                 seats=seats,
                 board_link=board_link,
-                zone=zone,
             )
         )
     return queue_mails(messages)

@@ -563,7 +563,7 @@ def _not_started(known: _Known, slot: str) -> Seat:
         ]
     if not known.complete:
         steps.append("Complete your profile first: rounds take students with complete profiles.")
-        links.append(Link("profiles.edit", {}, "Complete your profile"))
+        links.append(Link("profiles.edit", {"side": "student"}, "Complete your profile"))
     return Seat(slot, NOT_STARTED, next=tuple(steps), links=tuple(links))
 
 

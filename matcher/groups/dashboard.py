@@ -24,7 +24,6 @@ from matcher.models import (
     MembershipStatus,
     MentorProfile,
     MentorType,
-    Role,
     Round,
     RoundDraft,
     RoundStudent,
@@ -94,7 +93,7 @@ def _member_students(group_id: int):
         .where(
             Membership.group_id == group_id,
             Membership.status == MembershipStatus.ACTIVE,
-            User.role == Role.STUDENT,
+            User.is_student,
         )
         .scalar_subquery()
     )

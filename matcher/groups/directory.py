@@ -88,19 +88,18 @@ def listings(groups: list[InterestGroup], viewer: User | None) -> list[Listing]:
     ids = [g.id for g in groups]
     if not ids:
         return []
-    heads = {
-        (group_id, role): count
-        for group_id, role, count in db.session.execute(
-            select(Membership.group_id, User.role, func.count())
-            .join(User, User.id == Membership.user_id)
-            .where(
-                Membership.group_id.in_(ids),
-                Membership.status == MembershipStatus.ACTIVE,
-                User.role.in_(MEMBER_ROLES),
-            )
-            .group_by(Membership.group_id, User.role)
+    heads = {}
+    for group_id, students, mentors in db.session.execute(
+        select(
+            Membership.group_id,
+            func.count().filter(User.is_student),
+            func.count().filter(User.is_mentor),
         )
-    }
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.group_id.in_(ids), Membership.status == MembershipStatus.ACTIVE)
+        .group_by(Membership.group_id)
+    ):
+        heads[group_id, Role.STUDENT], heads[group_id, Role.MENTOR] = students, mentors
     standing = {}
     if viewer is not None:
         standing = dict(
@@ -142,7 +141,7 @@ def _listing(group, viewer, status, heads) -> Listing:
 
 
 def _action(group, viewer, status) -> str:
-    if viewer is None or viewer.role not in MEMBER_ROLES:
+    if viewer is None or not viewer.has_role(*MEMBER_ROLES):
         return ""
     if status is MembershipStatus.INVITED:
         return "Accept the invitation"
@@ -154,6 +153,6 @@ def _action(group, viewer, status) -> str:
 def _standing(viewer, status) -> str:
     if viewer is None:
         return "Log in or sign up to join."
-    if viewer.role not in MEMBER_ROLES:
+    if not viewer.has_role(*MEMBER_ROLES):
         return "Students and mentors join groups; coordinators are added by another coordinator."
     return STANDING.get(status, "")

@@ -70,7 +70,10 @@ class GroupForm(OnceForm):
 
 
 class CoordinatorForm(SiteForm):
-    email = email_field("Coordinator's email")
+    email = email_field(
+        "Email of a member or coordinator",
+        description="Any member of the group can help run it: a student leader, a resident.",
+    )
     submit = SubmitField("Add coordinator")
 
 

@@ -90,13 +90,14 @@ def _act(group: InterestGroup, action, message, then=None):
 @login_required
 def index():
     runs = list(db.session.scalars(access.coordinated_groups(current_user)))
-    if current_user.role not in (Role.COORDINATOR, Role.ADMIN):
-        runs = []
     belongs = list(db.session.scalars(access.member_groups(current_user)))
     invitations, requests = services.waiting_memberships(current_user)
     return render_template(
         "groups/index.html",
         runs=runs,
+        may_create=current_user.has_role(Role.COORDINATOR, Role.ADMIN),
+        all_groups=current_user.has_role(Role.ADMIN),
+        member=current_user.has_role(Role.STUDENT, Role.MENTOR),
         belongs=belongs,
         invitations=invitations,
         requests=requests,

@@ -40,10 +40,11 @@ def _specialties(ids: list[int]) -> list[Specialty]:
 
 
 def create_group(creator: User, **fields) -> InterestGroup:
-    """A new group, ``fields`` as for ``update_group``; a coordinator who creates it runs it."""
+    """A new group, ``fields`` as for ``update_group``; whoever creates it runs it (an admin
+    runs every group already)."""
     group = InterestGroup()
     update_group(group, **fields)
-    if creator.role is Role.COORDINATOR:
+    if not creator.has_role(Role.ADMIN):
         group.coordinators.append(creator)
     db.session.add(group)
     return group
@@ -102,7 +103,7 @@ def membership(group_id: int, user_id: int) -> Membership | None:
 
 def join(user: User, group: InterestGroup) -> Membership:
     """Join by invite link: at once for an open group, as a request for an approval group."""
-    if user.role not in MEMBER_ROLES:
+    if not user.has_role(*MEMBER_ROLES):
         raise GroupError("Only students and mentors join groups; coordinators are added by one.")
     existing = membership(group.id, user.id)
     if existing is not None and existing.status is MembershipStatus.INVITED:
@@ -216,10 +217,15 @@ def rotate_invite_code(group: InterestGroup) -> None:
 
 
 def add_coordinator(group: InterestGroup, email: str) -> User:
+    """Make a member of the group (a student leader, say) or a coordinator account one of the
+    group's coordinators; they run this group only, and keep their own sides in it."""
     user = accounts.find_user(email)
-    if user is None or user.role is not Role.COORDINATOR:
+    standing = None if user is None else membership(group.id, user.id)
+    member = standing is not None and standing.status is MembershipStatus.ACTIVE
+    if user is None or not (member or user.has_role(Role.COORDINATOR, Role.ADMIN)):
         raise GroupError(
-            "No coordinator account has that email. An admin can add the person as a coordinator."
+            "No member of this group has that email. Ask the person to join the group first "
+            "(or an admin can add them as a coordinator)."
         )
     if user in group.coordinators:
         raise GroupError(f"{user.name} already coordinates this group.")
@@ -231,10 +237,15 @@ def remove_coordinator(actor: User, group: InterestGroup, user_id: int) -> User:
     user = next((c for c in group.coordinators if c.id == user_id), None)
     if user is None:
         raise GroupError("That person does not coordinate this group.")
-    if len(group.coordinators) == 1 and actor.role is not Role.ADMIN:
+    if len(group.coordinators) == 1 and not actor.has_role(Role.ADMIN):
         raise GroupError("A group needs at least one coordinator.")
     group.coordinators.remove(user)
     return user
+
+
+def group_count() -> int:
+    """How many groups the site has."""
+    return db.session.scalar(select(func.count()).select_from(InterestGroup))
 
 
 @dataclass(frozen=True)
@@ -261,13 +272,13 @@ def counts(group: InterestGroup) -> GroupCounts:
 
     row = db.session.execute(
         select(
-            members(User.role == Role.STUDENT),
-            members(User.role == Role.MENTOR),
+            members(User.is_student),
+            members(User.is_mentor),
             members(status=MembershipStatus.PENDING),
-            members(User.role == Role.STUDENT, student_complete()),
-            members(User.role == Role.MENTOR, mentor_complete()),
+            members(User.is_student, student_complete()),
+            members(User.is_mentor, mentor_complete()),
             members(
-                User.role == Role.MENTOR,
+                User.is_mentor,
                 MentorProfile.user_id == User.id,
                 MentorProfile.accepting,
                 value=MentorProfile.capacity,

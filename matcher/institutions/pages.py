@@ -163,7 +163,7 @@ def detail(inst: Institution) -> Detail:
         members=[Link(m.name, _url(m.id), m.kind.label) for m in members],
         departments=[s.name for s in inst.departments],
         people=[
-            Link(p.name, url_for("admin.user_detail", user_id=p.id), p.role.label) for p in people
+            Link(p.name, url_for("admin.user_detail", user_id=p.id), p.role_labels) for p in people
         ],
         people_total=total,
         people_more=max(total - len(people), 0),

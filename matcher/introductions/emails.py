@@ -47,7 +47,7 @@ PROFILE_FIELDS = {
 ANSWER_FIELDS = {
     "accept_link": "the accept link (it opens a page where the mentor confirms)",
     "decline_link": "the decline link (it opens a page where the mentor confirms)",
-    "respond_by": "the date the request expires without an answer",
+    "respond_by": "when the request expires without an answer, in the mentor's time zone",
 }
 CONTACT_FIELDS = {
     "student_email": "the student's email",
@@ -65,7 +65,8 @@ SEVERAL_FIELDS = {
     "request_count": "how many students the email asks about",
     "requests": "every request: the student, the kind of advisor, what they hope for, its own "
     "accept and decline links and the date to answer by",
-    "respond_by": "the date the first of the requests expires without an answer",
+    "respond_by": "when the first of the requests expires without an answer, in the mentor's "
+    "time zone",
     "dashboard_link": "the mentor's page listing every request",
 }
 
@@ -113,6 +114,13 @@ EMAILS: dict[str, EmailKind] = {
             "Reminder to the mentor",
             "When the mentor has not answered after the response time.",
             ANSWER_FIELDS,
+        ),
+        _kind(
+            "request_reminder",
+            "Reminder of a student's request",
+            "When the mentor has not answered a student's own request after the response time.",
+            ANSWER_FIELDS,
+            REQUEST_FIELDS,
         ),
         EmailKind(
             "reminder_several",
@@ -344,7 +352,7 @@ SAMPLE = {
     "introduction_link": "https://matcher.example.org/introductions/1",
     "accept_link": "https://matcher.example.org/introductions/answer/(signed-accept-link)",
     "decline_link": "https://matcher.example.org/introductions/answer/(signed-decline-link)",
-    "respond_by": "Tuesday 8 September 2026",
+    "respond_by": "Tuesday 8 September 2026, 17:00 EDT (America/New_York)",
     "feedback_link": "https://matcher.example.org/introductions/1/feedback",
     "request_note": "Your work on melanoma screening is why I chose dermatology.",
     "request_count": "2",
@@ -408,10 +416,10 @@ def send(key: str, intro: Introduction, recipient: User, **links: str) -> Outbox
     return queue_mail(recipient, MESSAGE, kind=kind_of(key), subject=text.subject, body=text.body)
 
 
-def day(moment: datetime, zone: str = timezones.DEFAULT_ZONE) -> str:
-    """The day of ``moment`` in ``zone`` (the recipient's), written out: "Tuesday 8 September
-    2026"."""
-    return timezones.format_day(moment, zone, "long_day")
+def deadline(moment: datetime, zone: str = timezones.DEFAULT_ZONE) -> str:
+    """``moment`` in ``zone`` (the recipient's), written out with the zone's name: "Tuesday 8
+    September 2026, 17:00 EDT (America/New_York)"."""
+    return timezones.format_when(moment, zone, "long")
 
 
 # --- asking mentors: one email per mentor -------------------------------------------------
@@ -459,7 +467,7 @@ def request_listing(requests: list[Request], *, with_groups: bool) -> str:
         lines += [
             f"   Accept:  {request.accept_link}",
             f"   Decline: {request.decline_link}",
-            f"   Please answer by {day(request.respond_by, intro.mentor.time_zone)}.",
+            f"   Please answer by {deadline(request.respond_by, intro.mentor.time_zone)}.",
         ]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
@@ -483,8 +491,8 @@ def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[Use
     ``wording(group_id, key)`` gives a group's wording (the default for ``None``)."""
     key = "reminder" if reminder else "ask"
     first = requests[0]
-    if len(requests) == 1 and not reminder and first.intro.requested:
-        key = "request"
+    if len(requests) == 1 and first.intro.requested:
+        key = "request_reminder" if reminder else "request"
     mentor = first.intro.mentor
     if len(requests) == 1:
         values = values_for(
@@ -492,7 +500,7 @@ def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[Use
             mentor,
             accept_link=first.accept_link,
             decline_link=first.decline_link,
-            respond_by=day(first.respond_by, mentor.time_zone),
+            respond_by=deadline(first.respond_by, mentor.time_zone),
         )
         return mentor, render(wording(first.intro.group_id, key), values), key
     groups = list(dict.fromkeys(r.intro.group_id for r in requests))
@@ -504,7 +512,7 @@ def _request_text(wording, requests: list[Request], reminder: bool) -> tuple[Use
         "group_name": _names(names),
         "request_count": str(len(requests)),
         "requests": request_listing(requests, with_groups=len(groups) > 1),
-        "respond_by": day(min(r.respond_by for r in requests), mentor.time_zone),
+        "respond_by": deadline(min(r.respond_by for r in requests), mentor.time_zone),
         "dashboard_link": external_url("introductions.index") + "#pending",
     }
     return mentor, render(text, values), several

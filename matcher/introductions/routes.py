@@ -26,6 +26,7 @@ from matcher.introductions.forms import (
 )
 from matcher.models import (
     COMMITTED_STATUSES,
+    SIDES,
     InterestGroup,
     Introduction,
     RatingStage,
@@ -93,17 +94,26 @@ def _act(
 
 
 @bp.get("/introductions")
+@bp.get("/introductions/as-<any(student, mentor):side>")
 @login_required
-def index():
-    if current_user.role is Role.STUDENT:
+def index(side: str | None = None):
+    """One's introductions as a student (one's mentors) or as a mentor (one's mentees); an
+    account with both sides switches between them, one without either sees its groups'."""
+    held = [role for role in SIDES if current_user.has_role(role)]
+    chosen = Role(side) if side else (held[0] if held else None)
+    if side and chosen not in held:
+        abort(404)
+    both = len(held) > 1
+    if chosen is Role.STUDENT:
         intros = services.for_student(current_user)
         return render_template(
             "introductions/student.html",
             intros=intros,
             requests=services.open_requests(current_user.id),
-            ratings_due=services.ratings_due(current_user),
+            ratings_due=services.ratings_due(current_user, Role.STUDENT),
+            both=both,
         )
-    if current_user.role is Role.MENTOR:
+    if chosen is Role.MENTOR:
         intros = services.for_mentor(current_user)
         return render_template(
             "introductions/mentor.html",
@@ -111,7 +121,8 @@ def index():
             current=[i for i in intros if i.status in COMMITTED_STATUSES],
             past=[i for i in intros if not i.status.active],
             capacity=current_user.mentor_profile.capacity if current_user.mentor_profile else 0,
-            ratings_due=services.ratings_due(current_user),
+            ratings_due=services.ratings_due(current_user, Role.MENTOR),
+            both=both,
         )
     groups = list(db.session.scalars(access.coordinated_groups(current_user)))
     return render_template("introductions/groups.html", groups=groups)

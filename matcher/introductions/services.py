@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased, selectinload
 from matcher import audit, clock, timezones
 from matcher.database import analyzed
 from matcher.extensions import db
-from matcher.introductions import emails
+from matcher.introductions import emails, signals
 from matcher.mail import external_url, queue_mails
 from matcher.models import (
     ACTIVE_STATUSES,
@@ -399,6 +399,8 @@ def _move(
     intro.events.append(
         IntroductionEvent(status=new, actor_id=actor.id if actor else None, note=note)
     )
+    if not new.active:
+        signals.ended.send(intro)
 
 
 def note_event(intro: Introduction, note: str, actor: User | None = None) -> None:
@@ -585,6 +587,14 @@ def withdraw(intro: Introduction, actor: User, reason: str = "") -> None:
     waits for another mentor because of it."""
     told = [intro.mentor] if actor.id == intro.student_id else [intro.student, intro.mentor]
     _withdraw(intro, actor, reason.strip(), told, rematched=True)
+
+
+def open_count(person: User, side: Role) -> int:
+    """How many introductions ``person`` has open as ``side`` (student or mentor)."""
+    column = Introduction.student_id if side is Role.STUDENT else Introduction.mentor_id
+    return db.session.scalar(
+        select(func.count()).where(column == person.id, Introduction.status.in_(ACTIVE_STATUSES))
+    )
 
 
 def release(person: User, actor: User | None) -> int:
@@ -798,13 +808,19 @@ class RatingDue:
     other: User
 
 
-def ratings_due(user: User) -> list[RatingDue]:
-    """The early and closing ratings waiting for ``user``, the oldest introduction first."""
+def ratings_due(user: User, side: Role | None = None) -> list[RatingDue]:
+    """The early and closing ratings waiting for ``user`` (in the introductions where they are
+    ``side``, or either), the oldest introduction first."""
     recent = clock.now() - timedelta(days=RATING_DUE_DAYS)
+    taking_part = {
+        Role.STUDENT: Introduction.student_id == user.id,
+        Role.MENTOR: Introduction.mentor_id == user.id,
+        None: or_(Introduction.student_id == user.id, Introduction.mentor_id == user.id),
+    }[side]
     intros = db.session.scalars(
         select(Introduction)
         .where(
-            or_(Introduction.student_id == user.id, Introduction.mentor_id == user.id),
+            taking_part,
             or_(
                 Introduction.status == IntroStatus.MET,
                 (Introduction.status == IntroStatus.COMPLETED) & (Introduction.closed_at >= recent),
@@ -831,18 +847,17 @@ def ratings_due(user: User) -> list[RatingDue]:
 
 
 def home_summary(user: User) -> dict:
-    """What the home page shows of ``user``'s introductions: a student's, or a mentor's
-    requests waiting for an answer and current mentees; for both, ratings waiting for them."""
-    if user.role is Role.STUDENT:
-        return {"intros": for_student(user), "ratings_due": ratings_due(user)}
-    if user.role is Role.MENTOR:
+    """What the home page shows of ``user``'s introductions: as a student, their
+    introductions; as a mentor, requests waiting for an answer and current mentees (both, for
+    a peer mentor who has mentors); and the ratings waiting for them."""
+    summary: dict = {"ratings_due": ratings_due(user)}
+    if user.has_role(Role.STUDENT):
+        summary["intros"] = for_student(user)
+    if user.has_role(Role.MENTOR):
         intros = for_mentor(user)
-        return {
-            "pending": [i for i in intros if i.status is IntroStatus.PROPOSED],
-            "current": [i for i in intros if i.status in COMMITTED_STATUSES],
-            "ratings_due": ratings_due(user),
-        }
-    return {}
+        summary["pending"] = [i for i in intros if i.status is IntroStatus.PROPOSED]
+        summary["current"] = [i for i in intros if i.status in COMMITTED_STATUSES]
+    return summary
 
 
 def _newest_first(*conditions) -> list[Introduction]:

@@ -388,7 +388,7 @@ def recover() -> Recovery:
 def visible_job(user: User, job_id: int) -> Job | None:
     """The job if ``user`` may see it: its owner, or an admin."""
     job = db.session.get(Job, job_id)
-    if job is None or (job.owner_id != user.id and user.role is not Role.ADMIN):
+    if job is None or (job.owner_id != user.id and not user.has_role(Role.ADMIN)):
         return None
     return job
 

@@ -97,16 +97,18 @@ class Addressee(Protocol):
 
 class Recipient(NamedTuple):
     """Whom a message goes to, when the ``User`` is not at hand: the account's id (``None``
-    for an address with no account yet) and the address."""
+    for an address with no account yet), the address and the time zone its dates are shown in
+    (UTC when not given)."""
 
     id: int | None
     email: str
+    time_zone: str | None = None
 
 
 def recipient(to: Addressee | str) -> Recipient:
     if isinstance(to, str):
         return Recipient(None, to)
-    return Recipient(to.id, to.email)
+    return Recipient(to.id, to.email, getattr(to, "time_zone", None))
 
 
 def render_mail(to: Addressee | str, template: str, *, kind: str | None = None, **context) -> dict:

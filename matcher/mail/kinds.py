@@ -14,7 +14,8 @@ Essential (sent at once, to everyone, unsubscribed or not; no unsubscribe link):
   to answer (and reminded), with a date after which the request expires.
 - ``introductions/introduction_student``, ``introduction_mentor``: the introduction itself,
   with each side's contact details; both are asked to get in touch now.
-- ``introductions/request``: a student's request between rounds, for the mentor to answer.
+- ``introductions/request``, ``request_reminder``: a student's request between rounds, for the
+  mentor to answer, and its one reminder.
 - ``meetings/*``: proposed times to pick from, calendar invitations, their updates and
   cancellations, and the reminder the day before.
 

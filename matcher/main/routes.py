@@ -1,4 +1,5 @@
-"""The home page of each role (the landing page for visitors) and the health check."""
+"""The home page (one section for each role the account holds; the landing page for
+visitors) and the health check."""
 
 from flask import Blueprint, render_template
 from flask_login import current_user
@@ -19,19 +20,27 @@ bp = Blueprint("main", __name__)
 def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
-    context = {}
-    if current_user.role in (Role.STUDENT, Role.MENTOR):
-        context["gaps"] = profiles.missing(current_user)
-        context["groups"] = list(db.session.scalars(access.member_groups(current_user)))
-        context["invitations"], context["requests"] = groups.waiting_memberships(current_user)
-        context["summary"] = introductions.home_summary(current_user)
-        context["open_rounds"] = opening.open_rounds_overview(current_user)
-        if current_user.role is Role.STUDENT:
-            context["boards"] = board.boards(current_user, context["groups"])
-    else:
-        run = list(db.session.scalars(access.coordinated_groups(current_user)))
-        context["groups"] = [(group, groups.counts(group)) for group in run]
-    return render_template(f"main/home_{current_user.role.value}.html", **context)
+    user = current_user._get_current_object()
+    sides = profiles.sides(user)
+    context: dict = {"sides": [side.value for side in sides], "runs": []}
+    if sides:
+        context["gaps"] = profiles.missing(user)
+        context["gaps_side"] = next(
+            (side.value for side in sides if profiles.missing(user, side)), sides[0].value
+        )
+        context["groups"] = list(db.session.scalars(access.member_groups(user)))
+        context["invitations"], context["requests"] = groups.waiting_memberships(user)
+        context["summary"] = introductions.home_summary(user)
+        context["open_rounds"] = opening.open_rounds_overview(user)
+        if Role.STUDENT in sides:
+            context["boards"] = board.boards(user, context["groups"])
+    if user.has_role(Role.ADMIN):
+        context["group_count"] = groups.group_count()
+    elif access.coordinates_any(user):
+        run = list(db.session.scalars(access.coordinated_groups(user)))
+        context["runs"] = [(group, groups.counts(group)) for group in run]
+        context["may_start_groups"] = user.has_role(Role.COORDINATOR)
+    return render_template("main/home.html", **context)
 
 
 @bp.get("/healthz")

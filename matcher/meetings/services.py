@@ -304,6 +304,44 @@ def cancel(meeting: Meeting, actor: User, side: str) -> Meeting:
     return meeting
 
 
+ENDINGS = {
+    IntroStatus.COMPLETED: "the mentorship cycle has ended",
+    IntroStatus.DECLINED: "the mentor declined the introduction",
+    IntroStatus.EXPIRED: "the introduction expired without an answer",
+    IntroStatus.WITHDRAWN: "the introduction was withdrawn",
+}
+"""Why a meeting is called off, by the status its introduction ended in."""
+
+
+def introduction_ended(intro: Introduction) -> list[Meeting]:
+    """The introduction stopped running (the ``introductions.signals.ended`` receiver): each
+    meeting still being arranged or scheduled is called off, and both people are told; a
+    scheduled one comes with the cancellation for their calendars (METHOD:CANCEL, next
+    SEQUENCE). The meetings called off."""
+    called_off = []
+    for meeting in db.session.scalars(
+        select(Meeting)
+        .where(Meeting.introduction_id == intro.id, Meeting.status.in_(OPEN_MEETING_STATUSES))
+        .order_by(Meeting.id)
+    ):
+        scheduled = meeting.status is MeetingStatus.SCHEDULED
+        _change(
+            meeting,
+            (meeting.status,),
+            status=MeetingStatus.CANCELLED,
+            sequence=meeting.sequence + (1 if scheduled else 0),
+        )
+        reason = ENDINGS.get(intro.status, "the introduction has ended")
+        introductions.note_event(intro, "Meeting called off: " + reason)
+        if scheduled:
+            _invite(meeting, "meetings/called_off", method=calendar.CANCEL, reason=reason)
+        else:
+            for person in (intro.student, intro.mentor):
+                _mail(meeting, person, "meetings/called_off", reason=reason)
+        called_off.append(meeting)
+    return called_off
+
+
 def can_record_met(meeting: Meeting) -> bool:
     return (
         meeting.status is MeetingStatus.SCHEDULED

@@ -45,7 +45,7 @@ from matcher.models.round import (
 )
 from matcher.models.submission import FormSubmission
 from matcher.models.taskqueue import TASK_QUEUE_TABLES
-from matcher.models.user import Role, User
+from matcher.models.user import SIDES, Role, User
 from matcher.models.vocab import (
     ContactPreference,
     FacultyRank,
@@ -65,6 +65,7 @@ __all__ = [
     "MAX_PREFERENCES",
     "NEEDS_STATUSES",
     "OPEN_MEETING_STATUSES",
+    "SIDES",
     "SLOTS",
     "SLOT_MENTOR_TYPES",
     "TASK_QUEUE_TABLES",

@@ -5,15 +5,18 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
-from matcher.database import str_enum
 from matcher.extensions import db
 
 
 class Role(StrEnum):
+    """What an account may be, several at once. Student and mentor are the two sides a person
+    takes in introductions; coordinator lets an account start groups (running a particular group
+    is that group's own list of coordinators); admin runs the site."""
+
     STUDENT = "student"
     MENTOR = "mentor"
     COORDINATOR = "coordinator"
@@ -25,6 +28,7 @@ class Role(StrEnum):
 
 
 SELF_SERVICE_ROLES = (Role.STUDENT, Role.MENTOR)
+SIDES = SELF_SERVICE_ROLES
 
 
 def normalize_email(email: str) -> str:
@@ -45,7 +49,10 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    is_student: Mapped[bool] = mapped_column(default=False, server_default=false())
+    is_mentor: Mapped[bool] = mapped_column(default=False, server_default=false())
+    is_coordinator: Mapped[bool] = mapped_column(default=False, server_default=false())
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     password_hash: Mapped[str] = mapped_column(String(255))
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
@@ -79,12 +86,38 @@ class User(UserMixin, db.Model):
         """Whether the owner has taken the account over: logged in or chosen a password."""
         return self.last_login_at is not None or self.password_changed_at is not None
 
+    @classmethod
+    def holding(cls, role: Role):
+        """The column that says whether an account holds ``role``, for queries."""
+        return getattr(cls, f"is_{role.value}")
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(role for role in Role if getattr(self, f"is_{role.value}"))
+
+    @roles.setter
+    def roles(self, roles) -> None:
+        held = set(roles)
+        for role in Role:
+            setattr(self, f"is_{role.value}", role in held)
+
+    @property
+    def role_names(self) -> str:
+        """The account's roles as the audit log records them, e.g. "student,mentor"."""
+        return ",".join(role.value for role in Role if role in self.roles)
+
+    @property
+    def role_labels(self) -> str:
+        """The account's roles in words, e.g. "Student, Mentor"."""
+        return ", ".join(role.label for role in Role if role in self.roles) or "No role"
+
     def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
+        """Whether the account holds any of ``roles``."""
+        return any(getattr(self, f"is_{role.value}") for role in roles)
 
     def end_sessions(self) -> None:
         """Make every session cookie issued so far useless."""
         self.session_token = new_session_token()
 
     def __repr__(self) -> str:
-        return f"<User {self.id} {self.role}>"
+        return f"<User {self.id} {'+'.join(sorted(self.roles))}>"

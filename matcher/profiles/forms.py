@@ -353,6 +353,16 @@ class DirectoryFilterForm(QueryForm):
         self.specialty.choices = [SelectChoice("", "Any"), *specialty_choices(specialties)[1:]]
 
 
+class SideForm(SiteForm):
+    """Take on the other side of introductions too (student or mentor)."""
+
+    side = RadioField(
+        "Side",
+        choices=[SelectChoice("student", "Student"), SelectChoice("mentor", "Mentor")],
+        validators=[InputRequired()],
+    )
+
+
 class DeleteAccountForm(SiteForm):
     password = PasswordField(
         "Your password",

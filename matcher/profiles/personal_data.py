@@ -179,7 +179,7 @@ def _account(user: User) -> dict[str, Any]:
     return {
         "email": user.email,
         "name": user.name,
-        "role": user.role.value,
+        "roles": sorted(role.value for role in user.roles),
         "active": user.active,
         "time_zone": user.time_zone,
         "created_at": _iso(user.created_at),

@@ -25,6 +25,7 @@ from matcher.profiles.forms import (
     DeleteAccountForm,
     DirectoryFilterForm,
     MentorProfileForm,
+    SideForm,
     StudentProfileForm,
 )
 
@@ -106,11 +107,11 @@ def _save(form, user: User) -> list[str]:
     )
 
 
-def _offered_specialties(user: User) -> list[Specialty]:
+def _offered_specialties(user: User, side: Role) -> list[Specialty]:
     """The active specialties, and any retired one the profile still holds, so the form shows
     it chosen and saving the form unchanged keeps it. (The profile's specialties are looked up
     by id among the active ones, not read one by one.)"""
-    if user.role is Role.STUDENT:
+    if side is Role.STUDENT:
         held = [i.specialty_id for i in services.student_profile(user).interests]
     else:
         held = [services.mentor_profile(user).specialty_id]
@@ -121,13 +122,19 @@ def _offered_specialties(user: User) -> list[Specialty]:
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
+@bp.route("/profile/edit/<any(student, mentor):side>", methods=["GET", "POST"])
 @role_required(Role.STUDENT, Role.MENTOR)
-def edit():
-    """Edit one's own profile. A school or institution not on the list is a question rather
-    than an error: the form comes back (200) with the closest names and a box to add it."""
+def edit(side: str | None = None):
+    """Edit one's own student or mentor profile (the only one held when ``side`` is not
+    named). A school or institution not on the list is a question rather than an error: the
+    form comes back (200) with the closest names and a box to add it."""
     user = current_user._get_current_object()
-    specialties = _offered_specialties(user)
-    if user.role is Role.STUDENT:
+    held = services.sides(user)
+    chosen = Role(side) if side else held[0]
+    if chosen not in held:
+        abort(404)
+    specialties = _offered_specialties(user, chosen)
+    if chosen is Role.STUDENT:
         form_cls, initial = StudentProfileForm, _student_form_data
     else:
         form_cls, initial = MentorProfileForm, _mentor_form_data
@@ -151,31 +158,57 @@ def edit():
             db.session.commit()
             flash(services.saved_message(dropped), "success")
             return redirect(shown)
-    elif form.is_submitted() and (question := services.unknown_place(user, form.typed_place())):
+    elif form.is_submitted() and (
+        question := services.unknown_place(user, chosen, form.typed_place())
+    ):
         form.ask_about(question.name, question.suggestions)
     form.settle(services.place_names())
-    if user.role is Role.STUDENT:
+    if chosen is Role.STUDENT:
         form.explain_home_department(services.home_department(user.student_profile))
-    return render_template("profiles/edit.html", form=form), status
+    return render_template(
+        "profiles/edit.html", form=form, side=chosen.value, both=len(held) > 1
+    ), status
 
 
 @bp.get("/people/<int:user_id>")
 @login_required
 def show(user_id: int):
     person = db.session.get(User, user_id)
-    if person is None or not services.can_view(current_user, person):
+    sections = [] if person is None else services.profile_sections(person, current_user)
+    if not sections:
         abort(404)
-    if person.role not in (Role.STUDENT, Role.MENTOR):
-        abort(404)
-    if person.role is Role.STUDENT and person.id != current_user.id:
+    if any(s.side == Role.STUDENT.value for s in sections) and person.id != current_user.id:
         audit.record_access("profile.view", target=person)
+    own = person.id == current_user.id
     return render_template(
         "profiles/show.html",
         person=person,
-        own=person.id == current_user.id,
-        gaps=services.missing(person),
-        page=services.profile_page(person, current_user),
+        own=own,
+        sections=sections,
+        side_form=SideForm() if own and services.side_to_add(person) else None,
+        side_to_add=services.side_to_add(person) if own else None,
+        asks=services.may_ask(current_user, person),
     )
+
+
+@bp.post("/profile/sides")
+@role_required(Role.STUDENT, Role.MENTOR)
+def add_side():
+    """Take on the other side too: a student who peer-mentors, a mentor who wants mentors."""
+    form = SideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = current_user._get_current_object()
+    try:
+        services.add_side(user, Role(form.side.data))
+    except services.ProfileError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("profiles.show", user_id=user.id), code=303)
+    shown = url_for("profiles.edit", side=form.side.data)
+    db.session.commit()
+    flash(services.SIDE_ADDED[form.side.data], "success")
+    return redirect(shown, code=303)
 
 
 @bp.get("/profile")
@@ -230,7 +263,7 @@ def delete():
     if form.validate_on_submit():
         user = current_user._get_current_object()
         try:
-            audit.record("account.delete", actor=user, target=user, role=user.role.value)
+            audit.record("account.delete", actor=user, target=user, role=user.role_names)
             services.delete_account(user, form.password.data)
         except services.ProfileError as exc:
             db.session.rollback()

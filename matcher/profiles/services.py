@@ -13,12 +13,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased, selectinload
 
-from matcher import clock
+from matcher import audit, clock
 from matcher.auth import passwords
 from matcher.extensions import db
 from matcher.institutions import services as institutions
 from matcher.introductions import waiting
 from matcher.models import (
+    SIDES,
     ContactPreference,
     FacultyRank,
     FocusArea,
@@ -103,17 +104,18 @@ def _place(
     return chosen.name, chosen.id
 
 
-def unknown_place(user: User, name: str) -> UnknownPlaceError | None:
-    """The question to ask about ``name``, typed as ``user``'s school or institution, when it
-    is unknown (the form is shown again for another reason); ``None`` when it is known."""
-    current, current_id = _saved_place(user)
+def unknown_place(user: User, side: Role, name: str) -> UnknownPlaceError | None:
+    """The question to ask about ``name``, typed as the school (student side) or institution
+    (mentor side) of ``user``, when it is unknown (the form is shown again for another reason);
+    ``None`` when it is known."""
+    current, current_id = _saved_place(user, side)
     if _known_place(name, current, current_id) is not None:
         return None
     return UnknownPlaceError(name, [i.name for i in institutions.suggest(name)])
 
 
-def _saved_place(user: User) -> tuple[str, int | None]:
-    if user.role is Role.STUDENT:
+def _saved_place(user: User, side: Role) -> tuple[str, int | None]:
+    if side is Role.STUDENT:
         profile = user.student_profile
         return (profile.school, profile.institution_id) if profile else ("", None)
     profile = user.mentor_profile
@@ -295,12 +297,13 @@ class ProfilePage:
     home_department: str = ""
 
 
-def profile_page(person: User, viewer: User) -> ProfilePage:
-    if person.role is Role.STUDENT and person.student_profile is not None:
+def profile_page(person: User, viewer: User, side: Role) -> ProfilePage:
+    """What ``person``'s profile page shows of ``side`` (student or mentor) to ``viewer``."""
+    if side is Role.STUDENT and person.student_profile is not None:
         p = person.student_profile
         own = person.id == viewer.id
         return ProfilePage(place(p.school, p.institution_record), home_department(p, own))
-    if person.role is Role.MENTOR and person.mentor_profile is not None:
+    if side is Role.MENTOR and person.mentor_profile is not None:
         p = person.mentor_profile
         return ProfilePage(place(p.institution, p.institution_record))
     return ProfilePage(Place(""))
@@ -322,12 +325,37 @@ def saved_message(dropped: list[str]) -> str:
     )
 
 
-def missing(user: User) -> list[str]:
-    """What ``user``'s profile still lacks (nothing for coordinators and admins)."""
-    if user.role not in (Role.STUDENT, Role.MENTOR):
-        return []
-    profile = user.student_profile if user.role is Role.STUDENT else user.mentor_profile
-    return profile.missing() if profile is not None else ["your profile"]
+def missing(user: User, side: Role | None = None) -> list[str]:
+    """What ``user``'s profile of ``side`` still lacks, or of every side the account holds
+    (nothing for an account with neither side)."""
+    gaps: list[str] = []
+    for held in sides(user) if side is None else [side]:
+        profile = user.student_profile if held is Role.STUDENT else user.mentor_profile
+        if profile is None:
+            gaps.append(f"your {held.value} profile" if len(sides(user)) > 1 else "your profile")
+        else:
+            gaps.extend(gap for gap in profile.missing() if gap not in gaps)
+    return gaps
+
+
+def sides(user: User) -> list[Role]:
+    """The sides ``user`` takes in introductions: student, mentor, both or none."""
+    return [side for side in SIDES if user.has_role(side)]
+
+
+def add_side(user: User, side: Role) -> None:
+    """Let ``user`` also be a student (to find mentors) or a mentor (a peer mentor, say); the
+    new side starts with an empty profile."""
+    if side not in SIDES:
+        raise ProfileError("Choose student or mentor.")
+    if user.has_role(side):
+        raise ProfileError(f"You are already a {side.value} here.")
+    user.roles = user.roles | {side}
+    if side is Role.STUDENT:
+        student_profile(user)
+    else:
+        mentor_profile(user)
+    audit.record("account.add_side", actor=user, target=user, side=side.value)
 
 
 # --- who sees whom ---------------------------------------------------------------------------
@@ -359,24 +387,93 @@ def _coordinates_a_group_of(viewer_id: int, other_id: int):
     )
 
 
-def can_view(viewer: User, person: User) -> bool:
-    """Whether ``viewer`` may see ``person``'s profile.
+def visible_sides(viewer: User, person: User) -> list[Role]:
+    """The sides of ``person`` (student, mentor) whose profile ``viewer`` may see.
 
     Everyone sees their own; admins see all; coordinators see the members (and join requests)
     of the groups they run; students see the mentors of their own groups and any mentor they
     have an introduction with, never other students; mentors see a student only once
-    introduced to them, never other mentors.
+    introduced to them, never other mentors. A person who is both is seen by each rule on its
+    own side: a fellow student sees a peer mentor's mentor profile, never their student one.
     """
-    if viewer.id == person.id or viewer.role is Role.ADMIN:
-        return True
-    if viewer.role is Role.COORDINATOR:
-        return bool(db.session.scalar(select(_coordinates_a_group_of(viewer.id, person.id))))
-    if viewer.role is Role.STUDENT and person.role is Role.MENTOR:
+    held = sides(person)
+    if not held:
+        return []
+    if viewer.id == person.id or viewer.has_role(Role.ADMIN):
+        return held
+    if db.session.scalar(select(_coordinates_a_group_of(viewer.id, person.id))):
+        return held
+    seen = []
+    mentee = Role.STUDENT in held and viewer.has_role(Role.MENTOR)
+    if mentee and db.session.scalar(select(_introduced(person.id, viewer.id))):
+        seen.append(Role.STUDENT)
+    if Role.MENTOR in held and viewer.has_role(Role.STUDENT):
         shared = or_(_shares_group(viewer.id, person.id), _introduced(viewer.id, person.id))
-        return bool(db.session.scalar(select(shared)))
-    if viewer.role is Role.MENTOR and person.role is Role.STUDENT:
-        return bool(db.session.scalar(select(_introduced(person.id, viewer.id))))
-    return False
+        if db.session.scalar(select(shared)):
+            seen.append(Role.MENTOR)
+    return seen
+
+
+def can_view(viewer: User, person: User) -> bool:
+    """Whether ``viewer`` may see any side of ``person``'s profile."""
+    return bool(visible_sides(viewer, person))
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    """One side of a profile page: the profile (``None`` while not begun), what it still
+    lacks (for its owner) and the page's facts beyond its fields."""
+
+    side: str
+    title: str
+    profile: StudentProfile | MentorProfile | None
+    page: ProfilePage
+    gaps: list[str]
+
+
+SIDE_TITLES = {Role.STUDENT: "As a student", Role.MENTOR: "As a mentor"}
+
+
+def profile_sections(person: User, viewer: User) -> list[ProfileSection]:
+    """The sides of ``person``'s profile page ``viewer`` may see (none: the page is refused)."""
+    own = person.id == viewer.id
+    return [
+        ProfileSection(
+            side.value,
+            SIDE_TITLES[side],
+            person.student_profile if side is Role.STUDENT else person.mentor_profile,
+            profile_page(person, viewer, side),
+            missing(person, side) if own else [],
+        )
+        for side in visible_sides(viewer, person)
+    ]
+
+
+def side_to_add(user: User) -> Role | None:
+    """The side ``user`` could take on too (a student may peer-mentor, a mentor may look for
+    mentors), or ``None`` when they hold both or neither."""
+    held = sides(user)
+    if len(held) != 1:
+        return None
+    return Role.MENTOR if held[0] is Role.STUDENT else Role.STUDENT
+
+
+SIDE_ADDED = {
+    Role.MENTOR.value: "You are a mentor too now. Fill in your mentor profile so coordinators "
+    "and students can find you.",
+    Role.STUDENT.value: "You can look for mentors now. Fill in your student profile so "
+    "coordinators can introduce you.",
+}
+
+
+def may_ask(viewer: User, person: User) -> bool:
+    """Whether ``viewer`` may ask ``person`` to mentor them from the person's profile."""
+    return (
+        viewer.id != person.id
+        and viewer.has_role(Role.STUDENT)
+        and person.has_role(Role.MENTOR)
+        and person.mentor_profile is not None
+    )
 
 
 def _introduced(student_id: int, mentor_id: int):
@@ -398,7 +495,7 @@ def directory(
     query = (
         select(User)
         .join(MentorProfile, MentorProfile.user_id == User.id)
-        .where(User.role == Role.MENTOR, User.active)
+        .where(User.is_mentor, User.active, User.id != viewer.id)
         .options(
             selectinload(User.mentor_profile).selectinload(MentorProfile.specialty),
             selectinload(User.mentor_profile).selectinload(MentorProfile.focus_areas),
@@ -408,10 +505,13 @@ def directory(
         )
         .order_by(func.lower(User.name))
     )
-    if viewer.role is Role.COORDINATOR:
-        query = query.where(_coordinates_a_group_of(viewer.id, User.id))
-    elif viewer.role is not Role.ADMIN:
-        query = query.where(_shares_group(viewer.id, User.id))
+    if not viewer.has_role(Role.ADMIN):
+        query = query.where(
+            or_(
+                _coordinates_a_group_of(viewer.id, User.id),
+                _shares_group(viewer.id, User.id),
+            )
+        )
     if q:
         pattern = f"%{q.lower()}%"
         query = query.where(
@@ -446,9 +546,9 @@ def delete_account(user: User, password: str) -> None:
     """Remove the account and every piece of personal data tied to it."""
     if not passwords.verify_password(user.password_hash, password):
         raise ProfileError("That password is not right.")
-    if user.role is Role.ADMIN:
+    if user.has_role(Role.ADMIN):
         admins = db.session.scalar(
-            select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.active)
+            select(func.count()).select_from(User).where(User.is_admin, User.active)
         )
         if admins <= 1:
             raise ProfileError("You are the last admin; make another admin first.")

@@ -36,6 +36,7 @@ from matcher.models import (
     IntroStatus,
     Membership,
     MembershipStatus,
+    Role,
     User,
 )
 from matcher.solving.assignment import ProposedPair
@@ -95,6 +96,8 @@ def askable_mentor(student: User, mentor_id: int) -> User:
     mentor = db.session.get(User, mentor_id)
     if (
         mentor is None
+        or mentor.id == student.id
+        or not mentor.has_role(Role.MENTOR)
         or not mentor.active
         or mentor.mentor_profile is None
         or student.student_profile is None

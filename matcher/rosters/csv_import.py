@@ -400,7 +400,7 @@ def _check_row(
     _check_lengths(cells, problems)
     role = _check_role(cells["role"], problems)
     user = users.get(email) if email else None
-    if user is not None and role is not None and user.role is not role:
+    if user is not None and role is not None and not user.has_role(role):
         problems.append(
             f"{email} cannot be used for a {role.value} here. "
             "Check the address, or use the one this person uses on matcher"

@@ -68,7 +68,7 @@ def roster_query(group: InterestGroup, role: Role, filters: RosterFilters) -> Se
         .where(
             Membership.group_id == group.id,
             Membership.status == MembershipStatus.ACTIVE,
-            User.role == role,
+            User.holding(role),
         )
         .order_by(func.lower(User.name), User.id)
     )

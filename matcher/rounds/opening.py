@@ -203,21 +203,25 @@ def open_rounds_for(user: User) -> Select[tuple[Round]]:
 
 @dataclass(frozen=True)
 class OpenRound:
-    """An open round as a member's home shows it: whether the student takes part and how many
-    mentors they ranked, or how many students the mentor marked."""
+    """An open round as a member's home shows it, for one ``side`` of theirs: whether the
+    student takes part and how many mentors they ranked, or how many students the mentor
+    marked."""
 
     round: Round
     taking_part: bool
     marked: int
+    side: str = Role.STUDENT.value
 
 
 def open_rounds_overview(user: User) -> list[OpenRound]:
-    """The open rounds of ``user``'s groups with their part in each, in two queries."""
+    """The open rounds of ``user``'s groups with their part in each, as a student and as a
+    mentor (both, for a peer mentor who is also a mentee), in a query per side."""
     rounds_ = list(db.session.scalars(open_rounds_for(user)))
     ids = [r.id for r in rounds_]
     if not ids:
         return []
-    if user.role is Role.STUDENT:
+    overview = []
+    if user.has_role(Role.STUDENT):
         counts = dict(
             db.session.execute(
                 select(RoundStudent.round_id, func.count(RoundPreference.mentor_id))
@@ -230,12 +234,14 @@ def open_rounds_overview(user: User) -> list[OpenRound]:
                 .group_by(RoundStudent.round_id)
             ).all()
         )
-        return [OpenRound(r, r.id in counts, counts.get(r.id, 0)) for r in rounds_]
-    counts = dict(
-        db.session.execute(
-            select(RoundLike.round_id, func.count())
-            .where(RoundLike.round_id.in_(ids), RoundLike.mentor_id == user.id)
-            .group_by(RoundLike.round_id)
-        ).all()
-    )
-    return [OpenRound(r, True, counts.get(r.id, 0)) for r in rounds_]
+        overview += [OpenRound(r, r.id in counts, counts.get(r.id, 0)) for r in rounds_]
+    if user.has_role(Role.MENTOR):
+        likes = dict(
+            db.session.execute(
+                select(RoundLike.round_id, func.count())
+                .where(RoundLike.round_id.in_(ids), RoundLike.mentor_id == user.id)
+                .group_by(RoundLike.round_id)
+            ).all()
+        )
+        overview += [OpenRound(r, True, likes.get(r.id, 0), Role.MENTOR.value) for r in rounds_]
+    return overview

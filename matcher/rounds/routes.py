@@ -238,12 +238,12 @@ def _member_page(round_: Round, status: int = 200):
     ranked = []
     liked = 0
     outlook = None
-    if current_user.role is Role.STUDENT:
+    if current_user.has_role(Role.STUDENT):
         ranked_ids = taking_part.preferences(round_.id, current_user.id)
         names = _names(ranked_ids)
         ranked = [names[m] for m in ranked_ids]
         outlook = board.round_outlook(round_, current_user)
-    elif current_user.role is Role.MENTOR:
+    if current_user.has_role(Role.MENTOR):
         liked = len(taking_part.likes(round_.id, current_user.id))
     return render_template(
         "rounds/member.html",
@@ -259,12 +259,12 @@ def _member_page(round_: Round, status: int = 200):
 
 
 def _student_only() -> None:
-    if current_user.role is not Role.STUDENT:
+    if not current_user.has_role(Role.STUDENT):
         abort(403)
 
 
 def _mentor_only() -> None:
-    if current_user.role is not Role.MENTOR:
+    if not current_user.has_role(Role.MENTOR):
         abort(403)
 
 

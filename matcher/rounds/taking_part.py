@@ -38,7 +38,7 @@ def is_participant(round_: Round, user: User) -> bool:
 
 def opt_in(round_: Round, student: User) -> None:
     require_open(round_)
-    if student.role is not Role.STUDENT or not is_member(student, round_.group_id):
+    if not student.has_role(Role.STUDENT) or not is_member(student, round_.group_id):
         raise RoundError("Only students of this group can take part.")
     gaps = missing(student)
     if gaps:

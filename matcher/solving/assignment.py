@@ -118,7 +118,7 @@ def assign_round(
     if on_progress is not None:
         on_progress(0, 1, SOLVING)
     wants = pop.wants(slots)
-    rules = settings.rules(barred=_pairs(bars))
+    rules = settings.rules(barred=np.concatenate([_pairs(bars), pop.never]))
     pin_array = _pairs(pins)
     result = match_board(
         pop.students,

@@ -6,7 +6,7 @@ in well under a second.
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -69,6 +69,9 @@ class Population:
     mentor_type: list[MentorType]
     wanted_types: list[frozenset[str]]
     held: dict[int, set[str]]
+    never: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    """(k, 2) student and mentor indices never to be paired: a person who is both a student
+    and a mentor with themselves, and a peer mentor's own mentor as their mentee."""
 
     @property
     def first_choice(self) -> np.ndarray:
@@ -107,7 +110,7 @@ def active_members(group_id: int, role: Role) -> Select[tuple[int]]:
         .where(
             Membership.group_id == group_id,
             Membership.status == MembershipStatus.ACTIVE,
-            User.role == role,
+            User.holding(role),
             User.active,
         )
         .correlate(None)
@@ -369,4 +372,22 @@ def load(
         mentor_type=mentor_types,
         wanted_types=[frozenset(w) for w in wanted],
         held=dict(held),
+        never=_never_pairs(s_index, m_index),
     )
+
+
+def _never_pairs(s_index: dict[int, int], m_index: dict[int, int]) -> np.ndarray:
+    """The (student, mentor) index pairs of :attr:`Population.never`. Both people of a
+    reversed pair hold both roles, so only those accounts' introductions are read."""
+    pairs = [(s_index[u], m_index[u]) for u in s_index.keys() & m_index.keys()]
+    both = select(User.id).where(User.is_student, User.is_mentor)
+    for own_mentor, mentee in db.session.execute(
+        select(Introduction.mentor_id, Introduction.student_id).where(
+            Introduction.student_id.in_(both),
+            Introduction.mentor_id.in_(both),
+            Introduction.status.in_(HELD_STATUSES),
+        )
+    ):
+        if own_mentor in s_index and mentee in m_index:
+            pairs.append((s_index[own_mentor], m_index[mentee]))
+    return np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)

@@ -161,6 +161,9 @@ def _candidates(
     students, mentors, seat = students[live], mentors[live], seat[live]
     refused = refusals(pop.students, pop.mentors, students, mentors, settings.weights, rules)
     ok = refused == ALLOWED
+    if pop.never.size:
+        size = pop.mentor_ids.size
+        ok &= ~np.isin(students * size + mentors, pop.never[:, 0] * size + pop.never[:, 1])
     students, mentors, seat = students[ok], mentors[ok], seat[ok]
     names = np.array(slots, dtype=object)[seat]
     parts = board_values(pop.students, pop.mentors, students, mentors, names, rules)

@@ -58,7 +58,7 @@ def test_weaker_hash_is_upgraded_at_login(app, client):
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("a good passphrase")
     with app.app_context():
         db.session.add(
-            User(email="old@example.edu", name="Old", role=Role.STUDENT, password_hash=weak)
+            User(email="old@example.edu", name="Old", roles={Role.STUDENT}, password_hash=weak)
         )
         db.session.commit()
     assert login(client, "old@example.edu", "a good passphrase").status_code == 302

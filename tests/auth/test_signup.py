@@ -55,7 +55,7 @@ def test_confirmation_link_creates_the_account_and_logs_in(app, client):
     with app.app_context():
         user = db.session.scalar(db.select(User))
         assert user.email == "nia.okafor@example.edu"
-        assert user.role is Role.STUDENT
+        assert user.roles == {Role.STUDENT}
         assert user.password_hash.startswith("$argon2id$")
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "auth.signup"))
         assert event.actor_id == user.id
@@ -95,7 +95,7 @@ def test_signup_as_mentor(app, client):
     signup(client, role="mentor")
     choose_password(client, confirm_link(app))
     with app.app_context():
-        assert db.session.scalar(db.select(User.role)) is Role.MENTOR
+        assert db.session.scalar(db.select(User)).roles == {Role.MENTOR}
 
 
 def test_signup_cannot_choose_a_privileged_role(app, client):

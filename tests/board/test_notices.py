@@ -38,8 +38,8 @@ def test_each_student_who_took_part_gets_one_email_seat_by_seat(world, smtp_serv
     )
     assert "Why they fit: Works in a specialty on your list" in body
     assert (
-        "What happens next: Dr. Ines Okafor answers by Tuesday 15 September 2026. You get an "
-        "email either way" in body
+        "What happens next: Dr. Ines Okafor answers by Tuesday 15 September 2026, 09:00 UTC. "
+        "You get an email either way" in body
     )
     assert "Resident or fellow No mentor this time" in body
     assert (

@@ -1,5 +1,5 @@
-"""The email every student gets at publish gives each proposed mentor's answer-by day in the
-student's own time zone: a day earlier in Honolulu than in UTC for a request that runs out at
+"""The email every student gets at publish gives each proposed mentor's answer-by time in the
+student's own time zone, named: the evening before in Honolulu for a request that runs out at
 09:00 UTC, and the board page names the zone with the time."""
 
 from matcher.extensions import db
@@ -21,9 +21,12 @@ def test_the_answer_by_day_is_the_student_s_own(world, smtp_server):
     deliver(world.app)
 
     [to_ava] = smtp_server.inbox.to(ava.email)
-    assert "Dr. Ines Okafor answers by Monday 14 September 2026." in flat(to_ava.get_content())
+    assert (
+        "Dr. Ines Okafor answers by Monday 14 September 2026, 23:00 HST (Pacific/Honolulu)."
+    ) in flat(to_ava.get_content())
     [to_ben] = smtp_server.inbox.to(ben.email)
-    assert "Dr. Ines Okafor answers by Tuesday 15 September 2026." in flat(to_ben.get_content())
+    answer_by = "Dr. Ines Okafor answers by Tuesday 15 September 2026, 09:00 UTC."
+    assert answer_by in flat(to_ben.get_content())
 
     board = page(logged_in(world.app, ava), "/board")
     assert "14 Sep 2026" in board

@@ -29,7 +29,7 @@ PEOPLE = 400
 def hold_two_each(app) -> None:
     with app.app_context():
         people = [
-            User(email=f"p{n}@example.edu", name=f"P {n}", role=Role.STUDENT, password_hash="x")
+            User(email=f"p{n}@example.edu", name=f"P {n}", roles={Role.STUDENT}, password_hash="x")
             for n in range(PEOPLE)
         ]
         db.session.add_all(people)

@@ -320,7 +320,9 @@ class HeldAtRecipient:
 def test_killed_mid_send_every_message_arrives_once(app, tmp_path, smtp_server):
     addresses = [f"reader{n}@example.edu" for n in range(20)]
     with app.app_context():
-        user = User(email="x@example.edu", name="Pat Example", role=Role.STUDENT, password_hash="x")
+        user = User(
+            email="x@example.edu", name="Pat Example", roles={Role.STUDENT}, password_hash="x"
+        )
         for address in addresses:
             queue_mail(address, "auth/welcome", user=user)
         db.session.commit()

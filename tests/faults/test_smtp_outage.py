@@ -19,7 +19,9 @@ OUTAGE_MINUTES = 30
 
 def queue(app, addresses) -> None:
     with app.app_context():
-        user = User(email="x@example.edu", name="Pat Example", role=Role.STUDENT, password_hash="x")
+        user = User(
+            email="x@example.edu", name="Pat Example", roles={Role.STUDENT}, password_hash="x"
+        )
         for addr in addresses:
             queue_mail(addr, "auth/welcome", user=user)
         db.session.commit()

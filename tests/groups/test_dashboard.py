@@ -105,7 +105,7 @@ def expected(app, group_id: int) -> dict:
     with app.app_context():
         group = db.session.get(InterestGroup, group_id)
         active = [m.user for m in group.memberships if m.status is MembershipStatus.ACTIVE]
-        students = [u for u in active if u.role is Role.STUDENT]
+        students = [u for u in active if u.has_role(Role.STUDENT)]
         intros = list(db.session.scalars(select(Introduction)))
         mine = [i for i in intros if i.group_id == group_id]
         ids = {s.id for s in students}
@@ -129,7 +129,7 @@ def expected(app, group_id: int) -> dict:
         supply_kind, supply_spec = Counter(), Counter()
         for u in active:
             p = u.mentor_profile
-            if u.role is not Role.MENTOR or not u.active or not p.accepting or missing(u):
+            if not u.has_role(Role.MENTOR) or not u.active or not p.accepting or missing(u):
                 continue
             holding = sum(1 for i in intros if i.mentor_id == u.id and i.status.active)
             free = max(p.capacity - holding, 0)

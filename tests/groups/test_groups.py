@@ -242,8 +242,8 @@ def test_group_counts_agree_with_the_profile_rules(app, runner):
     with app.app_context():
         for found in db.session.scalars(db.select(InterestGroup)):
             active = [m.user for m in found.memberships if m.status is MembershipStatus.ACTIVE]
-            students = [u for u in active if u.role is Role.STUDENT]
-            mentors = [u for u in active if u.role is Role.MENTOR]
+            students = [u for u in active if u.has_role(Role.STUDENT)]
+            mentors = [u for u in active if u.has_role(Role.MENTOR)]
             expected = services.GroupCounts(
                 students=len(students),
                 mentors=len(mentors),

@@ -5,7 +5,14 @@ import pytest
 
 from matcher.introductions import emails
 
-REQUEST_EMAILS = ("ask", "ask_several", "reminder", "reminder_several")
+REQUEST_EMAILS = (
+    "ask",
+    "ask_several",
+    "request",
+    "reminder",
+    "request_reminder",
+    "reminder_several",
+)
 
 
 @pytest.mark.parametrize("key", REQUEST_EMAILS)

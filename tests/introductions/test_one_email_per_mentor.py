@@ -31,7 +31,7 @@ def test_one_email_lists_every_request_with_its_own_links(world, smtp_server):
     text = flat(body)
     assert "1. Sam Student — Faculty mentor" in text
     assert "2. Tess Student — Faculty mentor" in text
-    assert text.count("Please answer by Tuesday 15 September 2026.") == 2
+    assert text.count("Please answer by Tuesday 15 September 2026, 09:00 UTC.") == 2
     assert "Melanoma screening research hooked me on dermatology." in text
     assert "/introductions#pending" in text
     links = answer_links(body)
@@ -77,7 +77,7 @@ def test_reminders_go_out_as_one_email_per_mentor_per_tick(world, frozen_clock):
     reminder = flat(outbox(world.app, mina.email)[-1].body_text)
     assert "1. Sam Student" in reminder
     assert "2. Tess Student" in reminder
-    assert reminder.count("Please answer by Tuesday 15 September 2026.") == 2
+    assert reminder.count("Please answer by Tuesday 15 September 2026, 09:00 UTC.") == 2
     assert [m.subject for m in outbox(world.app, omar.email)][-1] == (
         "Reminder: would you mentor Sam Student? (Derm Interest Group)"
     )

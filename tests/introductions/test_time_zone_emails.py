@@ -27,9 +27,11 @@ def test_the_answer_by_date_is_the_mentor_s_own(world, smtp_server):
 
     [to_mina] = smtp_server.inbox.to(mina.email)
     text = flat(to_mina.get_content())
-    assert text.count("Please answer by Monday 14 September 2026.") == 2
+    assert (
+        text.count("Please answer by Monday 14 September 2026, 23:00 HST (Pacific/Honolulu).") == 2
+    )
     [to_omar] = smtp_server.inbox.to(omar.email)
-    assert "by Tuesday 15 September 2026" in flat(to_omar.get_content())
+    assert "by Tuesday 15 September 2026, 10:00 BST (Europe/London)" in flat(to_omar.get_content())
 
     page = readable(logged_in(world.app, mina).get("/introductions").get_data(as_text=True))
     assert "14 Sep 2026, 23:00 HST (Pacific/Honolulu)" in page

@@ -183,7 +183,7 @@ def test_a_digest_drops_mail_held_for_someone_unsubscribed_meanwhile(app, studen
 def test_a_bulk_queue_reads_every_recipients_preference_in_one_query(app):
     with app.app_context():
         people = [
-            User(email=f"s{n}@example.edu", name=f"S {n}", role=Role.STUDENT, password_hash="x")
+            User(email=f"s{n}@example.edu", name=f"S {n}", roles={Role.STUDENT}, password_hash="x")
             for n in range(400)
         ]
         db.session.add_all(people)

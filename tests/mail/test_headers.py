@@ -21,7 +21,7 @@ def group_named(name: str):
 
 
 def someone() -> User:
-    return User(email="pat@example.edu", name="Pat", role=Role.STUDENT, password_hash="x")
+    return User(email="pat@example.edu", name="Pat", roles={Role.STUDENT}, password_hash="x")
 
 
 def test_a_group_name_with_line_breaks_makes_a_one_line_subject(app):

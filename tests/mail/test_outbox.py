@@ -16,7 +16,9 @@ RECIPIENTS = [f"person{n}@example.edu" for n in range(5)]
 
 def queue(app, recipients=RECIPIENTS):
     with app.app_context():
-        user = User(email="x@example.edu", name="Pat Example", role=Role.STUDENT, password_hash="x")
+        user = User(
+            email="x@example.edu", name="Pat Example", roles={Role.STUDENT}, password_hash="x"
+        )
         for addr in recipients:
             queue_mail(addr, "auth/welcome", user=user)
         db.session.commit()
@@ -33,7 +35,7 @@ def statuses(app):
 
 def test_mail_is_written_in_the_callers_transaction(app):
     with app.app_context():
-        user = User(email="x@example.edu", name="Pat", role=Role.STUDENT, password_hash="x")
+        user = User(email="x@example.edu", name="Pat", roles={Role.STUDENT}, password_hash="x")
         queue_mail("kept@example.edu", "auth/welcome", user=user)
         db.session.commit()
         queue_mail("dropped@example.edu", "auth/welcome", user=user)

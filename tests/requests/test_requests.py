@@ -319,7 +319,7 @@ def test_the_tick_reminds_and_expires_a_request(asking, frozen_clock):
     frozen_clock.advance(days=7, minutes=1)
     assert asking.tick().reminded == 1
     reminder = outbox(asking.app, mina.email)[-1]
-    assert reminder.subject.startswith("Reminder: would you mentor Sam Student?")
+    assert reminder.subject.startswith("Reminder: Sam Student asked you to be their")
     frozen_clock.advance(days=7, minutes=1)
     assert asking.tick().expired == 1
     assert asking.status(request.id) is IntroStatus.EXPIRED

@@ -50,7 +50,7 @@ def person(app, email):
         profile = user.student_profile or user.mentor_profile
         facts = {
             "name": user.name,
-            "role": user.role,
+            "roles": user.roles,
             "memberships": {(m.group_id, m.status) for m in user.memberships},
         }
         if user.student_profile is not None:
@@ -117,7 +117,7 @@ def test_import_creates_invites_updates_its_own_accounts_and_asks_the_rest_to_jo
     assert ana.pop("updated_at") is not None
     assert ana == {
         "name": "Ana Alvarez",
-        "role": Role.STUDENT,
+        "roles": {Role.STUDENT},
         "memberships": active,
         "school": "State Medical School",
         "stage": Stage.MS3,
@@ -127,7 +127,7 @@ def test_import_creates_invites_updates_its_own_accounts_and_asks_the_rest_to_jo
     }
     assert person(app, "rae@example.org") == {
         "name": "Dr. Rae Resident",
-        "role": Role.MENTOR,
+        "roles": {Role.MENTOR},
         "memberships": active,
         "institution": "University Hospital",
         "mentor_type": MentorType.RESIDENT,

@@ -25,7 +25,7 @@ ADVICE = "Use one of these names, or ask an admin to add it."
 def linked(app, email: str) -> tuple[str, int | None]:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == email))
-        if user.role is Role.STUDENT:
+        if user.has_role(Role.STUDENT):
             return user.student_profile.school, user.student_profile.institution_id
         return user.mentor_profile.institution, user.mentor_profile.institution_id
 

@@ -91,7 +91,7 @@ def test_an_admins_account_in_the_file_is_refused_and_unchanged(app, group, coor
     assert response.status_code == 400
     with app.app_context():
         row = db.session.get(User, admin.id)
-        assert (row.name, row.role, row.memberships) == (admin.name, Role.ADMIN, [])
+        assert (row.name, row.roles, row.memberships) == (admin.name, {Role.ADMIN}, [])
 
 
 def test_invited_people_are_not_on_the_roster_until_they_accept(app, group, coord_client, student):

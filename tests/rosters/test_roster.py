@@ -208,7 +208,7 @@ def test_a_bad_page_number_is_not_an_error(app, group, coord_client):
 def test_pages_of_fifty_keep_the_filters_in_the_pager(app, group, coord_client):
     with app.app_context():
         users = [
-            User(email=f"s{i:03}@example.edu", name=f"Student {i:03}", role=Role.STUDENT)
+            User(email=f"s{i:03}@example.edu", name=f"Student {i:03}", roles={Role.STUDENT})
             for i in range(55)
         ]
         for user in users:
@@ -323,7 +323,7 @@ def add_bulk(group_id, role, index) -> User:
     user = User(
         email=f"{role.value}{index}@bulk.example.edu",
         name=f"{role.value} {index}",
-        role=role,
+        roles={role},
         password_hash="!",
     )
     db.session.add(user)
@@ -352,7 +352,7 @@ def test_complete_filter_agrees_with_missing_for_every_student_combination(app, 
         assert_complete_filter_agrees(group, Role.STUDENT, expected_total=433)
         on_record = [
             u
-            for u in db.session.scalars(select(User).where(User.role == Role.STUDENT))
+            for u in db.session.scalars(select(User).where(User.is_student))
             if u.student_profile is not None
             and u.student_profile.home_has_department is None
             and u.student_profile.home_department_on_record() is not None
