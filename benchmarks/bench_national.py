@@ -92,10 +92,9 @@ SEATS = ["faculty", "resident", "external", "peer"]
 
 SOLVE_PHASES = [
     ("matcher.solving.population", "load", "load people"),
-    ("matcher.matching.engine", "candidate_pairs", "score"),
+    ("matcher.matching.engine", "board_pairs", "list pairs and seats"),
     ("matcher.matching.engine", "score_pairs", "score"),
-    ("matcher.matching.engine", "board_seats", "lay out seats"),
-    ("matcher.matching.engine", "board_problem", "lay out seats"),
+    ("matcher.matching.engine", "board_layout", "lay out seats"),
     ("matcher.matching.board", "BoardProblem.solve", "solve (engine)"),
     ("matcher.matching.engine", "explain", "explain (engine)"),
     ("matcher.solving.assignment", "match_board", "breakdown of pairs"),
@@ -213,19 +212,20 @@ def count_pairs() -> list[tuple[int, int]]:
     (filling a wanted seat, allowed by the rules): (examined, seated)."""
     engine = importlib.import_module("matcher.matching.engine")
     sizes: list[tuple[int, int]] = []
-    listed, laid_out = engine.candidate_pairs, engine.board_problem
+    listed, laid_out = engine.candidate_blocks, engine.board_layout
 
-    def candidate_pairs(*args, **kwargs):
-        i, m = listed(*args, **kwargs)
-        sizes.append((i.size, 0))
-        return i, m
+    def candidate_blocks(*args, **kwargs):
+        sizes.append((0, 0))
+        for i, m in listed(*args, **kwargs):
+            sizes[-1] = (sizes[-1][0] + i.size, 0)
+            yield i, m
 
-    def board_problem(*args, **kwargs):
+    def board_layout(*args, **kwargs):
         problem = laid_out(*args, **kwargs)
         sizes[-1] = (sizes[-1][0], problem.score.nnz)
         return problem
 
-    engine.candidate_pairs, engine.board_problem = candidate_pairs, board_problem
+    engine.candidate_blocks, engine.board_layout = candidate_blocks, board_layout
     return sizes
 
 
@@ -460,6 +460,8 @@ def reset_publish(round_id: int, outbox_before: int) -> None:
 
 
 def spread(values: list[float]) -> str:
+    if not values:
+        return "not run"
     shown = ", ".join(f"{v:.2f}" for v in values)
     return f"best {min(values):.2f} s, median {statistics.median(values):.2f} s of [{shown}]"
 
@@ -636,6 +638,8 @@ def main() -> None:
         if run == 0 or took <= min(publishes):
             best_publish = (dict(phases.seconds), dict(phases.sql), dict(phases.statements))
     print(f"publish: {spread(publishes)} (goal: 10 s, with progress)")
+    if not publishes:
+        return
     phases.seconds, phases.sql, phases.statements = (
         defaultdict(float, best_publish[0]),
         defaultdict(float, best_publish[1]),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from .board import BoardProblem, as_pins, board_problem
+from .board import BoardProblem, as_pins
 from .explain import Explanation, explain
 from .scoring import (
     CRITERIA,
@@ -21,7 +21,7 @@ from .scoring import (
     ScoreMatrix,
     StudentFeatures,
     Weights,
-    candidate_pairs,
+    candidate_blocks,
     criteria,
     institution_values,
     same_home,
@@ -131,6 +131,67 @@ SEATS = ("faculty", "resident", "external", "peer")
 fellow, a faculty mentor at another home, and a peer a year or two ahead."""
 
 
+class _SeatRule:
+    """Which seat each (student, mentor) pair fills, prepared once for a round's people.
+
+    Seats are coded ``0..K-1`` in the order of ``seats``, and ``K`` for a seat that is not on
+    the board, so that one lookup in ``wanted`` (with a column of ``False`` added) says whether
+    the student wants the pair's seat.
+    """
+
+    def __init__(
+        self,
+        students: StudentFeatures,
+        mentors: MentorFeatures,
+        seats: Sequence[str],
+        wanted: np.ndarray,
+    ) -> None:
+        code = {name: k for k, name in enumerate(seats)}
+        n_k = len(seats)
+        kind = mentors.kind
+        self.students, self.mentors, self.n_seats = students, mentors, n_k
+        self.seat = np.full(mentors.n, n_k, dtype=np.int8)
+        if "resident" in code:
+            self.seat[(kind == KIND_RESIDENT) | (kind == KIND_FELLOW)] = code["resident"]
+        if "peer" in code:
+            self.seat[kind == KIND_PEER] = code["peer"]
+        self.faculty = kind == KIND_FACULTY
+        self.seat[self.faculty] = code.get("faculty", n_k)
+        self.external = code.get("external", -1)
+        self.wants = np.zeros((students.n, n_k + 1), dtype=bool)
+        self.wants[:, :n_k] = wanted
+        self.wants_external = (
+            np.ascontiguousarray(wanted[:, self.external])
+            if self.external >= 0
+            else np.zeros(students.n, dtype=bool)
+        )
+        self.flat = self.wants.ravel()
+
+    def seats(self, i: np.ndarray, m: np.ndarray) -> np.ndarray:
+        """The seat code of each pair ``(i[k], m[k])``, ``K`` where the seat is not on the
+        board."""
+        seat = self.seat[m]
+        if self.external >= 0:
+            away = np.flatnonzero(self.faculty[m] & self.wants_external[i])
+            away = away[~same_home(self.students, self.mentors, i[away], m[away])]
+            seat[away] = self.external
+        return seat
+
+    def wanted(self, i: np.ndarray, seat: np.ndarray) -> np.ndarray:
+        """Whether student ``i[k]`` wants seat ``seat[k]`` (never seat ``K``)."""
+        return self.flat[i * (self.n_seats + 1) + seat]
+
+
+def _checked_seats(students: StudentFeatures, seats: Sequence[str], wanted) -> np.ndarray:
+    unknown = [s for s in seats if s not in SEATS]
+    if unknown or len(set(seats)) != len(seats):
+        raise ValueError(f"seats must be distinct names from {SEATS}, got {list(seats)}")
+    want = np.asarray(wanted)
+    if want.dtype != bool or want.shape != (students.n, len(seats)):
+        raise ValueError(f"wanted must be a boolean array of shape ({students.n}, {len(seats)})")
+    return want
+
+
 def board_seats(
     students: StudentFeatures,
     mentors: MentorFeatures,
@@ -167,34 +228,98 @@ def board_seats(
         If a seat is not one of :data:`SEATS` or is listed twice, or ``wanted`` does not
         have one column per seat.
     """
-    unknown = [s for s in seats if s not in SEATS]
-    if unknown or len(set(seats)) != len(seats):
-        raise ValueError(f"seats must be distinct names from {SEATS}, got {list(seats)}")
-    want = np.asarray(wanted)
-    if want.dtype != bool or want.shape != (students.n, len(seats)):
-        raise ValueError(f"wanted must be a boolean array of shape ({students.n}, {len(seats)})")
+    rule = _SeatRule(students, mentors, seats, _checked_seats(students, seats, wanted))
     i = np.asarray(i, dtype=np.int64)
     m = np.asarray(m, dtype=np.int64)
-    code = {name: k for k, name in enumerate(seats)}
-    kind = mentors.kind[m]
-    out = np.full(i.size, -1, dtype=np.int64)
-    if "resident" in code:
-        out[(kind == KIND_RESIDENT) | (kind == KIND_FELLOW)] = code["resident"]
-    if "peer" in code:
-        out[kind == KIND_PEER] = code["peer"]
-    faculty = np.flatnonzero(kind == KIND_FACULTY)
-    if faculty.size and ("faculty" in code or "external" in code):
-        fi, fm = i[faculty], m[faculty]
-        seat = np.full(faculty.size, code.get("faculty", -1), dtype=np.int64)
-        if "external" in code:
-            away = ~same_home(students, mentors, fi, fm)
-            away &= want[fi, code["external"]]
-            seat[away] = code["external"]
-        out[faculty] = seat
-    filled = out >= 0
-    filled[filled] = want[i[filled], out[filled]]
-    out[~filled] = -1
-    return out
+    seat = rule.seats(i, m)
+    return np.where(rule.wanted(i, seat), seat, -1).astype(np.int64)
+
+
+def board_pairs(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    rules: Rules,
+    seats: Sequence[str],
+    wanted: np.ndarray,
+    *,
+    dense: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs :func:`candidate_pairs` lists that fill a seat the student wants, with
+    that seat, found a block of students at a time (no array of all candidate pairs).
+
+    Parameters
+    ----------
+    students, mentors, rules, dense
+        As for :func:`candidate_pairs`.
+    seats, wanted
+        As for :func:`board_seats`.
+
+    Returns
+    -------
+    i, m : (P,) int32 (int64 past two billion students or mentors) arrays
+        Student and mentor of each pair, sorted by student, then mentor.
+    seat : (P,) int8 array
+        Index into ``seats`` of the seat each pair fills.
+
+    Raises
+    ------
+    ValueError
+        As :func:`board_seats` and :func:`candidate_pairs`.
+    """
+    rule = _SeatRule(students, mentors, seats, _checked_seats(students, seats, wanted))
+    index = np.int32 if max(students.n, mentors.n) < np.iinfo(np.int32).max else np.int64
+    kept_i, kept_m, kept_seat = [], [], []
+    for i, m in candidate_blocks(students, mentors, rules, dense=dense):
+        seat = rule.seats(i, m)
+        keep = np.flatnonzero(rule.wanted(i, seat))
+        kept_i.append(i[keep].astype(index))
+        kept_m.append(m[keep].astype(index))
+        kept_seat.append(seat[keep])
+    if not kept_i:
+        return np.zeros(0, index), np.zeros(0, index), np.zeros(0, np.int8)
+    return np.concatenate(kept_i), np.concatenate(kept_m), np.concatenate(kept_seat)
+
+
+def board_layout(
+    n_students: int,
+    n_mentors: int,
+    i: np.ndarray,
+    m: np.ndarray,
+    seat: np.ndarray,
+    score: np.ndarray,
+    wanted: np.ndarray,
+) -> BoardProblem:
+    """The :class:`BoardProblem` of pairs that each fill a wanted seat, laid out without
+    :func:`board_problem`'s checks and copies.
+
+    Parameters
+    ----------
+    n_students, n_mentors : int
+    i, m, seat : (P,) int arrays
+        Distinct pairs sorted by student, then mentor, each filling seat ``seat[k]``, which
+        student ``i[k]`` wants.
+    score : (P,) float64 array
+        Score of each pair.
+    wanted : (S, K) bool array
+
+    Returns
+    -------
+    BoardProblem
+        The same problem as :func:`board_problem` gives for these pairs.
+    """
+    n_k = wanted.shape[1]
+    row_student, row_seat = (a.astype(np.intp) for a in np.nonzero(wanted))
+    n_rows = row_student.size
+    small = max(n_students * n_k, n_mentors, i.size) < np.iinfo(np.int32).max
+    index = np.int32 if small else np.int64
+    row_of = np.full(n_students * n_k, -1, dtype=index)
+    row_of[row_student * n_k + row_seat] = np.arange(n_rows, dtype=index)
+    key = np.multiply(i, n_k, dtype=index)
+    key += seat
+    expanded = sparse.csr_array(
+        (score, (row_of[key], m.astype(index, copy=False))), shape=(n_rows, n_mentors)
+    )
+    return BoardProblem(row_student, row_seat, expanded, n_students, n_k)
 
 
 @dataclass(frozen=True, eq=False)
@@ -292,11 +417,8 @@ def match_board(
         raise ValueError("match_board takes pins in pinned=, not in rules.pinned")
     if dense is None:
         dense = students.n * mentors.n <= DENSE_SCORING_PAIRS
-    want = np.asarray(wanted)
-    i, m = candidate_pairs(students, mentors, rules, dense=dense)
-    seat = board_seats(students, mentors, i, m, seats, want)
-    wanted_pair = seat >= 0
-    i, m, seat = i[wanted_pair], m[wanted_pair], seat[wanted_pair]
+    want = _checked_seats(students, seats, wanted)
+    i, m, seat = board_pairs(students, mentors, rules, seats, want, dense=dense)
     w, ok = score_pairs(students, mentors, i, m, weights, rules)
     i, m, seat, w = i[ok], m[ok], seat[ok], w[ok]
     if "external" in seats:
@@ -304,10 +426,8 @@ def match_board(
         w[ext] += weights.institution * (
             1.0 - institution_values(students, mentors, i[ext], m[ext], rules)
         )
-    indptr = np.zeros(students.n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(i, minlength=students.n), out=indptr[1:])
-    board = sparse.csr_array((w, m, indptr), shape=(students.n, mentors.n))
-    problem = board_problem(board, seat, want)
+    problem = board_layout(students.n, mentors.n, i, m, seat, w, want)
+    del i, m, seat, w, ok
 
     pins = as_pins(() if pinned is None else pinned, students.n, mentors.n)
     status = np.zeros(0, dtype=np.int64)

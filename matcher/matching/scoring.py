@@ -8,7 +8,7 @@ national round never materialises an S x M array.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -35,6 +35,7 @@ __all__ = [
     "ScoreMatrix",
     "StudentFeatures",
     "Weights",
+    "candidate_blocks",
     "candidate_pairs",
     "criteria",
     "refusals",
@@ -509,6 +510,69 @@ def _check_rules(students: StudentFeatures, mentors: MentorFeatures, rules: Rule
             raise ValueError(f"{name} names a student or mentor that does not exist")
 
 
+def candidate_blocks(
+    students: StudentFeatures,
+    mentors: MentorFeatures,
+    rules: Rules | None = None,
+    *,
+    dense: bool = True,
+    pairs: int = BLOCK,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs of :func:`candidate_pairs`, a few students at a time.
+
+    Parameters
+    ----------
+    students, mentors, rules, dense
+        As for :func:`candidate_pairs`.
+    pairs : int
+        About how many pairs each block holds (a student's pairs are never split).
+
+    Yields
+    ------
+    i, m : (P,) int64 arrays
+        Student and mentor index of each pair of consecutive students, sorted by student,
+        then mentor; the blocks follow each other in that order.
+
+    Raises
+    ------
+    ValueError
+        If ``pairs`` is not positive, or as :func:`candidate_pairs`.
+    """
+    rules = Rules() if rules is None else rules
+    if pairs < 1:
+        raise ValueError(f"pairs must be positive, got {pairs}")
+    _check_rules(students, mentors, rules)
+    n_s, n_m = students.n, mentors.n
+    if n_s == 0 or n_m == 0:
+        return
+    if dense or not rules.shared_specialty:
+        step = max(1, pairs // n_m)
+        for start in range(0, n_s, step):
+            stop = min(n_s, start + step)
+            i = np.repeat(np.arange(start, stop, dtype=np.int64), n_m)
+            yield i, np.tile(np.arange(n_m, dtype=np.int64), stop - start)
+        return
+    spec = students.specialties
+    n_spec = int(max(spec.max(initial=-1), mentors.specialty.max(initial=-1))) + 1
+    rs, ks = np.nonzero(spec >= 0)
+    by_student = sparse.csr_array(
+        (np.ones(rs.size, dtype=bool), (rs, spec[rs, ks])), shape=(n_s, n_spec)
+    )
+    has = mentors.specialty >= 0
+    by_mentor = sparse.csr_array(
+        (np.ones(int(has.sum()), dtype=bool), (mentors.specialty[has], np.flatnonzero(has))),
+        shape=(n_spec, n_m),
+    )
+    per_student = np.cumsum(by_student @ np.bincount(mentors.specialty[has], minlength=n_spec))
+    ends = np.searchsorted(per_student, np.arange(pairs, per_student[-1], pairs), side="right")
+    edges = distinct(np.concatenate([[0], ends, [n_s]]))
+    for start, stop in zip(edges[:-1].tolist(), edges[1:].tolist(), strict=True):
+        both = sparse.csr_array(by_student[start:stop] @ by_mentor)
+        both.sort_indices()
+        i = np.repeat(np.arange(start, stop, dtype=np.int64), np.diff(both.indptr))
+        yield i, both.indices.astype(np.int64)
+
+
 def candidate_pairs(
     students: StudentFeatures,
     mentors: MentorFeatures,
@@ -532,26 +596,10 @@ def candidate_pairs(
     i, m : (P,) int64 arrays
         Student and mentor index of each pair, sorted by student, then mentor.
     """
-    rules = Rules() if rules is None else rules
-    _check_rules(students, mentors, rules)
-    if dense or not rules.shared_specialty:
-        i, m = np.divmod(np.arange(students.n * mentors.n, dtype=np.int64), mentors.n)
-        return i, m
-    spec = students.specialties
-    n_spec = int(max(spec.max(initial=-1), mentors.specialty.max(initial=-1))) + 1
-    rs, ks = np.nonzero(spec >= 0)
-    by_student = sparse.csr_array(
-        (np.ones(rs.size), (rs, spec[rs, ks])), shape=(students.n, n_spec)
-    )
-    has = mentors.specialty >= 0
-    by_mentor = sparse.csr_array(
-        (np.ones(int(has.sum())), (mentors.specialty[has], np.flatnonzero(has))),
-        shape=(n_spec, mentors.n),
-    )
-    both = sparse.csr_array(by_student @ by_mentor)
-    both.sort_indices()
-    i = np.repeat(np.arange(students.n, dtype=np.int64), np.diff(both.indptr))
-    return i, both.indices.astype(np.int64)
+    blocks = list(candidate_blocks(students, mentors, rules, dense=dense))
+    if not blocks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate([i for i, _ in blocks]), np.concatenate([m for _, m in blocks])
 
 
 def _refusals(students, mentors, rules, i, m, values, total) -> np.ndarray:
