@@ -1,13 +1,15 @@
 """Declarative base, column types, and engine set-up shared by every model."""
 
-from collections.abc import Iterator, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import DateTime, Engine, Enum, MetaData, Table, event, insert, text
+from sqlalchemy import JSON, DateTime, Engine, Enum, MetaData, Null, Table, event, insert, text
 from sqlalchemy.orm import DeclarativeBase, Session, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -76,10 +78,7 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping]) -> None
         if defaults:
             rows = [{**row, **_defaults(defaults)} for row in rows]
             names += [name for name, _ in defaults]
-        processors = [
-            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect) or _unchanged)
-            for name in names
-        ]
+        processors = [(name, _copy_processor(table.c[name].type, dialect)) for name in names]
         quote = dialect.identifier_preparer.quote
         statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
         driver = connection.connection.driver_connection
@@ -90,14 +89,41 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping]) -> None
                     raise ValueError(
                         f"bulk rows differ in their columns: {sorted(row.keys() ^ keys)}"
                     )
-                copy.write_row([process(row[name]) for name, process in processors])
+                copy.write_row(
+                    [
+                        row[name] if process is None else process(row[name])
+                        for name, process in processors
+                    ]
+                )
     else:
         session.execute(insert(table), list(rows))
     analyzed(session, len(rows), table.name)
 
 
-def _unchanged(value):
-    return value
+def _copy_processor(column_type, dialect) -> Callable[[Any], Any] | None:
+    """What a value goes through before COPY takes it: a JSON value becomes its JSON text
+    (as the column's ``INSERT`` would store it: ``None`` as JSON ``null`` unless the type
+    keeps it as SQL NULL; psycopg's JSON wrapper would cost a Python call per value), any
+    other its column type's bind processing; ``None`` when nothing is done."""
+    impl = column_type.dialect_impl(dialect)
+    if not isinstance(impl, JSON):
+        return impl.bind_processor(dialect)
+    serialize = dialect._json_serializer or json.dumps
+    keep_null = impl.none_as_null
+
+    def process(value):
+        if value is JSON.NULL:
+            value = None
+        elif isinstance(value, Null) or (value is None and keep_null):
+            return None
+        if not value and type(value) in _EMPTY_JSON:
+            return _EMPTY_JSON[type(value)]
+        return serialize(value)
+
+    return process
+
+
+_EMPTY_JSON = {list: "[]", dict: "{}"}
 
 
 def _defaults(defaults: list) -> dict:

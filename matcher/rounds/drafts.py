@@ -135,10 +135,7 @@ def record_solve(
         solved.assignment,
     )
     started = solved.started
-    sid, mid = pop.student_ids, pop.mentor_ids
-
-    def user(index):
-        return int(mid[index]) if index is not None else None
+    student_ids, mentor_ids = pop.student_ids.tolist(), pop.mentor_ids.tolist()
 
     number = (
         db.session.scalar(
@@ -157,29 +154,29 @@ def record_solve(
     rows = [
         {
             "draft_id": draft.id,
-            "student_id": int(sid[o.student_index]),
+            "student_id": student_ids[o.student_index],
             "slot": o.slot,
-            "mentor_id": user(o.mentor_index),
+            "mentor_id": None if o.mentor_index is None else mentor_ids[o.mentor_index],
             "score": o.score,
             "breakdown": o.breakdown,
             "reason": o.reason,
             "pinned": o.pinned,
-            "best_mentor_id": user(o.best_index),
+            "best_mentor_id": None if o.best_index is None else mentor_ids[o.best_index],
             "best_score": o.best_score,
-            "took_place": [int(sid[s]) for s in o.took_place],
+            "took_place": [student_ids[s] for s in o.took_place],
             "preference_rank": o.preference_rank,
-            "detail": _detail_ids(o.detail, sid, mid),
+            "detail": _detail_ids(o.detail, student_ids, mentor_ids) if o.detail else {},
         }
         for o in result.outcomes
     ]
     bulk_insert(db.session, DraftOutcome.__table__, rows)
     draft.stats = _stats(pop, round_.slots, settings, result)
     draft.stats["pins"] = [
-        {"student_id": int(sid[s]), "mentor_id": int(mid[m]), "slot": slot, "status": status}
+        {"student_id": student_ids[s], "mentor_id": mentor_ids[m], "slot": slot, "status": status}
         for s, m, slot, status in result.pins
     ]
     draft.stats["blocking_list"] = [
-        {"student_id": int(sid[s]), "slot": slot, "mentor_id": int(mid[m])}
+        {"student_id": student_ids[s], "slot": slot, "mentor_id": mentor_ids[m]}
         for s, slot, m in result.blocking_pairs[:BLOCKING_KEPT]
     ]
     draft.seconds = round(time.perf_counter() - started, 3)
@@ -197,13 +194,11 @@ def record_solve(
     return draft
 
 
-def _detail_ids(detail: dict, sid: np.ndarray, mid: np.ndarray) -> dict:
-    if not detail:
-        return {}
+def _detail_ids(detail: dict, student_ids: list[int], mentor_ids: list[int]) -> dict:
     out = dict(detail)
-    out["choice"] = int(mid[detail["choice"]])
+    out["choice"] = mentor_ids[detail["choice"]]
     if "holders" in detail:
-        out["holders"] = [int(sid[h]) for h in detail["holders"]]
+        out["holders"] = [student_ids[h] for h in detail["holders"]]
     return out
 
 
