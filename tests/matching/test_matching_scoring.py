@@ -344,3 +344,17 @@ def test_score_pairs_checks_the_rules_against_the_people():
         score_pairs(
             students, mentors, np.zeros(1, int), np.zeros(1, int), None, Rules(barred=[[9, 0]])
         )
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 5, 1023, 1024, 1025, 1026, 1027, 2049, 4097])
+def test_weighted_criteria_are_one_matrix_product(rows):
+    """``_weighted`` multiplies in products small enough for OpenBLAS to keep in one thread;
+    the totals are those of one product, wherever a block of pairs starts."""
+    rng = np.random.default_rng(rows)
+    values = rng.random((rows, len(CRITERIA))) * rng.choice([1e-3, 1.0, 1e3], (rows, 1))
+    vector = Weights(focus=0.7, goals=1.3, waited=0.1).vector()
+    total = scoring._weighted(values, vector)
+    assert np.array_equal(total, values @ vector)
+    split = rows // 8 * 4
+    parts = [scoring._weighted(values[:split], vector), scoring._weighted(values[split:], vector)]
+    assert np.array_equal(np.concatenate(parts), total)
