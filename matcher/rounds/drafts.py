@@ -59,6 +59,11 @@ LOADING = "Loading the round's people"
 SAVING = "Saving the draft"
 
 
+OUTCOME_KEYS = ("draft_id", "student_id", "slot", "mentor_id", "best_mentor_id")
+"""The columns of a draft's outcomes that queries filter, join and sort on: the statistics a
+newly stored draft refreshes (the others hold scores, reasons and JSON)."""
+
+
 @dataclass
 class Solved:
     """A solved round not yet stored (see ``solve``)."""
@@ -169,7 +174,7 @@ def record_solve(
         }
         for o in result.outcomes
     ]
-    bulk_insert(db.session, DraftOutcome.__table__, rows)
+    bulk_insert(db.session, DraftOutcome.__table__, rows, analyze=OUTCOME_KEYS)
     draft.stats = _stats(pop, round_.slots, settings, result)
     draft.stats["pins"] = [
         {"student_id": student_ids[s], "mentor_id": mentor_ids[m], "slot": slot, "status": status}
