@@ -21,8 +21,8 @@ Then it drives the coordinator's requests through the app, as the browser sends 
 
 A job runs in the request (``JOBS_INLINE``) as the worker would run it, so that its phases are
 timed here; the wait for a worker to take it is not counted. How late the progress page
-(``static/js/progress.js``, polling after 0.5 s, then 1.25 times the last wait) would see a
-solve done is printed too.
+(``static/js/progress.js``, polling every 0.5 s for 10 s, then 1.25 times the last wait) would
+see a solve done is printed too.
 
 Each phase of the server's work is timed by wrapping the functions that do it (loading,
 scoring, laying out the seats, the solve, explanations, storing the draft, rendering;
@@ -419,8 +419,8 @@ def build(students: int, mentors: int, seed: int) -> int:
 
 def follow(client, location: str, started: float) -> tuple[str, list[str], float]:
     """Poll a job every 0.1 s until it is done; where it leads, the stages it showed, and
-    when the progress page (``static/js/progress.js``: after 0.5 s, then each wait 1.25 times
-    the last, at most 3 s) would have seen it done."""
+    when the progress page (``static/js/progress.js``: every 0.5 s for 10 s, then each wait
+    1.25 times the last, at most 3 s) would have seen it done."""
     stages: list[str] = []
     while True:
         job = client.get(location + ".json").get_json()
@@ -434,7 +434,8 @@ def follow(client, location: str, started: float) -> tuple[str, list[str], float
     seen, wait = 0.0, 0.5
     while seen < finished:
         seen += wait
-        wait = min(wait * 1.25, 3.0)
+        if seen > 10.0:
+            wait = min(wait * 1.25, 3.0)
     return client.get(location).headers["Location"], stages, seen - finished
 
 
@@ -561,7 +562,7 @@ def main() -> None:
             "wanted seat and are allowed"
         )
     print(f"click to draft page: {spread(clicks)} (goal: 3 s)")
-    print(f"  as the progress page polls (0.5 s, growing to 3 s): {spread(browser)}")
+    print(f"  as the progress page polls (0.5 s for 10 s, then growing): {spread(browser)}")
     print(f"  solve request and job: {spread(solves)}; service's own figure {seconds:.2f} s")
     print(f"  draft page: {spread(pages)}")
     for title, (seconds_, sql, statements), total in (

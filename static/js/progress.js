@@ -15,6 +15,7 @@
   const count = document.getElementById("job-count");
   const stage = document.getElementById("job-stage");
   const number = new Intl.NumberFormat();
+  const started = Date.now();
   let delay = 500;
 
   const render = (job) => {
@@ -61,7 +62,9 @@
     } catch (error) {
       // A network hiccup or a restarting server: keep trying.
     }
-    delay = Math.min(delay * 1.25, 3000);
+    if (Date.now() - started > 10000) {
+      delay = Math.min(delay * 1.25, 3000);
+    }
     window.setTimeout(poll, delay);
   };
 
