@@ -67,6 +67,8 @@ class SignupForm(OnceForm):
             ),
         ],
         validators=[InputRequired(message="Choose student or mentor.")],
+        description="A peer mentor who also wants mentors: join as a student, then add a "
+        "mentor profile from your profile page (or the other way round).",
     )
     time_zone = time_zone_field(
         "Your time zone",

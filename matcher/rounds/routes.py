@@ -162,6 +162,18 @@ def show(round_: Round):
     return _manage_page(round_)
 
 
+@bp.get("/rounds/<int:round_id>/my-part")
+@round_view(coordinator=False)
+def my_part(round_: Round):
+    """The member's page of the round for one who also runs the group: a student leader
+    takes part as a student (or a mentor) like any member."""
+    if not access.is_member(current_user, round_.group_id) or not current_user.has_role(
+        Role.STUDENT, Role.MENTOR
+    ):
+        abort(404)
+    return _member_page(round_)
+
+
 def _manage_page(round_: Round, status: int = 200):
     people = taking_part.round_mentor_rows(round_)
     counts = {
@@ -196,6 +208,8 @@ def _manage_page(round_: Round, status: int = 200):
         settings=round_settings.parse(round_.settings),
         criterion_help=round_settings.CRITERION_HELP,
         slot_labels=SLOT_LABELS,
+        takes_part=current_user.has_role(Role.STUDENT, Role.MENTOR)
+        and access.is_member(current_user, round_.group_id),
     ), status
 
 
@@ -324,7 +338,7 @@ def preferences(round_: Round):
 @round_view(coordinator=False)
 def likes(round_: Round):
     _mentor_only()
-    students = list(db.session.scalars(taking_part.round_students(round_.id)))
+    students = list(db.session.scalars(taking_part.markable_students(round_.id, current_user)))
     form = LikesForm()
     form.students.choices = [SelectChoice(s.id, s.name) for s in students]
     if request.method == "GET":
