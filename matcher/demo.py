@@ -237,6 +237,12 @@ TIME_ZONES = [
 ]
 """The demo people's time zones, dealt in turn (the admin New York, the coordinators Chicago
 and Los Angeles), so pages and emails show times in several zones."""
+PEER_MENTOR = "Peer mentor and student"
+STUDENT_LEADER = "Student leader"
+SENIOR = (Stage.MS3, Stage.MS4)
+"""The first two senior students of the first group with complete profiles hold a second
+role: the first also peer-mentors in the group (a mentor profile beside their student one),
+the second helps coordinate it."""
 
 
 @dataclass
@@ -248,6 +254,16 @@ class Person:
     pending: list[int] = field(default_factory=list)
     profile: dict = field(default_factory=dict)
     time_zone: str = "UTC"
+    mentoring: dict = field(default_factory=dict)
+    """The mentor profile of a student who also peer-mentors (as ``_mentor`` builds one)."""
+    leads: list[int] = field(default_factory=list)
+    """The groups a member also coordinates."""
+    label: str = ""
+    """What the demo log-ins call the account (its role's label when empty)."""
+
+    @property
+    def roles(self) -> set[Role]:
+        return {self.role, Role.MENTOR} if self.mentoring else {self.role}
 
 
 def _names(rng: random.Random, count: int, taken: set[str]) -> list[tuple[str, str]]:
@@ -332,7 +348,41 @@ def demo_people() -> list[Person]:
     people += [_mentor(rng, *n) for n in _names(rng, MENTOR_COUNT, taken)]
     for k, person in enumerate(people):
         person.time_zone = TIME_ZONES[k % len(TIME_ZONES)]
+    _second_roles(people)
     return people
+
+
+def _second_roles(people: list[Person]) -> None:
+    """Make the first senior student of the first group a peer mentor there too, and the
+    second its student leader (see :data:`SENIOR`)."""
+    peer, leader = [
+        p
+        for p in people
+        if p.role is Role.STUDENT
+        and 0 in p.groups
+        and p.profile["goals"]
+        and p.profile["stage"] in SENIOR
+    ][:2]
+    stage, school = peer.profile["stage"], peer.profile["school"]
+    specialty = peer.profile["interests"][0]
+    peer.mentoring = {
+        "type": MentorType.PEER,
+        "rank": None,
+        "pgy": None,
+        "peer_stage": stage,
+        "specialty": specialty,
+        "focus": 1,
+        "institution": school,
+        "region": "Northeast",
+        "offers": sorted({*peer.profile["goals"], "wellbeing"}),
+        "capacity": 2,
+        "accepting": True,
+        "bio": f"{stage.label} student at {school} and peer mentor: happy to share how I found "
+        f"research in {specialty.lower()} and got through the first clinical year.",
+    }
+    peer.label = PEER_MENTOR
+    leader.leads = [0]
+    leader.label = STUDENT_LEADER
 
 
 def _groups(coordinators: dict[str, User], specialties) -> list[InterestGroup]:
@@ -362,6 +412,8 @@ def _groups(coordinators: dict[str, User], specialties) -> list[InterestGroup]:
 
 def _profile(person: Person, user: User, specialties) -> None:
     p = person.profile
+    if person.mentoring:
+        _mentor_profile(person.mentoring, user, specialties)
     if person.role is Role.STUDENT:
         chosen = [specialties[name.lower()] for name in p["interests"]]
         user.student_profile = StudentProfile(
@@ -377,21 +429,25 @@ def _profile(person: Person, user: User, specialties) -> None:
             focus_areas=chosen[0].focus_areas[: p["focus"]],
         )
     elif person.role is Role.MENTOR:
-        specialty = specialties[p["specialty"].lower()]
-        user.mentor_profile = MentorProfile(
-            mentor_type=p["type"],
-            faculty_rank=p["rank"],
-            pgy=p["pgy"],
-            peer_stage=p["peer_stage"],
-            specialty=specialty,
-            focus_areas=specialty.focus_areas[: p["focus"]],
-            institution=p["institution"],
-            region=p["region"],
-            offers=p["offers"],
-            capacity=p["capacity"],
-            accepting=p["accepting"],
-            bio=p["bio"],
-        )
+        _mentor_profile(p, user, specialties)
+
+
+def _mentor_profile(p: dict, user: User, specialties) -> None:
+    specialty = specialties[p["specialty"].lower()]
+    user.mentor_profile = MentorProfile(
+        mentor_type=p["type"],
+        faculty_rank=p["rank"],
+        pgy=p["pgy"],
+        peer_stage=p["peer_stage"],
+        specialty=specialty,
+        focus_areas=specialty.focus_areas[: p["focus"]],
+        institution=p["institution"],
+        region=p["region"],
+        offers=p["offers"],
+        capacity=p["capacity"],
+        accepting=p["accepting"],
+        bio=p["bio"],
+    )
 
 
 def seed() -> bool:
@@ -409,14 +465,14 @@ def seed() -> bool:
         user = User(
             email=person.email,
             name=person.name,
-            role=person.role,
+            roles=person.roles,
             password_hash=password_hash,
             time_zone=person.time_zone,
         )
         _profile(person, user, specialties)
         db.session.add(user)
         created[person.email] = user
-    coordinators = {u.email: u for u in created.values() if u.role is Role.COORDINATOR}
+    coordinators = {u.email: u for u in created.values() if u.is_coordinator}
     before = len(db.session.new)
     groups = _groups(coordinators, specialties)
     new_groups = len(db.session.new) > before
@@ -424,6 +480,8 @@ def seed() -> bool:
         user = created[person.email]
         for index in person.groups:
             db.session.add(Membership(group=groups[index], user=user))
+        for index in person.leads:
+            groups[index].coordinators.append(user)
         for index in person.pending:
             db.session.add(
                 Membership(group=groups[index], user=user, status=MembershipStatus.PENDING)
@@ -473,7 +531,7 @@ def _round(group: InterestGroup) -> bool:
     a coordinator can solve, adjust and publish straight away."""
     if db.session.scalar(opening.group_rounds(group.id).limit(1)) is not None:
         return False
-    coordinator = group.coordinators[0]
+    coordinator = next(c for c in group.coordinators if c.is_coordinator)
     round_ = opening.create_round(
         group,
         coordinator,
@@ -486,7 +544,8 @@ def _round(group: InterestGroup) -> bool:
     mentors = [u.id for u, _, free in taking_part.round_mentor_rows(round_) if free]
     students = list(db.session.scalars(taking_part.participants(round_.id)))
     for student_id in rng.sample(students, len(students) // 3):
-        ranked = rng.sample(mentors, min(3, len(mentors)))
+        others = [m for m in mentors if m != student_id]
+        ranked = rng.sample(others, min(3, len(others)))
         db.session.add_all(
             RoundPreference(round_id=round_.id, student_id=student_id, mentor_id=m, rank=r)
             for r, m in enumerate(ranked, start=1)
@@ -495,8 +554,14 @@ def _round(group: InterestGroup) -> bool:
 
 
 def logins_text() -> str:
+    """The demo log-ins to print: the first account of each role, then the peer mentor who is
+    also a student and the student leader."""
     people = demo_people()
-    first = {role: next(p for p in people if p.role is role) for role in Role}
+    shown = [
+        (role.label, next(p for p in people if p.role is role and not p.label)) for role in Role
+    ]
+    shown += [(p.label, p) for p in people if p.label]
+    width = max(len(label) for label, _ in shown)
     lines = ["Demo log-ins (password for every demo account: " + DEMO_PASSWORD + ")"]
-    lines += [f"  {role.label:<12} {first[role].email}" for role in Role]
+    lines += [f"  {label:<{width}} {person.email}" for label, person in shown]
     return "\n".join(lines)

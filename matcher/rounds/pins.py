@@ -74,6 +74,8 @@ def add_constraint(
     if profile is None or mentor_id not in round_mentor_ids(round_):
         raise RoundError("That mentor is not taking part in this round.")
     if kind is ConstraintKind.PIN:
+        if student_id == mentor_id:
+            raise RoundError("Nobody can be matched with themselves.")
         kinds = next(
             (
                 SLOT_MENTOR_TYPES[s]

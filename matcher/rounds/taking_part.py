@@ -12,6 +12,7 @@ from matcher.board.services import FIT_PHRASES, SEAT_NOUNS, SEAT_PLURALS, listin
 from matcher.extensions import db
 from matcher.matching import CRITERIA
 from matcher.models import (
+    HELD_STATUSES,
     MAX_PREFERENCES,
     Introduction,
     MentorProfile,
@@ -191,6 +192,16 @@ def round_students(round_id: int) -> Select[tuple[User]]:
     )
 
 
+def markable_students(round_id: int, mentor: User) -> Select[tuple[User]]:
+    """The round's students ``mentor`` may mark: all but the mentor themselves and the students
+    who mentor them (a peer mentor who takes part as a student too), whom the round never
+    pairs with them."""
+    own_mentors = select(Introduction.mentor_id).where(
+        Introduction.student_id == mentor.id, Introduction.status.in_(HELD_STATUSES)
+    )
+    return round_students(round_id).where(User.id != mentor.id, User.id.not_in(own_mentors))
+
+
 def preferences(round_id: int, student_id: int) -> list[int]:
     return list(
         db.session.scalars(
@@ -242,8 +253,8 @@ def set_likes(round_: Round, mentor: User, student_ids: list[int]) -> None:
     if mentor.id not in round_mentor_ids(round_):
         raise RoundError("Only mentors taking part in this round can mark students.")
     wanted = set(student_ids)
-    if not wanted <= set(db.session.scalars(participants(round_.id))):
-        raise RoundError("Mark only students taking part in this round.")
+    if not wanted <= {s.id for s in db.session.scalars(markable_students(round_.id, mentor))}:
+        raise RoundError("Mark only students taking part in this round, other than yourself.")
     db.session.execute(
         delete(RoundLike).where(RoundLike.round_id == round_.id, RoundLike.mentor_id == mentor.id)
     )

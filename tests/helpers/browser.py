@@ -181,6 +181,19 @@ class Journey:
             locator.click()
         self.arrived(step)
 
+    def click_refused(self, target, step: str, status: int = 400) -> None:
+        """Click a selector or locator that submits a form the site must answer with
+        ``status`` and the form shown again (a clear message), then check that page; the
+        browser's note of the status is no error."""
+        locator = self.page.locator(target) if isinstance(target, str) else target
+        with self.page.expect_navigation() as navigation:
+            locator.click()
+        assert navigation.value.status == status, (
+            f"{self.page.url} answered {navigation.value.status}"
+        )
+        self.errors[:] = [e for e in self.errors if f"status of {status}" not in e]
+        self.arrived(step)
+
     def button(self, name: str):
         """The one button (``<button>`` or submit input) in the main content named ``name``."""
         return self.page.locator("main").get_by_role("button", name=name)

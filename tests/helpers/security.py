@@ -224,8 +224,8 @@ def _introductions(
         )
         if m.user_id not in (student.id, mentor.id) and m.user_id in peers
     ]
-    other_student = next((i for i in others if peers[i].role is Role.STUDENT), student.id)
-    other_mentor = next((i for i in others if peers[i].role is Role.MENTOR), mentor.id)
+    other_student = next((i for i in others if peers[i].has_role(Role.STUDENT)), student.id)
+    other_mentor = next((i for i in others if peers[i].has_role(Role.MENTOR)), mentor.id)
     pairs = [
         intro_services.ProposedPair(student.id, mentor.id, "faculty", 0.8),
         intro_services.ProposedPair(other_student, other_mentor, "resident", 0.5),

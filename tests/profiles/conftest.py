@@ -29,7 +29,8 @@ def two_sided(app, world, admin) -> dict:
     faculty ``mentor`` (an introduction with ``peer`` as the student), their ``mentee`` (one
     with ``peer`` as the mentor), a ``fellow`` student and an ``other_mentor`` of the group with
     no introduction, ``peer2``, another student peer mentor of the group, and the group's
-    ``coordinator`` and an ``admin``."""
+    ``coordinator`` and an ``admin``; ``as_student`` and ``as_mentor`` are the two
+    introductions' ids, made by the open ``round``."""
     people = {
         "peer": add_mentor_side(app, world.student("Pia Peer"), institution=LAKESIDE),
         "mentor": world.mentor("Fay Faculty", capacity=2),
@@ -43,4 +44,5 @@ def two_sided(app, world, admin) -> dict:
     round_id = world.round(slots=("faculty", "peer"), name="Spring round")
     people["as_student"] = introduce(app, round_id, people["peer"], people["mentor"], "faculty")
     people["as_mentor"] = introduce(app, round_id, people["mentee"], people["peer"], "peer")
+    people["round"] = round_id
     return people
