@@ -19,6 +19,7 @@ from matcher.extensions import db
 from matcher.institutions import services as institutions
 from matcher.introductions import waiting
 from matcher.models import (
+    HELD_STATUSES,
     SIDES,
     ContactPreference,
     FacultyRank,
@@ -473,6 +474,16 @@ def may_ask(viewer: User, person: User) -> bool:
         and viewer.has_role(Role.STUDENT)
         and person.has_role(Role.MENTOR)
         and person.mentor_profile is not None
+        and not db.session.scalar(select(_mentors(viewer.id, person.id)))
+    )
+
+
+def _mentors(mentor_id: int, student_id: int):
+    """SQL: ``mentor_id`` mentors ``student_id`` (or has been introduced to mentor them)."""
+    return exists().where(
+        Introduction.mentor_id == mentor_id,
+        Introduction.student_id == student_id,
+        Introduction.status.in_(HELD_STATUSES),
     )
 
 

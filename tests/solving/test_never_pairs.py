@@ -191,7 +191,13 @@ def test_a_peer_mentors_own_mentor_cannot_ask_them_by_request(app, world, own_me
     assert ask(app, world, other, pia).status_code == 302
     refused = ask(app, world, quinn, pia)
     assert refused.status_code == 409
-    assert "Pia Peer cannot be your peer mentor" in refused.get_data(as_text=True)
+    assert "You mentor Pia Peer, so Pia Peer cannot be your mentor too." in refused.get_data(
+        as_text=True
+    )
+    profile = logged_in(app, quinn).get(f"/people/{pia.id}")
+    assert profile.status_code == 200
+    assert "Pia Peer" in profile.get_data(as_text=True)
+    assert "to mentor you" not in profile.get_data(as_text=True)
     with app.app_context():
         asked = db.session.scalars(select(Introduction.student_id).where(Introduction.requested))
         assert list(asked) == [other.id]
