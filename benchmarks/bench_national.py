@@ -303,7 +303,7 @@ def build(students: int, mentors: int, seed: int) -> int:
                 {
                     "email": f"{prefix}{k}@national.example",
                     "name": f"{prefix.title()} {k}",
-                    "role": role,
+                    f"is_{role.value}": True,
                     "password_hash": "!",
                     "session_token": f"t{prefix}{k}",
                     "active": True,
@@ -311,7 +311,7 @@ def build(students: int, mentors: int, seed: int) -> int:
                 for k in range(count)
             ],
         )
-        return list(db.session.scalars(select(User.id).where(User.role == role).order_by(User.id)))
+        return list(db.session.scalars(select(User.id).where(User.holding(role)).order_by(User.id)))
 
     s_ids = users(Role.STUDENT, students, "student")
     m_ids = users(Role.MENTOR, mentors, "mentor")

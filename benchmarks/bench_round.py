@@ -74,7 +74,7 @@ def build(students: int, mentors: int, seed: int) -> tuple[int, int, str]:
             {
                 "email": f"{prefix}{k}@bench.example",
                 "name": f"{prefix.title()} {k}",
-                "role": role,
+                f"is_{role.value}": True,
                 "password_hash": "!",
                 "session_token": f"t{prefix}{k}",
                 "active": True,
@@ -82,7 +82,7 @@ def build(students: int, mentors: int, seed: int) -> tuple[int, int, str]:
             for k in range(count)
         ]
         db.session.execute(insert(User), rows)
-        return list(db.session.scalars(select(User.id).where(User.role == role).order_by(User.id)))
+        return list(db.session.scalars(select(User.id).where(User.holding(role)).order_by(User.id)))
 
     s_ids = users(Role.STUDENT, students, "student")
     m_ids = users(Role.MENTOR, mentors, "mentor")

@@ -120,7 +120,7 @@ def prepare(url: str, users: int, seed: int) -> list[Person]:
             person = User(
                 email=f"{role.value}{n}.{tag}@load.example",
                 name=f"{role.value.title()} {n}",
-                role=role,
+                roles={role},
                 password_hash=password_hash if virtual else "!",
             )
             db.session.add(person)
