@@ -4,8 +4,10 @@ keeps one role per account."""
 
 from datetime import datetime
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.exc import IntegrityError
 
 from matcher.extensions import db
 from matcher.models import Membership, Role, User
@@ -30,23 +32,28 @@ memberships = sa.table(
 coordinators = sa.table("group_coordinators", sa.column("group_id"), sa.column("user_id"))
 
 
+def _old_account(number: int, email: str, role: str) -> None:
+    """An account as revision 0016 stores it, with its one role."""
+    db.session.execute(
+        users.insert().values(
+            id=number,
+            email=email,
+            name=email.split("@")[0].title(),
+            role=role,
+            password_hash="x",
+            session_token=f"t{number}",
+            active=True,
+            created_at=NOW,
+            time_zone="UTC",
+        )
+    )
+
+
 def _accounts_at_0016() -> None:
     """One account of each role, a group the coordinator runs and the student and mentor
     belong to."""
     for number, role in enumerate(ROLES, start=1):
-        db.session.execute(
-            users.insert().values(
-                id=number,
-                email=f"{role}@example.edu",
-                name=role.title(),
-                role=role,
-                password_hash="x",
-                session_token=f"t{number}",
-                active=True,
-                created_at=NOW,
-                time_zone="UTC",
-            )
-        )
+        _old_account(number, f"{role}@example.edu", role)
     db.session.execute(
         groups.insert().values(
             id=1,
@@ -95,4 +102,42 @@ def test_each_account_keeps_its_role_and_everything_tied_to_it(app):
         }
         assert db.session.scalar(sa.select(sa.func.count()).select_from(memberships)) == 2
         db.session.commit()
+        upgrade()
+
+
+def test_migration_0017_downgrades_several_roles_to_the_highest_one(app):
+    """Downgrading keeps the highest role held (admin, coordinator, mentor, student), an
+    account with none becomes a student, and the old column takes the four roles only."""
+    with app.app_context():
+        db.drop_all()
+        upgrade(revision="0016_mail_preferences")
+        _old_account(1, "old@example.edu", "coordinator")
+        db.session.commit()
+        upgrade(revision="0017_roles")
+        assert db.session.get(User, 1).roles == {Role.COORDINATOR}
+        held = {
+            "leader@example.edu": {Role.STUDENT},
+            "peer@example.edu": {Role.STUDENT, Role.MENTOR},
+            "chief@example.edu": {Role.MENTOR, Role.COORDINATOR, Role.ADMIN},
+            "none@example.edu": set(),
+        }
+        for number, (email, roles) in enumerate(held.items(), start=2):
+            db.session.add(User(id=number, email=email, name=email, password_hash="x", roles=roles))
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(revision="0016_mail_preferences")
+        kept = dict(db.session.execute(sa.select(users.c.email, users.c.role)).all())
+        assert kept == {
+            "old@example.edu": "coordinator",
+            "leader@example.edu": "student",
+            "peer@example.edu": "mentor",
+            "chief@example.edu": "admin",
+            "none@example.edu": "student",
+        }
+        columns = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("users")}
+        assert not {"is_student", "is_mentor", "is_coordinator", "is_admin"} & columns
+        with pytest.raises(IntegrityError):
+            db.session.execute(users.update().where(users.c.id == 1).values(role="wizard"))
+        db.session.rollback()
         upgrade()

@@ -1,15 +1,10 @@
 """A student leader who coordinates their group: a coordinator makes a member a coordinator
 by email, the student runs the group (dashboard, roster, rounds) and keeps their own board and
 place in rounds; only active members (or coordinator accounts) can be added, with a clear
-message otherwise; and downgrading migration 0017 keeps one role per account."""
-
-from datetime import datetime
+message otherwise."""
 
 import pytest
-import sqlalchemy as sa
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from matcher.extensions import db
 from matcher.models import InterestGroup, Membership, MembershipStatus, Role, Round, User
@@ -193,60 +188,3 @@ def test_joining_a_group_later_lets_the_person_be_added(app, world):
 
 
 # --- migration 0017: downgrading keeps one role ------------------------------------------------
-
-NOW = datetime(2026, 9, 1, 12, 0)
-users = sa.table(
-    "users",
-    *(sa.column(c) for c in ("id", "email", "name", "role", "password_hash")),
-    *(sa.column(c) for c in ("session_token", "active", "created_at")),
-)
-
-
-def test_migration_0017_downgrades_several_roles_to_the_highest_one(app):
-    """(``tests/test_migration_roles.py`` checks the upgrade keeps every account and all tied
-    to it.) Downgrading keeps the highest role held (admin, coordinator, mentor, student), an
-    account with none becomes a student, and the old column takes the four roles only."""
-    with app.app_context():
-        db.drop_all()
-        upgrade(revision="0016_mail_preferences")
-        db.session.execute(
-            users.insert().values(
-                id=1,
-                email="old@example.edu",
-                name="Old Account",
-                role="coordinator",
-                password_hash="x",
-                session_token="t1",
-                active=True,
-                created_at=NOW,
-            )
-        )
-        db.session.commit()
-        upgrade(revision="0017_roles")
-        assert db.session.get(User, 1).roles == {Role.COORDINATOR}
-        held = {
-            "leader@example.edu": {Role.STUDENT},
-            "peer@example.edu": {Role.STUDENT, Role.MENTOR},
-            "chief@example.edu": {Role.MENTOR, Role.COORDINATOR, Role.ADMIN},
-            "none@example.edu": set(),
-        }
-        for number, (email, roles) in enumerate(held.items(), start=2):
-            db.session.add(User(id=number, email=email, name=email, password_hash="x", roles=roles))
-        db.session.commit()
-        db.session.remove()
-
-        downgrade(revision="0016_mail_preferences")
-        kept = dict(db.session.execute(sa.select(users.c.email, users.c.role)).all())
-        assert kept == {
-            "old@example.edu": "coordinator",
-            "leader@example.edu": "student",
-            "peer@example.edu": "mentor",
-            "chief@example.edu": "admin",
-            "none@example.edu": "student",
-        }
-        columns = {c["name"] for c in sa.inspect(db.session.connection()).get_columns("users")}
-        assert not {"is_student", "is_mentor", "is_coordinator", "is_admin"} & columns
-        with pytest.raises(IntegrityError):
-            db.session.execute(users.update().where(users.c.id == 1).values(role="wizard"))
-        db.session.rollback()
-        upgrade()

@@ -3,6 +3,7 @@ the seat each pair fills, and the problem ``match_board`` solves, checked agains
 functions it replaces (pairs, seats and scores first, then ``board_problem``)."""
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,7 +15,6 @@ from matcher.matching import (
     KIND_PEER,
     KIND_RESIDENT,
     SEATS,
-    MentorFeatures,
     Rules,
     Weights,
     board_problem,
@@ -35,15 +35,7 @@ def features(seed: int, sparse_likes: bool):
     rng = np.random.default_rng(seed)
     students, mentors = random_features(rng, n_s=45, n_m=20)
     if sparse_likes:
-        mentors = MentorFeatures(
-            specialty=mentors.specialty,
-            focus=mentors.focus,
-            offers=mentors.offers,
-            kind=mentors.kind,
-            year=mentors.year,
-            institution=mentors.institution,
-            likes=sparse.csr_array(mentors.likes),
-        )
+        mentors = replace(mentors, likes=sparse.csr_array(mentors.likes))
     return rng, students, mentors
 
 
