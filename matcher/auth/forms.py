@@ -13,7 +13,7 @@ from matcher.forms import (
     strip,
     time_zone_field,
 )
-from matcher.models.user import SELF_SERVICE_ROLES, User
+from matcher.models.user import SIDES, User
 
 
 def acceptable_password(form, field) -> None:
@@ -61,10 +61,8 @@ class SignupForm(OnceForm):
     role = RadioField(
         "I am joining as",
         choices=[
-            SelectChoice(SELF_SERVICE_ROLES[0].value, "A student looking for mentors"),
-            SelectChoice(
-                SELF_SERVICE_ROLES[1].value, "A mentor (resident, fellow, faculty or peer student)"
-            ),
+            SelectChoice(SIDES[0].value, "A student looking for mentors"),
+            SelectChoice(SIDES[1].value, "A mentor (resident, fellow, faculty or peer student)"),
         ],
         validators=[InputRequired(message="Choose student or mentor.")],
         description="A peer mentor who also wants mentors: join as a student, then add a "

@@ -20,7 +20,7 @@ from matcher.extensions import db
 from matcher.mail import queue_mail
 from matcher.models import Role, User
 from matcher.models.released import released_at
-from matcher.models.user import SELF_SERVICE_ROLES, normalize_email
+from matcher.models.user import SIDES, normalize_email
 from matcher.signing import serializer
 from matcher.text import has_controls
 
@@ -188,7 +188,7 @@ def request_signup(
     link instead. Both branches do the same work: one look-up, one signature, one queued mail.
     Past the address's budget of sign-up mails (``ACCOUNT_MAILS_PER_HOUR``) neither is sent.
     """
-    if role not in SELF_SERVICE_ROLES:
+    if role not in SIDES:
         raise AccountError("Choose student or mentor.")
     time_zone = _checked_zone(time_zone)
     address, name = normalize_email(email), name.strip()
@@ -226,7 +226,7 @@ def signup_for_token(token: str) -> Signup:
         raise AccountError("This confirmation link has expired. Sign up again.") from None
     except (BadSignature, KeyError, TypeError, ValueError):
         raise invalid from None
-    if signup.role not in SELF_SERVICE_ROLES:
+    if signup.role not in SIDES:
         raise invalid
     if find_user(signup.email) is not None:
         raise AccountError(

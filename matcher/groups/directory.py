@@ -21,7 +21,6 @@ from matcher.text import shorten
 
 PAGE_SIZE = 20
 SUMMARY_LENGTH = 240
-MEMBER_ROLES = (Role.STUDENT, Role.MENTOR)
 
 STANDING = {
     MembershipStatus.ACTIVE: "You are a member.",
@@ -141,7 +140,7 @@ def _listing(group, viewer, status, heads) -> Listing:
 
 
 def _action(group, viewer, status) -> str:
-    if viewer is None or not viewer.has_role(*MEMBER_ROLES):
+    if viewer is None or not viewer.sides:
         return ""
     if status is MembershipStatus.INVITED:
         return "Accept the invitation"
@@ -153,6 +152,6 @@ def _action(group, viewer, status) -> str:
 def _standing(viewer, status) -> str:
     if viewer is None:
         return "Log in or sign up to join."
-    if not viewer.has_role(*MEMBER_ROLES):
+    if not viewer.sides:
         return "Students and mentors join groups; coordinators are added by another coordinator."
     return STANDING.get(status, "")

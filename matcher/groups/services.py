@@ -24,7 +24,6 @@ from matcher.models import (
 from matcher.models.group import new_invite_code
 from matcher.models.profile import mentor_complete, student_complete
 
-MEMBER_ROLES = (Role.STUDENT, Role.MENTOR)
 INVITE_CODE = re.compile(rf"[A-Za-z0-9_-]{{1,{InterestGroup.invite_code.type.length}}}")
 
 
@@ -103,7 +102,7 @@ def membership(group_id: int, user_id: int) -> Membership | None:
 
 def join(user: User, group: InterestGroup) -> Membership:
     """Join by invite link: at once for an open group, as a request for an approval group."""
-    if not user.has_role(*MEMBER_ROLES):
+    if not user.sides:
         raise GroupError("Only students and mentors join groups; coordinators are added by one.")
     existing = membership(group.id, user.id)
     if existing is not None and existing.status is MembershipStatus.INVITED:

@@ -26,7 +26,6 @@ from matcher.introductions.forms import (
 )
 from matcher.models import (
     COMMITTED_STATUSES,
-    SIDES,
     InterestGroup,
     Introduction,
     RatingStage,
@@ -99,7 +98,7 @@ def _act(
 def index(side: str | None = None):
     """One's introductions as a student (one's mentors) or as a mentor (one's mentees); an
     account with both sides switches between them, one without either sees its groups'."""
-    held = [role for role in SIDES if current_user.has_role(role)]
+    held = current_user.sides
     chosen = Role(side) if side else (held[0] if held else None)
     if side and chosen not in held:
         abort(404)

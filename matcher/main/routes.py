@@ -21,7 +21,7 @@ def index():
     if not current_user.is_authenticated:
         return render_template("main/landing.html")
     user = current_user._get_current_object()
-    sides = profiles.sides(user)
+    sides = user.sides
     context: dict = {"sides": [side.value for side in sides], "runs": []}
     if sides:
         context["gaps"] = profiles.missing(user)
@@ -36,7 +36,7 @@ def index():
             context["boards"] = board.boards(user, context["groups"])
     if user.has_role(Role.ADMIN):
         context["group_count"] = groups.group_count()
-    elif access.coordinates_any(user):
+    else:
         run = list(db.session.scalars(access.coordinated_groups(user)))
         context["runs"] = [(group, groups.counts(group)) for group in run]
         context["may_start_groups"] = user.has_role(Role.COORDINATOR)

@@ -3,7 +3,16 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    exists,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from matcher import clock
@@ -111,6 +120,16 @@ class Introduction(db.Model):
 
     def __repr__(self) -> str:
         return f"<Introduction {self.id} {self.student_id}->{self.mentor_id} {self.status}>"
+
+
+def mentoring(mentor_id, student_id) -> ColumnElement[bool]:
+    """SQL: ``mentor_id`` is on ``student_id``'s board (proposed, running or completed); ids or
+    columns. The two are then never paired the other way round."""
+    return exists().where(
+        Introduction.mentor_id == mentor_id,
+        Introduction.student_id == student_id,
+        Introduction.status.in_(HELD_STATUSES),
+    )
 
 
 class IntroductionEvent(db.Model):

@@ -27,8 +27,8 @@ class Role(StrEnum):
         return self.value.capitalize()
 
 
-SELF_SERVICE_ROLES = (Role.STUDENT, Role.MENTOR)
-SIDES = SELF_SERVICE_ROLES
+SIDES = (Role.STUDENT, Role.MENTOR)
+"""The two sides a person takes in introductions, and the roles one may sign up with."""
 
 
 def normalize_email(email: str) -> str:
@@ -93,7 +93,7 @@ class User(UserMixin, db.Model):
 
     @property
     def roles(self) -> frozenset[Role]:
-        return frozenset(role for role in Role if getattr(self, f"is_{role.value}"))
+        return frozenset(role for role in Role if self.has_role(role))
 
     @roles.setter
     def roles(self, roles) -> None:
@@ -102,14 +102,19 @@ class User(UserMixin, db.Model):
             setattr(self, f"is_{role.value}", role in held)
 
     @property
+    def sides(self) -> list[Role]:
+        """The sides the account takes in introductions: student, mentor, both or none."""
+        return [side for side in SIDES if self.has_role(side)]
+
+    @property
     def role_names(self) -> str:
         """The account's roles as the audit log records them, e.g. "student,mentor"."""
-        return ",".join(role.value for role in Role if role in self.roles)
+        return ",".join(role.value for role in Role if self.has_role(role))
 
     @property
     def role_labels(self) -> str:
         """The account's roles in words, e.g. "Student, Mentor"."""
-        return ", ".join(role.label for role in Role if role in self.roles) or "No role"
+        return ", ".join(role.label for role in Role if self.has_role(role)) or "No role"
 
     def has_role(self, *roles: Role) -> bool:
         """Whether the account holds any of ``roles``."""

@@ -129,7 +129,7 @@ def edit(side: str | None = None):
     named). A school or institution not on the list is a question rather than an error: the
     form comes back (200) with the closest names and a box to add it."""
     user = current_user._get_current_object()
-    held = services.sides(user)
+    held = user.sides
     chosen = Role(side) if side else held[0]
     if chosen not in held:
         abort(404)
@@ -180,13 +180,14 @@ def show(user_id: int):
     if any(s.side == Role.STUDENT.value for s in sections) and person.id != current_user.id:
         audit.record_access("profile.view", target=person)
     own = person.id == current_user.id
+    side_to_add = services.side_to_add(person) if own else None
     return render_template(
         "profiles/show.html",
         person=person,
         own=own,
         sections=sections,
-        side_form=SideForm() if own and services.side_to_add(person) else None,
-        side_to_add=services.side_to_add(person) if own else None,
+        side_form=SideForm() if side_to_add else None,
+        side_to_add=side_to_add,
         asks=services.may_ask(current_user, person),
     )
 

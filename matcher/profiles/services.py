@@ -19,7 +19,6 @@ from matcher.extensions import db
 from matcher.institutions import services as institutions
 from matcher.introductions import waiting
 from matcher.models import (
-    HELD_STATUSES,
     SIDES,
     ContactPreference,
     FacultyRank,
@@ -38,6 +37,7 @@ from matcher.models import (
     User,
 )
 from matcher.models.group import group_coordinators
+from matcher.models.introduction import mentoring
 
 
 class ProfileError(ValueError):
@@ -329,19 +329,15 @@ def saved_message(dropped: list[str]) -> str:
 def missing(user: User, side: Role | None = None) -> list[str]:
     """What ``user``'s profile of ``side`` still lacks, or of every side the account holds
     (nothing for an account with neither side)."""
+    held = user.sides
     gaps: list[str] = []
-    for held in sides(user) if side is None else [side]:
-        profile = user.student_profile if held is Role.STUDENT else user.mentor_profile
+    for each in held if side is None else [side]:
+        profile = user.student_profile if each is Role.STUDENT else user.mentor_profile
         if profile is None:
-            gaps.append(f"your {held.value} profile" if len(sides(user)) > 1 else "your profile")
+            gaps.append(f"your {each.value} profile" if len(held) > 1 else "your profile")
         else:
             gaps.extend(gap for gap in profile.missing() if gap not in gaps)
     return gaps
-
-
-def sides(user: User) -> list[Role]:
-    """The sides ``user`` takes in introductions: student, mentor, both or none."""
-    return [side for side in SIDES if user.has_role(side)]
 
 
 def add_side(user: User, side: Role) -> None:
@@ -397,7 +393,7 @@ def visible_sides(viewer: User, person: User) -> list[Role]:
     introduced to them, never other mentors. A person who is both is seen by each rule on its
     own side: a fellow student sees a peer mentor's mentor profile, never their student one.
     """
-    held = sides(person)
+    held = person.sides
     if not held:
         return []
     if viewer.id == person.id or viewer.has_role(Role.ADMIN):
@@ -453,7 +449,7 @@ def profile_sections(person: User, viewer: User) -> list[ProfileSection]:
 def side_to_add(user: User) -> Role | None:
     """The side ``user`` could take on too (a student may peer-mentor, a mentor may look for
     mentors), or ``None`` when they hold both or neither."""
-    held = sides(user)
+    held = user.sides
     if len(held) != 1:
         return None
     return Role.MENTOR if held[0] is Role.STUDENT else Role.STUDENT
@@ -474,16 +470,7 @@ def may_ask(viewer: User, person: User) -> bool:
         and viewer.has_role(Role.STUDENT)
         and person.has_role(Role.MENTOR)
         and person.mentor_profile is not None
-        and not db.session.scalar(select(_mentors(viewer.id, person.id)))
-    )
-
-
-def _mentors(mentor_id: int, student_id: int):
-    """SQL: ``mentor_id`` mentors ``student_id`` (or has been introduced to mentor them)."""
-    return exists().where(
-        Introduction.mentor_id == mentor_id,
-        Introduction.student_id == student_id,
-        Introduction.status.in_(HELD_STATUSES),
+        and not db.session.scalar(select(mentoring(viewer.id, person.id)))
     )
 
 

@@ -16,7 +16,7 @@ profile and memberships), not by the account's role alone.
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 
 from matcher import audit
 from matcher.board.services import SEAT_LABELS, SEAT_NOUNS, seats_wanted
@@ -39,6 +39,7 @@ from matcher.models import (
     Role,
     User,
 )
+from matcher.models.introduction import mentoring
 from matcher.solving.assignment import ProposedPair
 from matcher.solving.rematch import Candidate, eligible_for
 
@@ -152,21 +153,6 @@ def group_refusal(group: InterestGroup, student: User) -> str | None:
     return None
 
 
-def _mentor_of(mentor: User, student: User) -> bool:
-    """Whether ``mentor`` mentors ``student`` (or has been introduced to mentor them)."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    Introduction.mentor_id == mentor.id,
-                    Introduction.student_id == student.id,
-                    Introduction.status.in_(HELD_STATUSES),
-                )
-            )
-        )
-    )
-
-
 def seat_refusal(
     group: InterestGroup,
     student: User,
@@ -181,7 +167,7 @@ def seat_refusal(
     every seat at once) and with a free place."""
     if slot not in SLOTS or slot not in seats_wanted(student):
         return "That seat is not on your board. Choose one of the seats your profile asks for."
-    if _mentor_of(student, mentor):
+    if db.session.scalar(select(mentoring(student.id, mentor.id))):
         return f"You mentor {mentor.name}, so {mentor.name} cannot be your mentor too."
     label = SEAT_LABELS[slot].lower()
     held = _held_seat(group.id, student.id, slot)

@@ -12,7 +12,6 @@ from matcher.board.services import FIT_PHRASES, SEAT_NOUNS, SEAT_PLURALS, listin
 from matcher.extensions import db
 from matcher.matching import CRITERIA
 from matcher.models import (
-    HELD_STATUSES,
     MAX_PREFERENCES,
     Introduction,
     MentorProfile,
@@ -23,6 +22,7 @@ from matcher.models import (
     RoundStudent,
     User,
 )
+from matcher.models.introduction import mentoring
 from matcher.models.profile import student_complete
 from matcher.profiles.services import missing
 from matcher.rounds.rules import RoundError, require_open, require_preferences_open
@@ -196,10 +196,7 @@ def markable_students(round_id: int, mentor: User) -> Select[tuple[User]]:
     """The round's students ``mentor`` may mark: all but the mentor themselves and the students
     who mentor them (a peer mentor who takes part as a student too), whom the round never
     pairs with them."""
-    own_mentors = select(Introduction.mentor_id).where(
-        Introduction.student_id == mentor.id, Introduction.status.in_(HELD_STATUSES)
-    )
-    return round_students(round_id).where(User.id != mentor.id, User.id.not_in(own_mentors))
+    return round_students(round_id).where(User.id != mentor.id, ~mentoring(User.id, mentor.id))
 
 
 def preferences(round_id: int, student_id: int) -> list[int]:
