@@ -96,11 +96,6 @@ def test_a_bulk_insert_refreshes_the_planners_statistics(app):
     """After 1,500 messages queued at once, PostgreSQL's planner knows the outbox holds about
     1,500 rows within the same transaction (a plan made for an empty table joins thousands of
     rows in minutes); SQLite is sent nothing more."""
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_):
-        statements.append(statement)
-
     with app.app_context():
         user = User(
             email="x@example.edu", name="Pat Example", roles={Role.STUDENT}, password_hash="x"
@@ -108,47 +103,52 @@ def test_a_bulk_insert_refreshes_the_planners_statistics(app):
         messages = [
             render_mail(f"reader{n}@example.edu", "auth/welcome", user=user) for n in range(1500)
         ]
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", seen)
-        try:
-            assert queue_mails(messages) == 1500
-        finally:
-            event.remove(engine, "before_cursor_execute", seen)
-        analyses = [s for s in statements if s.startswith("ANALYZE")]
-        if engine.dialect.name == "postgresql":
+        queued: list[int] = []
+        analyses = analyses_during(lambda: queued.append(queue_mails(messages)))
+        assert queued == [1500]
+        if db.engine.dialect.name == "postgresql":
             assert analyses == ["ANALYZE outbox"]
-            tuples = db.session.scalar(
-                text("SELECT reltuples FROM pg_class WHERE relname = 'outbox'")
-            )
-            assert 1400 <= tuples <= 1600
+            assert 1400 <= planned_rows("outbox") <= 1600
         else:
             assert analyses == []
         db.session.rollback()
 
 
-def test_a_bulk_insert_can_refresh_only_the_columns_queries_use(app):
-    """``analyze=`` names the columns whose statistics a bulk insert refreshes on PostgreSQL
-    (the planner's row count is refreshed all the same)."""
+def analyses_during(action) -> list[str]:
+    """The ``ANALYZE`` statements sent to the database while ``action()`` runs."""
     statements: list[str] = []
 
     def seen(_conn, _cursor, statement, *_):
         statements.append(statement)
 
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return [s for s in statements if s.startswith("ANALYZE")]
+
+
+def planned_rows(table: str) -> float:
+    """How many rows PostgreSQL's planner believes ``table`` holds."""
+    return db.session.scalar(
+        text("SELECT reltuples FROM pg_class WHERE relname = :t"), {"t": table}
+    )
+
+
+def test_a_bulk_insert_can_refresh_only_the_columns_queries_use(app):
+    """``analyze=`` names the columns whose statistics a bulk insert refreshes on PostgreSQL
+    (the planner's row count is refreshed all the same)."""
     rows = [{"action": "test.bulk", "target_label": f"row {n}"} for n in range(1200)]
     with app.app_context():
-        engine = db.engine
-        event.listen(engine, "before_cursor_execute", seen)
-        try:
-            bulk_insert(db.session, AuditEvent.__table__, rows, analyze=("action", "target_id"))
-        finally:
-            event.remove(engine, "before_cursor_execute", seen)
-        analyses = [s for s in statements if s.startswith("ANALYZE")]
-        if engine.dialect.name == "postgresql":
-            assert analyses == ["ANALYZE audit_events (action, target_id)"]
-            tuples = db.session.scalar(
-                text("SELECT reltuples FROM pg_class WHERE relname = 'audit_events'")
+        analyses = analyses_during(
+            lambda: bulk_insert(
+                db.session, AuditEvent.__table__, rows, analyze=("action", "target_id")
             )
-            assert 1100 <= tuples <= 1300
+        )
+        if db.engine.dialect.name == "postgresql":
+            assert analyses == ["ANALYZE audit_events (action, target_id)"]
+            assert 1100 <= planned_rows("audit_events") <= 1300
         else:
             assert analyses == []
         db.session.rollback()

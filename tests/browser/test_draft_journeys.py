@@ -26,17 +26,6 @@ WEIGHTS = {
 }
 
 
-def refused(tab, target, step: str) -> None:
-    """Submit a form the site must refuse with 400 and the form shown again, then check
-    that page (the browser's console notes the 400, and only that is expected)."""
-    with tab.page.expect_navigation() as navigation:
-        target.click()
-    assert navigation.value.status == 400
-    expected = "the server responded with a status of 400"
-    tab.errors[:] = [e for e in tab.errors if expected not in e]
-    tab.arrived(step)
-
-
 def row_of(tab, name: str):
     return tab.page.locator("table.pairs tbody tr").filter(has_text=name)
 
@@ -93,7 +82,7 @@ def test_coordinator_marks_undoes_solves_again_reads_blocking_pairs_and_publishe
     warning = tab.page.locator("#publish").inner_text()
     assert "This draft is older than the round's latest changes." in warning
     assert f"Barred Cleo Marsh-Ravindranathan with {cleo_mentor}" in warning
-    refused(tab, tab.button("Publish this draft"), "publish-refused")
+    tab.click_refused(tab.button("Publish this draft"), "publish-refused")
     assert "Draft 1 was solved before the changes listed on its page." in tab.page.inner_text(
         "main"
     )
@@ -172,7 +161,7 @@ def test_new_round_form_starts_with_the_seats_the_group_uses(site, journey):
     assert not tab.page.get_by_label("Peer mentor 1–2 years ahead").is_checked()
     tab.page.get_by_label("Resident or fellow").uncheck()
     tab.page.get_by_label("Peer mentor 1–2 years ahead").check()
-    refused(tab, tab.button("Save round"), "refused-without-a-name")
+    tab.click_refused(tab.button("Save round"), "refused-without-a-name")
     assert "This field is required." in tab.page.inner_text("main")
     assert tab.page.get_by_label("Faculty mentor").is_checked()
     assert not tab.page.get_by_label("Resident or fellow").is_checked()

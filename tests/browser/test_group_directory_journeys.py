@@ -13,17 +13,6 @@ from tests.helpers.browser import GROUP, build_world, log_in
 pytestmark = pytest.mark.browser
 
 
-def refused(tab, target, step: str, status: int) -> None:
-    """Submit a form the site must answer with ``status`` and a page to try again, then check
-    that page (the browser's console notes the status, and only that is expected)."""
-    with tab.page.expect_navigation() as navigation:
-        target.click()
-    assert navigation.value.status == status
-    expected = f"the server responded with a status of {status}"
-    tab.errors[:] = [e for e in tab.errors if expected not in e]
-    tab.arrived(step)
-
-
 OTHER = "Lakeside Cardiology Circle for Students Interested in Interventional and Structural Work"
 
 
@@ -124,7 +113,7 @@ def test_student_mistypes_an_invite_code_and_retries_from_the_box(site, journey)
     tab.click(tab.page.locator("main").get_by_role("link", name="I have an invite code"), "groups")
     box = tab.page.get_by_label("Invite code or link")
     box.fill(code[:-2] + "xx")
-    refused(tab, tab.button("Find the group"), "wrong-code", 404)
+    tab.click_refused(tab.button("Find the group"), "wrong-code", 404)
     main = tab.page.inner_text("main")
     assert "This invite link or code does not work" in main
     assert box.input_value() == code[:-2] + "xx"
@@ -135,12 +124,12 @@ def test_student_mistypes_an_invite_code_and_retries_from_the_box(site, journey)
         "&utm_campaign=spring-mentorship-match-for-westbrook-students"
     )
     box.fill(wrong_link)
-    refused(tab, tab.button("Find the group"), "wrong-link", 404)
+    tab.click_refused(tab.button("Find the group"), "wrong-link", 404)
     assert f"No group has the code {code[:-2]}xx." in tab.page.inner_text("main")
     assert box.input_value() == wrong_link
 
     box.fill("")
-    refused(tab, tab.button("Find the group"), "empty-code", 400)
+    tab.click_refused(tab.button("Find the group"), "empty-code", 400)
     assert "Type the invite code your coordinator gave you." in tab.page.inner_text("main")
 
     box.fill(f"  {site.url}/join/{code}  ")

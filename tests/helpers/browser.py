@@ -127,7 +127,8 @@ class Journey:
         response = self.page.goto(url)
         assert response is not None
         assert response.status == status, f"{url} answered {response.status}"
-        self.errors[:] = [e for e in self.errors if f"status of {status}" not in e]
+        expected = f"the server responded with a status of {status}"
+        self.errors[:] = [e for e in self.errors if expected not in e]
         self.arrived(step)
 
     def arrived(self, step: str) -> None:
@@ -191,7 +192,8 @@ class Journey:
         assert navigation.value.status == status, (
             f"{self.page.url} answered {navigation.value.status}"
         )
-        self.errors[:] = [e for e in self.errors if f"status of {status}" not in e]
+        expected = f"the server responded with a status of {status}"
+        self.errors[:] = [e for e in self.errors if expected not in e]
         self.arrived(step)
 
     def button(self, name: str):
