@@ -10,7 +10,7 @@ from matcher.extensions import db
 from matcher.models import InterestGroup, Membership, MembershipStatus, Role, Round, User
 from tests.helpers import logged_in, make_group, make_user, post_form
 from tests.helpers.roles import join_group, make_coordinator_of
-from tests.helpers.rounds import WEIGHTS
+from tests.helpers.rounds import round_form
 
 GROUP = "Derm Interest Group"
 
@@ -46,17 +46,7 @@ def test_the_student_leader_runs_the_group_and_keeps_their_board(app, world, lea
         assert client.get(path).status_code == 200, path
     assert "Invite link" in client.get(group).get_data(as_text=True)
 
-    form = {
-        "name": "Spring round",
-        "slots": ["faculty"],
-        "shared_specialty": "y",
-        "peer_min": "1",
-        "peer_max": "2",
-        "same_institution": "preferred",
-        "external_for_no_home": "y",
-        **WEIGHTS,
-    }
-    created = post_form(client, f"{group}/rounds/new", form)
+    created = post_form(client, f"{group}/rounds/new", round_form())
     assert created.status_code == 302
     with app.app_context():
         round_id = db.session.scalar(select(Round.id).where(Round.name == "Spring round"))

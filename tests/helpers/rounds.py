@@ -38,6 +38,26 @@ WEIGHTS = {
     "w_mentor_preference": "1",
     "w_waited": "1",
 }
+
+
+def round_form(**overrides) -> dict:
+    """The new-round (or round settings) form as a coordinator fills it in: the "Spring
+    round", a faculty seat, the default rules and :data:`WEIGHTS`; ``overrides`` replace
+    fields, and one given as ``None`` is left out."""
+    data = {
+        "name": "Spring round",
+        "slots": ["faculty"],
+        "shared_specialty": "y",
+        "peer_min": "1",
+        "peer_max": "2",
+        "same_institution": "preferred",
+        "external_for_no_home": "y",
+        **WEIGHTS,
+        **overrides,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
 """The round form's default weights, as a browser sends them."""
 
 

@@ -13,7 +13,7 @@ from matcher.extensions import db
 from matcher.models import Introduction, Job, Round, RoundStatus, User
 from matcher.rounds import drafts, taking_part
 from tests.helpers import logged_in, post_form
-from tests.helpers.rounds import WEIGHTS
+from tests.helpers.rounds import round_form
 
 
 def text_of(response) -> str:
@@ -148,31 +148,12 @@ def test_publishing_a_draft_older_than_the_round_needs_a_confirmation(app, world
     client = logged_in(app, world.coordinator)
     draft = f"/rounds/{round_id}/drafts/1"
     assert "older than the round's latest changes" not in client.get(draft).get_data(as_text=True)
-    settings = {
-        "name": "Autumn round",
-        "slots": ["faculty"],
-        "shared_specialty": "y",
-        "peer_min": "1",
-        "peer_max": "2",
-        "same_institution": "preferred",
-        "external_for_no_home": "y",
-        **WEIGHTS,
-    }
+    settings = round_form(name="Autumn round")
     assert post_form(client, f"/rounds/{round_id}/settings", settings).status_code == 302
     assert "older than the round's latest changes" not in client.get(draft).get_data(as_text=True)
 
     constrain(client, round_id, student_id, mentor_id, "bar", draft)
-    settings = {
-        "name": "Autumn round",
-        "slots": ["faculty"],
-        "shared_specialty": "y",
-        "peer_min": "1",
-        "peer_max": "2",
-        "same_institution": "preferred",
-        "external_for_no_home": "y",
-        **WEIGHTS,
-        "w_goals": "3",
-    }
+    settings = round_form(name="Autumn round", w_goals="3")
     saved = post_form(client, f"/rounds/{round_id}/settings", settings)
     assert saved.status_code == 302
     page = text_of(client.get(draft))
@@ -376,16 +357,7 @@ def test_the_new_round_form_starts_with_the_group_s_seats_and_keeps_the_choices(
     url = f"/groups/{world.group_id}/rounds/new"
     assert checked_slots(client.get(url).get_data(as_text=True)) == ["faculty", "resident"]
 
-    data = {
-        "name": "",
-        "slots": ["resident", "peer"],
-        "shared_specialty": "y",
-        "peer_min": "1",
-        "peer_max": "2",
-        "same_institution": "preferred",
-        "external_for_no_home": "y",
-        **WEIGHTS,
-    }
+    data = round_form(name="", slots=["resident", "peer"])
     refused = post_form(client, url, data)
     assert refused.status_code == 400
     assert "This field is required." in refused.get_data(as_text=True)

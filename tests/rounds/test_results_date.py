@@ -8,23 +8,13 @@ from sqlalchemy import func, select
 from matcher.extensions import db
 from matcher.models import Round
 from tests.helpers import logged_in, post_form
-from tests.helpers.rounds import WEIGHTS
+from tests.helpers.rounds import round_form as new_round_form
 
 
 def round_form(**overrides) -> dict:
-    data = {
-        "name": "Spring round",
-        "slots": ["faculty"],
-        "preference_deadline": "2026-09-10T17:00",
-        "shared_specialty": "y",
-        "peer_min": "1",
-        "peer_max": "2",
-        "same_institution": "preferred",
-        "external_for_no_home": "y",
-        **WEIGHTS,
-        **overrides,
-    }
-    return {k: v for k, v in data.items() if v is not None}
+    """The new-round form with a preference deadline, the results date being checked against
+    it."""
+    return new_round_form(preference_deadline="2026-09-10T17:00", **overrides)
 
 
 def rounds(app) -> list[Round]:

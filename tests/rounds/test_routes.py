@@ -24,22 +24,7 @@ from matcher.models import (
 )
 from matcher.rounds import drafts, taking_part
 from tests.helpers import csrf_token, logged_in, login, make_group, make_user, post_form
-from tests.helpers.rounds import WEIGHTS
-
-
-def round_form(**overrides):
-    data = {
-        "name": "Spring round",
-        "slots": ["faculty"],
-        "shared_specialty": "y",
-        "peer_min": "1",
-        "peer_max": "2",
-        "same_institution": "preferred",
-        "external_for_no_home": "y",
-        **WEIGHTS,
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+from tests.helpers.rounds import WEIGHTS, round_form
 
 
 def small_world(world, students=3, mentors=2):
