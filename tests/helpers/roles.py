@@ -4,22 +4,19 @@ who runs a group), and the two such people the mixed route walk adds to the site
 """
 
 from flask import Flask
-from sqlalchemy import select
 
 from matcher.extensions import db
 from matcher.introductions import services as intro_services
 from matcher.models import (
     InterestGroup,
     Membership,
-    MentorProfile,
     MentorType,
     Role,
     Round,
-    Specialty,
     Stage,
     User,
 )
-from tests.helpers import make_user
+from tests.helpers import give_mentor_profile, make_user
 from tests.helpers.rounds import World
 from tests.helpers.security import MARK, Site
 
@@ -59,23 +56,17 @@ def add_mentor_side(
 ) -> User:
     """Make ``user`` (a student, say) a mentor too, with a complete mentor profile."""
     user = grant(app, user, Role.MENTOR)
-    with app.app_context():
-        db.session.add(
-            MentorProfile(
-                user_id=user.id,
-                mentor_type=MentorType(kind),
-                specialty_id=db.session.scalar(
-                    select(Specialty.id).where(Specialty.name == specialty)
-                ),
-                institution=institution,
-                offers=list(offers),
-                capacity=capacity,
-                accepting=True,
-                peer_stage=Stage(peer_stage) if kind == "peer" and peer_stage else None,
-                pgy=2 if kind == "resident" else None,
-            )
-        )
-        db.session.commit()
+    give_mentor_profile(
+        app,
+        user,
+        specialty,
+        mentor_type=MentorType(kind),
+        institution=institution,
+        offers=list(offers),
+        capacity=capacity,
+        peer_stage=Stage(peer_stage) if kind == "peer" and peer_stage else None,
+        pgy=2 if kind == "resident" else None,
+    )
     return user
 
 
